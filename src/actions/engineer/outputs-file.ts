@@ -1,0 +1,47 @@
+// The MIA_OUTPUT file: a step's command writes `key=value` lines (or `key<<EOF` blocks) to it.
+
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** A fresh path for a step's output file. */
+export function createOutputsPath(): string {
+  return join(tmpdir(), `mia-output-${randomUUID()}`);
+}
+
+/** Reads and removes an output file; a missing file means no outputs. */
+export async function readOutputsFile(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return {};
+  }
+  await rm(path, { force: true });
+  return parseOutputs(text);
+}
+
+/** Parses `key=value` lines and `key<<DELIM` … `DELIM` blocks. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = Object.create(null);
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc && KEY_PATTERN.test(heredoc[1] ?? '')) {
+      const delimiter = heredoc[2] ?? '';
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) body.push(lines[i] ?? '');
+      outputs[heredoc[1] ?? ''] = body.join('\n');
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    if (KEY_PATTERN.test(key)) outputs[key] = line.slice(eq + 1);
+  }
+  return { ...outputs };
+}

@@ -1,0 +1,49 @@
+// The action adapter interface: what every built-in or custom action provides.
+
+import type { Universe } from '../definition/types.js';
+
+/** Where a step's output goes: the engine writes it to the step's log and to log events. */
+export interface StepLog {
+  write(stream: 'stdout' | 'stderr', text: string): void;
+  /** A line of the engine's own about the step (not the step's output). */
+  info(text: string): void;
+}
+
+/** What an action receives when it runs one attempt of a step. */
+export interface ActionContext {
+  /** The step's `with`, with every expression already evaluated. */
+  with: Record<string, unknown>;
+  inputs: Record<string, string>;
+  /** Aborted on timeout or interruption; an action must stop promptly when it is. */
+  signal: AbortSignal;
+  log: StepLog;
+  /** The workspace root: the directory holding `.mia/`. */
+  workdir: string;
+  /** The step's environment: the process environment, the step's `env`, and expression values. */
+  env: Record<string, string>;
+  /** Environment variables holding expression values quoted into `with` (see shell). */
+  expressionEnv: Record<string, string>;
+  stepId: string;
+  runId: string;
+  attempt: number;
+  /** When this step first started in this run (across resumes), for durable waits. */
+  firstStartedAt: Date;
+}
+
+export interface ActionResult {
+  outputs?: Record<string, unknown>;
+}
+
+/** An action adapter: a thin translation of `with` into a call and its result into outputs. */
+export interface ActionAdapter {
+  name: string;
+  /** Universes the action serves; the first one is its default. */
+  universes: readonly Universe[];
+  /** JSON Schema for `with`. */
+  schema?: Record<string, unknown>;
+  /** Keys of `with` whose expressions are handed over as environment variables (shell code). */
+  shellFields?: readonly string[];
+  /** One line on what the action does, for `mia workflow ls --actions`. */
+  description?: string;
+  run(ctx: ActionContext): Promise<ActionResult | undefined>;
+}

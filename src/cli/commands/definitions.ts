@@ -1,0 +1,85 @@
+// `mia workflow ls`, `show` and `validate`: what workflows there are, what they plan, and whether they hold.
+
+import { loadWorkflow } from '../../definition/load.js';
+import { listWorkflows } from '../../definition/lookup.js';
+import { DefinitionError, formatProblem } from '../../errors.js';
+import { buildPlan, formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/plan.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+export async function listCommand(
+  ctx: CommandContext,
+  options: { json?: boolean },
+): Promise<number> {
+  const entries = await listWorkflows(ctx.workspace);
+  if (options.json) {
+    ctx.io.out(`${JSON.stringify(entries, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const c = ctx.io.colors;
+  for (const entry of entries) {
+    const marks = [
+      entry.kind,
+      entry.overrides ? 'overrides template' : '',
+      entry.extends ? `extends ${entry.extends}` : '',
+    ].filter(Boolean);
+    const about = entry.error ? c.red(`invalid: ${entry.error}`) : c.dim(entry.narrative ?? '');
+    ctx.io.out(`${entry.name.padEnd(24)} ${`(${marks.join(', ')})`.padEnd(36)} ${about}\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function showCommand(
+  ctx: CommandContext,
+  ref: string,
+  options: { format: 'text' | 'json' | 'mermaid' },
+): Promise<number> {
+  const workflow = await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+  const plan = buildPlan(workflow);
+  if (options.format === 'json')
+    ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow), null, 2)}\n`);
+  else if (options.format === 'mermaid') ctx.io.out(`${formatPlanMermaid(plan, workflow)}\n`);
+  else ctx.io.out(`${formatPlanText(plan, workflow)}\n`);
+  return EXIT.ok;
+}
+
+/** Checks the given workflows (default: every workspace workflow); every problem is printed. */
+export async function validateCommand(
+  ctx: CommandContext,
+  refs: string[],
+  options: { json?: boolean },
+): Promise<number> {
+  const targets =
+    refs.length > 0
+      ? refs
+      : (await listWorkflows(ctx.workspace))
+          .filter((e) => e.kind === 'workspace')
+          .map((e) => e.path);
+  if (targets.length === 0) {
+    ctx.io.err(
+      'No workflows in .mia/workflows/ to validate. Name one: mia workflow validate <name|file>\n',
+    );
+    return EXIT.usage;
+  }
+  const results: Array<{ ref: string; valid: boolean; problems: string[] }> = [];
+  for (const ref of targets) {
+    try {
+      await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+      results.push({ ref, valid: true, problems: [] });
+    } catch (error) {
+      if (!(error instanceof DefinitionError)) throw error;
+      results.push({ ref, valid: false, problems: error.problems.map(formatProblem) });
+    }
+  }
+  if (options.json) ctx.io.out(`${JSON.stringify(results, null, 2)}\n`);
+  else {
+    for (const result of results) {
+      if (result.valid) ctx.io.out(`${ctx.io.colors.green('✓')} ${result.ref}\n`);
+      else
+        ctx.io.err(
+          `${ctx.io.colors.red('✗')} ${result.ref}\n${result.problems.map((p) => `  ${p}\n`).join('')}`,
+        );
+    }
+  }
+  return results.every((r) => r.valid) ? EXIT.ok : EXIT.usage;
+}

@@ -1,0 +1,70 @@
+// `mia workflow run` and `mia workflow resume`.
+
+import { loadWorkflow, resolveInputs } from '../../definition/load.js';
+import type { ResolvedWorkflow } from '../../definition/types.js';
+import { createRun, resumeRun } from '../../engine/run-workflow.js';
+import type { RunState } from '../../store/run-state.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { driveRun } from '../run-session.js';
+import { resolveRunId } from './run-ref.js';
+
+export interface RunOptions {
+  input: Record<string, string>;
+  concurrency?: number;
+  json?: boolean;
+}
+
+/** Loads and checks the workflow (exit 2 on any problem), then runs it. */
+export async function runWorkflowCommand(
+  ctx: CommandContext,
+  ref: string,
+  options: RunOptions,
+): Promise<number> {
+  const workflow = await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+  const inputs = resolveInputs(workflow, options.input);
+  const handle = await createRun({
+    workspace: ctx.workspace,
+    workflow,
+    inputs,
+    concurrency: options.concurrency,
+  });
+  return driveRun(ctx, handle, options.json === true);
+}
+
+export interface ResumeOptions {
+  last?: boolean;
+  from?: string;
+  concurrency?: number;
+  json?: boolean;
+}
+
+/** Continues a failed, interrupted or crashed run under the same id. */
+export async function resumeWorkflowCommand(
+  ctx: CommandContext,
+  runRef: string | undefined,
+  options: ResumeOptions,
+): Promise<number> {
+  const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
+  const resumed = await resumeRun({
+    workspace: ctx.workspace,
+    runId,
+    from: options.from,
+    concurrency: options.concurrency,
+    loadDefinition: (state) => reloadDefinition(ctx, state),
+  });
+  if ('nothingToDo' in resumed) {
+    const message = `Run ${runId} already completed; there is nothing to resume. To run steps again: mia workflow resume ${runId} --from <step>`;
+    if (options.json)
+      ctx.io.out(`${JSON.stringify({ runId, status: 'completed', resumed: false })}\n`);
+    else ctx.io.err(`${message}\n`);
+    return EXIT.ok;
+  }
+  return driveRun(ctx, resumed, options.json === true);
+}
+
+/** A run is resumed with its definition as it is now: a workflow file by path, others by name. */
+function reloadDefinition(ctx: CommandContext, state: RunState): Promise<ResolvedWorkflow> {
+  const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
+  return loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+}

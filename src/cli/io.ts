@@ -1,0 +1,23 @@
+// The terminal the CLI talks to: the only place that writes to stdout and stderr.
+
+import pc from 'picocolors';
+
+/** Streams and terminal facts for one CLI invocation. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  isTty: boolean;
+  colors: ReturnType<typeof pc.createColors>;
+}
+
+/** The process's own terminal; colour only on a TTY and never under NO_COLOR. */
+export function createProcessIo(): Io {
+  const isTty = Boolean(process.stdout.isTTY);
+  const useColor = isTty && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTty,
+    colors: pc.createColors(useColor),
+  };
+}

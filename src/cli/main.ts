@@ -1,0 +1,151 @@
+// The `mia` command: parses argv into a command, runs it, and turns the outcome into an exit code.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
+import { listCommand, showCommand, validateCommand } from './commands/definitions.js';
+import { resumeWorkflowCommand, runWorkflowCommand } from './commands/run.js';
+import { runsCommand, statusCommand } from './commands/status.js';
+import { type CommandContext, createCommandContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { createProcessIo, type Io } from './io.js';
+import { collectInput, parseConcurrency, parseShowFormat } from './options.js';
+
+const packageJson = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as {
+  version: string;
+};
+
+/** Runs the CLI with the given arguments (without `node` and the script); resolves to the exit code. */
+export async function main(argv: string[], io: Io = createProcessIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('mia')
+    .description('mia-workflow: narrative-driven YAML workflows, told as stories.')
+    .version(packageJson.version, '-v, --version')
+    .option('-C, --cwd <dir>', 'workspace directory (default: the current directory)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  const context = (command: Command): CommandContext =>
+    createCommandContext(io, command.optsWithGlobals<{ cwd?: string }>().cwd);
+  const action =
+    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      setExit(await fn(context(command), ...(args.slice(0, -1) as A)));
+    };
+
+  const workflow = program.command('workflow').description('define, run and follow workflows');
+  workflow
+    .command('ls')
+    .description("list workflows: built-in templates and this workspace's, marking overrides")
+    .option('--json', 'machine-readable output')
+    .action(action((ctx, options: { json?: boolean }) => listCommand(ctx, options)));
+  workflow
+    .command('show')
+    .description('show a workflow as a plan: steps, levels, critical path')
+    .argument('<name>', 'workflow name or file')
+    .addOption(
+      new Option('--format <format>', 'text, json or mermaid')
+        .default('text')
+        .argParser(parseShowFormat),
+    )
+    .action(
+      action((ctx, name: string, options: { format: 'text' | 'json' | 'mermaid' }) =>
+        showCommand(ctx, name, options),
+      ),
+    );
+  workflow
+    .command('validate')
+    .description('check workflow definitions and print every problem')
+    .argument('[names...]', 'workflow names or files (default: every workflow of the workspace)')
+    .option('--json', 'machine-readable output')
+    .action(
+      action((ctx, names: string[], options: { json?: boolean }) =>
+        validateCommand(ctx, names, options),
+      ),
+    );
+  workflow
+    .command('run')
+    .description('run a workflow; the first line printed is `run <run-id>`')
+    .argument('<name>', 'workflow name or file')
+    .option('-i, --input <key=value>', 'an input of the workflow (repeatable)', collectInput, {})
+    .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
+    .option('--json', 'print events as JSON lines only')
+    .action(
+      action(
+        (
+          ctx,
+          name: string,
+          options: { input: Record<string, string>; concurrency?: number; json?: boolean },
+        ) => runWorkflowCommand(ctx, name, options),
+      ),
+    );
+  workflow
+    .command('resume')
+    .description('continue a failed, interrupted or crashed run')
+    .argument('[run-id]', 'the run (default: the latest)')
+    .option('--last', 'the latest run')
+    .option('--from <step>', 're-run this step and everything downstream of it')
+    .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
+    .option('--json', 'print events as JSON lines only')
+    .action(
+      action((ctx, runId: string | undefined, options: object) =>
+        resumeWorkflowCommand(ctx, runId, options),
+      ),
+    );
+  workflow
+    .command('status')
+    .description('the state of a run, step by step')
+    .argument('[run-id]', 'the run (default: the latest)')
+    .option('--last', 'the latest run')
+    .option('--json', 'machine-readable output')
+    .action(
+      action((ctx, runId: string | undefined, options: object) =>
+        statusCommand(ctx, runId, options),
+      ),
+    );
+  workflow
+    .command('runs')
+    .description("the history of this workspace's runs")
+    .option('--json', 'machine-readable output')
+    .action(action((ctx, options: { json?: boolean }) => runsCommand(ctx, options)));
+  return program;
+}
+
+function reportError(io: Io, error: unknown): number {
+  if (error instanceof CommanderError) {
+    const isInfo =
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help';
+    return isInfo ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof DefinitionError) {
+    io.err(`${error.message}\n${error.hint ?? ''}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof MiaError) {
+    io.err(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+    if (error instanceof RunLockedError) return EXIT.usage;
+    return error.code === 'MIA_INFRA' ? EXIT.failed : EXIT.usage;
+  }
+  io.err(
+    `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report it with the command you ran.\n`,
+  );
+  return EXIT.failed;
+}

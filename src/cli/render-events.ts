@@ -1,0 +1,111 @@
+// Renders a run's events on the terminal: plain lines, a live footer on a TTY, or JSON lines.
+
+import logUpdate from 'log-update';
+import type { MiaEvent } from '../events/types.js';
+import { formatDuration } from '../util/duration.js';
+import type { Io } from './io.js';
+
+export type RenderMode = 'json' | 'live' | 'plain';
+
+/** Chooses how to show events: JSON when asked, a live view on a TTY, plain lines otherwise. */
+export function chooseRenderMode(io: Io, isJson: boolean): RenderMode {
+  if (isJson) return 'json';
+  return io.isTty ? 'live' : 'plain';
+}
+
+/** Shows events as they are published; `stop()` ends the live footer. */
+export function createEventRenderer(
+  io: Io,
+  mode: RenderMode,
+): {
+  render(event: MiaEvent): void;
+  stop(): void;
+} {
+  if (mode === 'json') {
+    return { render: (event) => io.out(`${JSON.stringify(event)}\n`), stop: () => {} };
+  }
+  const running = new Set<string>();
+  let progress = '';
+  const startedAt = Date.now();
+  const footer = () =>
+    `${io.colors.dim('…')} ${progress || 'starting'}${running.size > 0 ? ` · running: ${[...running].join(', ')}` : ''} · ${formatDuration(Date.now() - startedAt)}`;
+  const timer = mode === 'live' ? setInterval(() => logUpdate(footer()), 500) : undefined;
+  timer?.unref();
+  const print = (line: string) => {
+    if (mode === 'live') {
+      logUpdate.clear();
+      io.out(`${line}\n`);
+      logUpdate(footer());
+    } else {
+      io.out(`${line}\n`);
+    }
+  };
+  return {
+    render(event) {
+      const line = formatEventLine(event, io, running);
+      if (event.type === 'chart.progress')
+        progress = `${event.payload.completed}/${event.payload.total} done`;
+      if (line !== undefined) print(line);
+      else if (mode === 'live') logUpdate(footer());
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      if (mode === 'live') logUpdate.clear();
+    },
+  };
+}
+
+function formatEventLine(event: MiaEvent, io: Io, running: Set<string>): string | undefined {
+  const c = io.colors;
+  switch (event.type) {
+    case 'workflow.started':
+      return c.bold(`${event.payload.workflow}: ${event.payload.narrative}`);
+    case 'workflow.resumed':
+      return c.bold(
+        `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
+      );
+    case 'workflow.step.started':
+      running.add(event.payload.stepId);
+      return event.payload.attempt > 1
+        ? `${c.cyan('▸')} ${event.payload.stepId} (attempt ${event.payload.attempt})`
+        : `${c.cyan('▸')} ${event.payload.stepId} ${c.dim(`[${event.payload.universe}/${event.payload.action}]`)}`;
+    case 'workflow.step.completed':
+      running.delete(event.payload.stepId);
+      return `${c.green('✓')} ${event.payload.stepId} ${c.dim(formatDuration(event.payload.durationMs))}`;
+    case 'workflow.step.failed':
+      running.delete(event.payload.stepId);
+      return event.payload.interrupted
+        ? `${c.yellow('■')} ${event.payload.stepId} interrupted`
+        : `${c.red('✗')} ${event.payload.stepId}: ${event.payload.error.message}`;
+    case 'workflow.step.retrying':
+      return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${event.payload.error.message}`;
+    case 'workflow.step.skipped':
+      return `${c.dim('↷')} ${event.payload.stepId} skipped: ${event.payload.reason}`;
+    case 'workflow.step.waiting':
+      return `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}`;
+    case 'workflow.tension':
+      return c.red(
+        c.bold(`  tension · ${event.payload.text}\n  full log: ${event.payload.logPath}`),
+      );
+    case 'beat.created':
+      return event.payload.beat.type === 'challenge'
+        ? undefined
+        : `  ${c.italic(`${event.payload.beat.type.replace('_', ' ')} · ${event.payload.beat.description}`)}`;
+    case 'workflow.completed':
+      return c.green(c.bold(`completed in ${formatDuration(event.payload.durationMs)}`));
+    case 'workflow.failed':
+      return c.red(
+        c.bold(
+          `failed: ${event.payload.failedSteps.join(', ')} (${formatDuration(event.payload.durationMs)})`,
+        ),
+      );
+    case 'workflow.interrupted':
+      return c.yellow(
+        c.bold(
+          `interrupted (${event.payload.signal}); resume with: mia workflow resume ${event.runId}`,
+        ),
+      );
+    default:
+      return undefined;
+  }
+}

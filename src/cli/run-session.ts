@@ -1,0 +1,47 @@
+// Drives one run (new or resumed) on the terminal: renders events, handles signals, returns the exit code.
+
+import type { ExecuteResult } from '../engine/executor.js';
+import { executeRun, type RunHandle } from '../engine/run-workflow.js';
+import type { CommandContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { chooseRenderMode, createEventRenderer } from './render-events.js';
+
+/**
+ * Executes a prepared run. The first SIGINT/SIGTERM stops running steps and records the run as
+ * interrupted (resumable); a second one exits at once.
+ */
+export async function driveRun(
+  ctx: CommandContext,
+  handle: RunHandle,
+  isJson: boolean,
+): Promise<number> {
+  const mode = chooseRenderMode(ctx.io, isJson);
+  const renderer = createEventRenderer(ctx.io, mode);
+  if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
+  const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    ctx.io.err(`\n${signal}: stopping running steps (again to quit at once)…\n`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: ExecuteResult;
+  try {
+    result = await executeRun(handle, { registry: ctx.registry, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    unsubscribe();
+    renderer.stop();
+  }
+  if (result.status === 'completed') return EXIT.ok;
+  if (result.status === 'interrupted') return EXIT.interrupted;
+  if (mode !== 'json') {
+    ctx.io.err(
+      `The workflow failed at ${result.failedSteps.join(', ')}. Fix the cause, then: mia workflow resume ${handle.runId}\n`,
+    );
+  }
+  return EXIT.failed;
+}

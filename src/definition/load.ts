@@ -1,0 +1,126 @@
+// Loads a workflow: lookup, parse, schema, extends, step and graph checks, resolve; all problems at once.
+
+import { basename, extname } from 'node:path';
+import type { ActionRegistry } from '../actions/registry.js';
+import { DefinitionError, type DefinitionProblem } from '../errors.js';
+import { findGraphProblems } from '../plan/graph.js';
+import { checkSteps } from './check-steps.js';
+import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
+import { displayPath, findWorkflow } from './lookup.js';
+import { parseWorkflowFile } from './parse.js';
+import { resolveWorkflow } from './resolve.js';
+import type { DefinitionSource, ResolvedWorkflow } from './types.js';
+import { validateWorkflowSchema } from './validate.js';
+
+export { DEFAULT_RETRY, hashStep, resolveInputs, resolveWorkflow } from './resolve.js';
+
+/** What loading needs: the workspace root and the actions steps may use. */
+export interface LoadOptions {
+  workspace: string;
+  registry: ActionRegistry;
+}
+
+/** The outcome of checking a definition: the workflow when it is valid, else every problem. */
+export type CheckResult =
+  | { workflow: ResolvedWorkflow; problems: [] }
+  | { workflow: undefined; problems: DefinitionProblem[] };
+
+/**
+ * Loads a workflow by name or file (see findWorkflow) and resolves it.
+ * Throws UsageError or WorkflowNotFoundError for a bad ref, DefinitionError with every problem.
+ */
+export async function loadWorkflow(ref: string, options: LoadOptions): Promise<ResolvedWorkflow> {
+  return loadWorkflowSource(await findWorkflow(ref, options.workspace), options);
+}
+
+/** Loads an already located definition; throws DefinitionError with every problem. */
+export async function loadWorkflowSource(
+  source: DefinitionSource,
+  options: LoadOptions,
+): Promise<ResolvedWorkflow> {
+  const result = await checkWorkflowSource(source, options);
+  if (result.workflow === undefined) throw new DefinitionError(result.problems);
+  return result.workflow;
+}
+
+/** Checks a workflow by name or file without throwing for its problems (`mia workflow validate`). */
+export async function checkWorkflow(ref: string, options: LoadOptions): Promise<CheckResult> {
+  return checkWorkflowSource(await findWorkflow(ref, options.workspace), options);
+}
+
+/**
+ * Every problem of a definition, in one pass: YAML (when the YAML cannot be read nothing else
+ * is checked), schema, file name, extends, actions, universes, `with`, expressions, graph.
+ * Problems are sorted by file (the workflow's own first), line and column.
+ */
+export async function checkWorkflowSource(
+  source: DefinitionSource,
+  options: LoadOptions,
+): Promise<CheckResult> {
+  const problems: DefinitionProblem[] = [];
+  const readLayer = async (layerSource: DefinitionSource): Promise<DefinitionLayer> => {
+    const file = displayPath(layerSource.path, options.workspace);
+    const parsed = await parseWorkflowFile(layerSource.path, file);
+    problems.push(...parsed.problems);
+    if (parsed.data !== undefined) {
+      problems.push(...validateWorkflowSchema(parsed));
+      const name = asRecord(parsed.data)?.name;
+      const fileName = basename(layerSource.path, extname(layerSource.path));
+      if (typeof name === 'string' && name !== fileName) {
+        problems.push({
+          message: `The workflow is named "${name}" but its file is ${basename(layerSource.path)}: the name must equal the file name. Rename one of them.`,
+          position: parsed.locate(['name']),
+        });
+      }
+    }
+    return { parsed, source: layerSource };
+  };
+
+  const top = await readLayer(source);
+  const finish = (): CheckResult => ({
+    workflow: undefined,
+    problems: sortProblems(problems, top.parsed.file),
+  });
+  if (top.parsed.data === undefined) return finish();
+  const chain = await collectExtendsChain(
+    top,
+    { workspace: options.workspace, readLayer },
+    problems,
+  );
+  if (chain === undefined) return finish();
+
+  const merged = mergeLayers(chain, problems);
+  checkSteps(merged, options.registry, problems);
+  const graphSteps = merged.steps.map((step) => ({
+    id: String(step.data.id),
+    dependsOn: Array.isArray(step.data.depends_on)
+      ? step.data.depends_on.filter((dep): dep is string => typeof dep === 'string')
+      : [],
+  }));
+  const located = new Map(merged.steps.map((step) => [String(step.data.id), step]));
+  problems.push(
+    ...findGraphProblems(graphSteps, (id, index) =>
+      located.get(id)?.locate(index < 0 ? ['depends_on'] : ['depends_on', index]),
+    ),
+  );
+  if (problems.length > 0) return finish();
+  return { workflow: resolveWorkflow(merged, options.registry, source), problems: [] };
+}
+
+function sortProblems(problems: DefinitionProblem[], topFile: string): DefinitionProblem[] {
+  const rank = (problem: DefinitionProblem) => (problem.position?.file === topFile ? 0 : 1);
+  return problems
+    .map((problem, index) => ({ problem, index }))
+    .sort((a, b) => {
+      const pa = a.problem.position;
+      const pb = b.problem.position;
+      return (
+        rank(a.problem) - rank(b.problem) ||
+        (pa?.file ?? '').localeCompare(pb?.file ?? '') ||
+        (pa?.line ?? 0) - (pb?.line ?? 0) ||
+        (pa?.col ?? 0) - (pb?.col ?? 0) ||
+        a.index - b.index
+      );
+    })
+    .map(({ problem }) => problem);
+}

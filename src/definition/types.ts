@@ -1,0 +1,89 @@
+// The shapes of a workflow definition, as written in YAML and as resolved for a run.
+
+import type { SourcePosition } from '../errors.js';
+
+/** The three universes an action can serve. */
+export const UNIVERSES = ['engineer', 'ceremony', 'story'] as const;
+export type Universe = (typeof UNIVERSES)[number];
+
+export interface InputDefinition {
+  description?: string;
+  default?: string;
+  required?: boolean;
+}
+
+export interface RetryDefinition {
+  /** Total attempts, the first one included. */
+  attempts: number;
+  /** Delay before the second attempt: a duration string or milliseconds. */
+  delay?: string | number;
+  backoff?: 'fixed' | 'exponential';
+}
+
+/** A step as written in YAML (after `extends` is applied). */
+export interface StepDefinition {
+  id: string;
+  action: string;
+  universe?: Universe;
+  beat?: string;
+  tension?: string;
+  depends_on?: string[];
+  when?: string | boolean;
+  with?: Record<string, unknown>;
+  env?: Record<string, string | number | boolean>;
+  timeout?: string | number;
+  retry?: RetryDefinition;
+  continue_on_error?: boolean;
+}
+
+/** A workflow as written in YAML. */
+export interface WorkflowDefinition {
+  name: string;
+  narrative: string;
+  description?: string;
+  version?: string;
+  extends?: string;
+  inputs?: Record<string, InputDefinition>;
+  concurrency?: number;
+  remove?: string[];
+  steps: StepDefinition[];
+}
+
+/** Where a definition came from: a built-in template, the workspace, or an explicit file. */
+export interface DefinitionSource {
+  kind: 'template' | 'workspace' | 'file';
+  /** Absolute path of the YAML file. */
+  path: string;
+}
+
+/** A step ready to run: universe filled in, durations in milliseconds. */
+export interface ResolvedStep {
+  id: string;
+  action: string;
+  universe: Universe;
+  beat: string | undefined;
+  tension: string | undefined;
+  dependsOn: string[];
+  when: string | boolean | undefined;
+  with: Record<string, unknown>;
+  env: Record<string, string>;
+  timeoutMs: number | undefined;
+  retry: { attempts: number; delayMs: number; backoff: 'fixed' | 'exponential' };
+  continueOnError: boolean;
+  /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */
+  hash: string;
+  position: SourcePosition | undefined;
+}
+
+/** A workflow validated, extended and resolved: what the planner and executor consume. */
+export interface ResolvedWorkflow {
+  name: string;
+  narrative: string;
+  description: string | undefined;
+  inputs: Record<string, InputDefinition>;
+  concurrency: number | undefined;
+  steps: ResolvedStep[];
+  source: DefinitionSource;
+  /** The template this workflow extends, if any. */
+  extends: string | undefined;
+}

@@ -1,0 +1,134 @@
+// Validates workflow files against the JSON Schema of record, and `with` against each action's schema.
+
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ActionAdapter } from '../actions/types.js';
+import type { DefinitionProblem } from '../errors.js';
+import { WORKFLOW_SCHEMA_PATH } from './package-paths.js';
+import type { DataPath, ParsedFile } from './parse.js';
+import { convertAjvErrors, type MessageContext, valueAt } from './schema-messages.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+let workflowValidator: ValidateFunction | undefined;
+const actionValidators = new WeakMap<object, ValidateFunction | Error>();
+let actionAjv: Ajv2020 | undefined;
+
+/** The compiled workflow schema (compiled once, on first use). */
+function getWorkflowValidator(): ValidateFunction {
+  if (workflowValidator === undefined) {
+    const schema = JSON.parse(readFileSync(WORKFLOW_SCHEMA_PATH, 'utf8')) as object;
+    const ajv = new Ajv2020({
+      allErrors: true,
+      verbose: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+    });
+    workflowValidator = ajv.compile(schema);
+  }
+  return workflowValidator;
+}
+
+/**
+ * Checks a parsed file against schemas/workflow.schema.json; every problem is positioned in the file.
+ * A file that extends a template may omit `narrative`, `steps` and each patched step's `action`.
+ */
+export function validateWorkflowSchema(parsed: ParsedFile): DefinitionProblem[] {
+  const validate = getWorkflowValidator();
+  if (validate(parsed.data)) return [];
+  return convertAjvErrors(validate.errors ?? [], {
+    root: parsed.data,
+    basePath: [],
+    locate: parsed.locate,
+    describe: (path) => describeWorkflowPath(parsed.data, path),
+  });
+}
+
+/** Where a path of a workflow points, in words: `step "build"` + `retry.delay`. */
+export function describeWorkflowPath(
+  data: unknown,
+  path: DataPath,
+): { owner: string; label: string } {
+  const [head, second, ...rest] = path;
+  if (head === 'steps' && typeof second === 'number') {
+    return {
+      owner: describeStep(valueAt(data, ['steps', second, 'id']), second),
+      label: formatPath(rest),
+    };
+  }
+  if (head === 'inputs' && typeof second === 'string') {
+    return { owner: `input "${second}"`, label: formatPath(rest) };
+  }
+  return { owner: '', label: formatPath(path) };
+}
+
+/** `step "build"`, or `step #3` when the step has no usable id. */
+export function describeStep(id: unknown, index: number): string {
+  return typeof id === 'string' && id !== '' ? `step "${id}"` : `step #${index + 1}`;
+}
+
+/** Options for checking one step's `with`. */
+export interface WithCheck {
+  stepId: string;
+  /** Position of a path relative to the step (e.g. ['with', 'run']). */
+  locate: MessageContext['locate'];
+}
+
+/**
+ * Validates a step's `with` against its action's schema (when it has one).
+ * Values holding `${{ }}` are only known at run time and are not type-checked.
+ */
+export function validateActionWith(
+  adapter: ActionAdapter,
+  value: unknown,
+  check: WithCheck,
+): DefinitionProblem[] {
+  if (adapter.schema === undefined) return [];
+  const validate = getActionValidator(adapter.schema);
+  const owner = `step "${check.stepId}" (action ${adapter.name})`;
+  if (validate instanceof Error) {
+    return [
+      {
+        message: `Action "${adapter.name}" has an invalid schema for "with": ${validate.message}`,
+        position: check.locate(['action']),
+      },
+    ];
+  }
+  if (validate(value)) return [];
+  return convertAjvErrors(validate.errors ?? [], {
+    root: value,
+    basePath: ['with'],
+    locate: check.locate,
+    describe: (path) => ({ owner, label: formatPath(path) }),
+  });
+}
+
+function getActionValidator(schema: object): ValidateFunction | Error {
+  const cached = actionValidators.get(schema);
+  if (cached !== undefined) return cached;
+  if (actionAjv === undefined) {
+    // Custom actions bring their own schemas: unknown keywords are tolerated, not fatal.
+    actionAjv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    addFormats(actionAjv);
+  }
+  let compiled: ValidateFunction | Error;
+  try {
+    compiled = actionAjv.compile(schema);
+  } catch (error) {
+    compiled = error instanceof Error ? error : new Error(String(error));
+  }
+  actionValidators.set(schema, compiled);
+  return compiled;
+}
+
+/** `retry.delay`, `depends_on[0]`, `with.files[2]`. */
+export function formatPath(path: DataPath): string {
+  let text = '';
+  for (const segment of path) {
+    text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  }
+  return text;
+}

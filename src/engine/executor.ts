@@ -1,0 +1,268 @@
+// The scheduler: starts each step the moment its dependencies are done, within a concurrency limit.
+
+import pLimit from 'p-limit';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import { serializeError } from '../errors.js';
+import type { Narrator } from '../narrative/narrator.js';
+import { buildPlan } from '../plan/plan.js';
+import type { EventLog } from '../store/event-log.js';
+import { type ExpressionContext, interpolate, isConditionTrue } from './expressions.js';
+import { runStep } from './run-step.js';
+import { prepareStepInput } from './step-input.js';
+import { StepLogWriter } from './step-log.js';
+
+/** How a step ended, as its dependents see it. */
+type Settled =
+  | { status: 'completed'; outputs: Record<string, unknown> }
+  | { status: 'failed'; continueOnError: boolean }
+  | { status: 'skipped'; cause: 'condition' | 'upstream' }
+  | { status: 'interrupted' };
+
+export interface ExecuteOptions {
+  workflow: ResolvedWorkflow;
+  registry: ActionRegistry;
+  events: EventLog;
+  narrator: Narrator;
+  runId: string;
+  workspace: string;
+  inputs: Record<string, string>;
+  concurrency: number;
+  /** Aborted when the run is interrupted (SIGINT, SIGTERM). */
+  signal: AbortSignal;
+  /** Steps completed earlier in the run (on resume), with their outputs. */
+  kept: ReadonlyMap<string, Record<string, unknown>>;
+  /** When each step first started in this run, across resumes. */
+  firstStartedAt: ReadonlyMap<string, string>;
+  /** Steps that met a tension earlier in the run: their success is a transformation. */
+  hadTension: ReadonlySet<string>;
+  getLogPath(stepId: string): string;
+}
+
+export interface ExecuteResult {
+  status: 'completed' | 'failed' | 'interrupted';
+  failedSteps: string[];
+}
+
+/** Runs a workflow's steps (less the kept ones) to the end, or until interrupted. */
+export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteResult> {
+  const { workflow, events, signal } = options;
+  const steps = new Map(workflow.steps.map((step) => [step.id, step]));
+  const { dependents } = buildPlan(workflow);
+  const settled = new Map<string, Settled>();
+  for (const [id, outputs] of options.kept) settled.set(id, { status: 'completed', outputs });
+  const remaining = new Map<string, number>();
+  const limit = pLimit(Math.max(1, options.concurrency));
+  let inFlight = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  const track = (work: Promise<void>) => {
+    inFlight++;
+    void work.finally(() => {
+      inFlight--;
+      if (inFlight === 0) finish();
+    });
+  };
+
+  const reportProgress = () => {
+    const completed = [...settled.values()].filter((s) => s.status === 'completed').length;
+    const total = workflow.steps.length;
+    events.append('chart.progress', {
+      completed,
+      total,
+      percent: total === 0 ? 100 : Math.round((completed / total) * 100),
+    });
+  };
+
+  const settle = async (id: string, result: Settled) => {
+    settled.set(id, result);
+    reportProgress();
+    await events.flush();
+    for (const dependent of dependents.get(id) ?? []) {
+      const left = (remaining.get(dependent) ?? 1) - 1;
+      remaining.set(dependent, left);
+      if (left === 0) track(consider(steps.get(dependent)!));
+    }
+  };
+
+  const consider = async (step: ResolvedStep): Promise<void> => {
+    if (signal.aborted) return;
+    const blocker = findBlocker(step, settled);
+    if (blocker?.status === 'interrupted') return;
+    if (blocker) {
+      const reason = `upstream step "${blocker.id}" ${blocker.status === 'failed' ? 'failed' : 'was skipped'}`;
+      events.append('workflow.step.skipped', { stepId: step.id, reason, cause: 'upstream' });
+      options.narrator.tellSkipped(step, reason);
+      return settle(step.id, { status: 'skipped', cause: 'upstream' });
+    }
+    const context = buildContext(options, settled);
+    if (step.when !== undefined) {
+      let isTrue: boolean;
+      try {
+        isTrue = isConditionTrue(step.when, context);
+      } catch (error) {
+        return fail(step, error);
+      }
+      if (!isTrue) {
+        const reason = `its condition ${describeCondition(step.when)} is false`;
+        events.append('workflow.step.skipped', { stepId: step.id, reason, cause: 'condition' });
+        options.narrator.tellSkipped(step, reason);
+        return settle(step.id, { status: 'skipped', cause: 'condition' });
+      }
+    }
+    await limit(() => (signal.aborted ? undefined : launch(step, context)));
+  };
+
+  const fail = async (step: ResolvedStep, error: unknown) => {
+    const serialized = serializeError(error);
+    events.append('workflow.step.failed', {
+      stepId: step.id,
+      durationMs: 0,
+      error: serialized,
+      attempt: 0,
+      interrupted: false,
+      continueOnError: step.continueOnError,
+    });
+    options.narrator.tellTension(step, step.tension, serialized, options.getLogPath(step.id));
+    return settle(step.id, { status: 'failed', continueOnError: step.continueOnError });
+  };
+
+  const launch = async (step: ResolvedStep, context: ExpressionContext): Promise<void> => {
+    const adapter = options.registry.get(step.action);
+    if (!adapter) return fail(step, new Error(`Unknown action "${step.action}".`));
+    let input: ReturnType<typeof prepareStepInput>;
+    try {
+      input = prepareStepInput(step, adapter, context);
+    } catch (error) {
+      return fail(step, error);
+    }
+    const logPath = options.getLogPath(step.id);
+    const log = new StepLogWriter(logPath, events, step.id);
+    const firstStartedAt = options.firstStartedAt.get(step.id);
+    const outcome = await runStep({
+      step,
+      adapter,
+      events,
+      log,
+      runSignal: signal,
+      context: {
+        with: input.with,
+        expressionEnv: input.expressionEnv,
+        env: input.env,
+        inputs: options.inputs,
+        workdir: options.workspace,
+        stepId: step.id,
+        runId: options.runId,
+        firstStartedAt: firstStartedAt ? new Date(firstStartedAt) : new Date(),
+      },
+    });
+    await log.close();
+    if (outcome.kind === 'completed') {
+      events.append('workflow.step.completed', {
+        stepId: step.id,
+        durationMs: outcome.durationMs,
+        outputs: outcome.outputs,
+        attempt: outcome.attempt,
+      });
+      const overcame = outcome.attempt > 1 || options.hadTension.has(step.id);
+      const after = buildContext(
+        options,
+        new Map([...settled, [step.id, { status: 'completed', outputs: outcome.outputs }]]),
+      );
+      options.narrator.tellCompleted(
+        step,
+        tellText(step.beat, after),
+        outcome.durationMs,
+        overcame,
+      );
+      return settle(step.id, { status: 'completed', outputs: outcome.outputs });
+    }
+    events.append('workflow.step.failed', {
+      stepId: step.id,
+      durationMs: outcome.durationMs,
+      error: outcome.error,
+      attempt: outcome.attempt,
+      interrupted: outcome.interrupted,
+      continueOnError: step.continueOnError,
+    });
+    if (outcome.interrupted) return settle(step.id, { status: 'interrupted' });
+    options.narrator.tellTension(step, tellText(step.tension, context), outcome.error, logPath);
+    return settle(step.id, { status: 'failed', continueOnError: step.continueOnError });
+  };
+
+  for (const step of workflow.steps) {
+    if (settled.has(step.id)) continue;
+    const open = step.dependsOn.filter((dep) => !options.kept.has(dep)).length;
+    remaining.set(step.id, open);
+  }
+  const ready = workflow.steps.filter((s) => !settled.has(s.id) && remaining.get(s.id) === 0);
+  inFlight++;
+  for (const step of ready) track(consider(step));
+  inFlight--;
+  if (inFlight === 0) finish();
+  await finished;
+  await events.flush();
+
+  const failedSteps = [...settled]
+    .filter(([, s]) => s.status === 'failed' && !s.continueOnError)
+    .map(([id]) => id);
+  const isComplete = workflow.steps.every((step) => settled.has(step.id));
+  if (
+    signal.aborted ||
+    !isComplete ||
+    [...settled.values()].some((s) => s.status === 'interrupted')
+  ) {
+    return { status: 'interrupted', failedSteps };
+  }
+  return { status: failedSteps.length > 0 ? 'failed' : 'completed', failedSteps };
+}
+
+function findBlocker(
+  step: ResolvedStep,
+  settled: ReadonlyMap<string, Settled>,
+): { id: string; status: 'failed' | 'skipped' | 'interrupted' } | undefined {
+  for (const dep of step.dependsOn) {
+    const result = settled.get(dep);
+    if (!result || result.status === 'interrupted') return { id: dep, status: 'interrupted' };
+    if (result.status === 'failed' && !result.continueOnError) return { id: dep, status: 'failed' };
+    if (result.status === 'skipped' && result.cause === 'upstream')
+      return { id: dep, status: 'skipped' };
+  }
+  return undefined;
+}
+
+function buildContext(
+  options: ExecuteOptions,
+  settled: ReadonlyMap<string, Settled>,
+): ExpressionContext {
+  const steps: ExpressionContext['steps'] = {};
+  for (const [id, result] of settled) {
+    steps[id] = {
+      status: result.status,
+      outputs: result.status === 'completed' ? result.outputs : {},
+    };
+  }
+  return {
+    inputs: options.inputs,
+    steps,
+    env: { ...(process.env as Record<string, string>) },
+    run: { id: options.runId },
+    workflow: { name: options.workflow.name },
+  };
+}
+
+function tellText(text: string | undefined, context: ExpressionContext): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return String(interpolate(text, context));
+  } catch {
+    return text;
+  }
+}
+
+function describeCondition(when: string | boolean): string {
+  return typeof when === 'boolean' ? String(when) : `"${when}"`;
+}

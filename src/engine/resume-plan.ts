@@ -1,0 +1,49 @@
+// Decides which steps a resumed run re-runs and which keep their outputs (contract section 6).
+
+import type { ResolvedWorkflow } from '../definition/types.js';
+import { buildPlan, getDownstream } from '../plan/plan.js';
+import type { RunState } from '../store/run-state.js';
+
+export interface ResumePlan {
+  rerun: string[];
+  kept: string[];
+  /** Steps re-run because their definition changed (or were added). */
+  changed: string[];
+  definitionChanged: boolean;
+}
+
+/**
+ * Completed steps whose definition is unchanged are kept; everything else runs, and so does
+ * everything downstream of a changed step or of `from`.
+ */
+export function planResume(
+  state: RunState,
+  workflow: ResolvedWorkflow,
+  from: string | undefined,
+): ResumePlan {
+  const previous = new Map(state.steps.map((step) => [step.id, step]));
+  const changed = workflow.steps
+    .filter((step) => previous.get(step.id)?.hash !== step.hash)
+    .map((step) => step.id);
+  const removed = state.steps.some((step) => !workflow.steps.some((s) => s.id === step.id));
+  const dependencyChanged = workflow.steps.some((step) => {
+    const before = previous.get(step.id);
+    return before !== undefined && before.depends_on.join('\0') !== step.dependsOn.join('\0');
+  });
+
+  const { dependents } = buildPlan(workflow);
+  const forced = getDownstream([...changed, ...(from === undefined ? [] : [from])], dependents);
+  const rerun: string[] = [];
+  const kept: string[] = [];
+  for (const step of workflow.steps) {
+    const isDone = state.stepStates.get(step.id)?.status === 'completed';
+    if (isDone && !forced.has(step.id)) kept.push(step.id);
+    else rerun.push(step.id);
+  }
+  return {
+    rerun,
+    kept,
+    changed,
+    definitionChanged: changed.length > 0 || removed || dependencyChanged,
+  };
+}

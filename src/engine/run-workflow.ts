@@ -1,0 +1,221 @@
+// Starts and resumes runs: the lock, the first and last events, and the executor in between.
+
+import type { ActionRegistry } from '../actions/registry.js';
+import type { ResolvedWorkflow } from '../definition/types.js';
+import { RunNotFoundError, UsageError } from '../errors.js';
+import type { StartedStep } from '../events/types.js';
+import { Narrator } from '../narrative/narrator.js';
+import { EventLog } from '../store/event-log.js';
+import { readEvents } from '../store/event-reader.js';
+import { acquireRunLock } from '../store/lock.js';
+import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/paths.js';
+import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
+import { formatSuggestion } from '../util/suggest.js';
+import { type ExecuteResult, executeWorkflow } from './executor.js';
+import { reapOrphans } from './orphans.js';
+import { planResume, type ResumePlan } from './resume-plan.js';
+
+/** Steps run at once when neither the CLI nor the definition says. */
+export const DEFAULT_CONCURRENCY = 4;
+
+/** A run that holds its lock and log, ready to execute. */
+export interface RunHandle {
+  runId: string;
+  workspace: string;
+  workflow: ResolvedWorkflow;
+  inputs: Record<string, string>;
+  concurrency: number;
+  events: EventLog;
+  kept: Map<string, Record<string, unknown>>;
+  firstStartedAt: Map<string, string>;
+  hadTension: Set<string>;
+  /** Set on resume: what runs again and what is kept. */
+  resumePlan: ResumePlan | undefined;
+  isResume: boolean;
+  release(): Promise<void>;
+}
+
+/** Creates a new run: its directory, lock and `workflow.started` event. */
+export async function createRun(options: {
+  workspace: string;
+  workflow: ResolvedWorkflow;
+  inputs: Record<string, string>;
+  concurrency: number | undefined;
+}): Promise<RunHandle> {
+  const runId = createRunId();
+  const events = await EventLog.create(options.workspace, runId);
+  const lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
+  const concurrency = options.concurrency ?? options.workflow.concurrency ?? DEFAULT_CONCURRENCY;
+  events.append('workflow.started', {
+    workflow: options.workflow.name,
+    narrative: options.workflow.narrative,
+    inputs: options.inputs,
+    steps: describeSteps(options.workflow),
+    source: options.workflow.source,
+    workspace: options.workspace,
+    concurrency,
+    pid: process.pid,
+  });
+  return {
+    runId,
+    workspace: options.workspace,
+    workflow: options.workflow,
+    inputs: options.inputs,
+    concurrency,
+    events,
+    kept: new Map(),
+    firstStartedAt: new Map(),
+    hadTension: new Set(),
+    resumePlan: undefined,
+    isResume: false,
+    release: () => lock.release(),
+  };
+}
+
+/** Reads a run's events and folds them; a run with no live owner and no end counts as crashed. */
+export async function loadRunState(workspace: string, runId: string): Promise<RunState> {
+  const path = getEventsPath(workspace, runId);
+  let loaded: Awaited<ReturnType<typeof readEvents>>;
+  try {
+    loaded = await readEvents(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RunNotFoundError(
+        `There is no run ${runId} in this workspace.`,
+        'List runs with `mia workflow runs`.',
+      );
+    }
+    throw error;
+  }
+  return foldRunState(loaded.events);
+}
+
+/**
+ * Opens an existing run to resume it: takes its lock (refused while another process holds it),
+ * reloads the definition, and records `workflow.resumed` with what re-runs and what is kept.
+ */
+export async function resumeRun(options: {
+  workspace: string;
+  runId: string;
+  from: string | undefined;
+  concurrency: number | undefined;
+  loadDefinition(state: RunState): Promise<ResolvedWorkflow>;
+}): Promise<RunHandle | { nothingToDo: RunState }> {
+  const { workspace, runId } = options;
+  await loadRunState(workspace, runId);
+  const lock = await acquireRunLock(getRunDir(workspace, runId), runId);
+  try {
+    const state = await loadRunState(workspace, runId);
+    markCrashed(state);
+    // We hold the lock, so any process of this run still alive was orphaned by a crash.
+    await reapOrphans(runId);
+    const workflow = await options.loadDefinition(state);
+    if (options.from !== undefined && !workflow.steps.some((s) => s.id === options.from)) {
+      const ids = workflow.steps.map((s) => s.id);
+      throw new UsageError(
+        `Run ${runId} has no step "${options.from}".${formatSuggestion(options.from, ids)}`,
+        `Steps: ${ids.join(', ')}.`,
+      );
+    }
+    if (state.status === 'completed' && options.from === undefined) {
+      const plan = planResume(state, workflow, undefined);
+      if (!plan.definitionChanged) {
+        await lock.release();
+        return { nothingToDo: state };
+      }
+    }
+    const plan = planResume(state, workflow, options.from);
+    const events = await EventLog.open(workspace, runId);
+    events.append('workflow.resumed', {
+      rerun: plan.rerun,
+      kept: plan.kept,
+      definitionChanged: plan.definitionChanged,
+      steps: describeSteps(workflow),
+      from: options.from ?? null,
+      pid: process.pid,
+    });
+    const kept = new Map<string, Record<string, unknown>>();
+    const firstStartedAt = new Map<string, string>();
+    const hadTension = new Set<string>();
+    const changed = new Set(plan.changed);
+    for (const [id, step] of state.stepStates) {
+      if (plan.kept.includes(id)) kept.set(id, step.outputs);
+      if (step.firstStartedAt && step.status !== 'completed' && !changed.has(id)) {
+        firstStartedAt.set(id, step.firstStartedAt);
+      }
+      if (step.hadTension) hadTension.add(id);
+    }
+    return {
+      runId,
+      workspace,
+      workflow,
+      inputs: state.inputs,
+      concurrency: options.concurrency ?? state.concurrency,
+      events,
+      kept,
+      firstStartedAt,
+      hadTension,
+      resumePlan: plan,
+      isResume: true,
+      release: () => lock.release(),
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** Executes a run to its end and records how it ended. */
+export async function executeRun(
+  handle: RunHandle,
+  options: { registry: ActionRegistry; signal: AbortSignal },
+): Promise<ExecuteResult> {
+  const started = performance.now();
+  const narrator = new Narrator(handle.events);
+  if (!handle.isResume) narrator.tellOpening(handle.workflow.narrative);
+  try {
+    const result = await executeWorkflow({
+      workflow: handle.workflow,
+      registry: options.registry,
+      events: handle.events,
+      narrator,
+      runId: handle.runId,
+      workspace: handle.workspace,
+      inputs: handle.inputs,
+      concurrency: handle.concurrency,
+      signal: options.signal,
+      kept: handle.kept,
+      firstStartedAt: handle.firstStartedAt,
+      hadTension: handle.hadTension,
+      getLogPath: (stepId) => getStepLogPath(handle.workspace, handle.runId, stepId),
+    });
+    const durationMs = Math.round(performance.now() - started);
+    if (result.status === 'completed') {
+      narrator.tellResolution(handle.workflow.narrative, durationMs);
+      handle.events.append('workflow.completed', { durationMs });
+    } else if (result.status === 'failed') {
+      handle.events.append('workflow.failed', { durationMs, failedSteps: result.failedSteps });
+    } else {
+      const reason = options.signal.reason;
+      handle.events.append('workflow.interrupted', {
+        durationMs,
+        signal: typeof reason === 'string' ? reason : 'SIGINT',
+      });
+    }
+    await handle.events.close();
+    return result;
+  } finally {
+    await handle.release();
+  }
+}
+
+function describeSteps(workflow: ResolvedWorkflow): StartedStep[] {
+  return workflow.steps.map((step) => ({
+    id: step.id,
+    action: step.action,
+    universe: step.universe,
+    beat: step.beat ?? null,
+    depends_on: step.dependsOn,
+    hash: step.hash,
+  }));
+}

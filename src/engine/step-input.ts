@@ -1,0 +1,56 @@
+// Evaluates a step's expressions into what its action receives: `with`, env, and expression env vars.
+
+import type { ActionAdapter } from '../actions/types.js';
+import type { ResolvedStep } from '../definition/types.js';
+import {
+  type ExpressionContext,
+  interpolate,
+  interpolateDeep,
+  toShellSafeScript,
+} from './expressions.js';
+
+export interface StepInput {
+  with: Record<string, unknown>;
+  /** Expression values of shell fields, which the script reads as environment variables. */
+  expressionEnv: Record<string, string>;
+  env: Record<string, string>;
+}
+
+/**
+ * Shell fields (such as `run` of `shell`) keep expressions out of the script text: each becomes
+ * a quoted reference to an environment variable. Other fields are interpolated as values.
+ */
+export function prepareStepInput(
+  step: ResolvedStep,
+  adapter: ActionAdapter,
+  context: ExpressionContext,
+): StepInput {
+  const shellFields = new Set(adapter.shellFields ?? []);
+  const withValues: Record<string, unknown> = {};
+  const expressionEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(step.with)) {
+    if (shellFields.has(key) && typeof value === 'string') {
+      const safe = toShellSafeScript(
+        value,
+        context,
+        `MIA_EXPR_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_`,
+      );
+      withValues[key] = safe.script;
+      Object.assign(expressionEnv, safe.env);
+    } else {
+      withValues[key] = interpolateDeep(value, context);
+    }
+  }
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[key] = value;
+  }
+  for (const [key, value] of Object.entries(step.env)) {
+    const evaluated = interpolate(value, context);
+    env[key] = typeof evaluated === 'string' ? evaluated : JSON.stringify(evaluated ?? '');
+  }
+  env.MIA_RUN_ID = context.run.id;
+  env.MIA_WORKFLOW = context.workflow.name;
+  env.MIA_STEP_ID = step.id;
+  return { with: withValues, expressionEnv, env };
+}

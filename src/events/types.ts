@@ -1,0 +1,137 @@
+// The one vocabulary of a run: every change is one of these events (contract section 5).
+
+import type { Universe } from '../definition/types.js';
+import type { SerializedError } from '../errors.js';
+
+/** The event format's version; readers migrate older ones and refuse newer ones. */
+export const EVENT_FORMAT_VERSION = 1;
+
+export type BeatType =
+  | 'inciting_incident'
+  | 'rising_action'
+  | 'climax'
+  | 'falling_action'
+  | 'resolution'
+  | 'discovery'
+  | 'challenge'
+  | 'transformation';
+
+export interface Beat {
+  id: string;
+  type: BeatType;
+  description: string;
+  universe: Universe | 'workflow';
+  stepId: string | null;
+  significance: 'low' | 'medium' | 'high';
+  timestamp: string;
+}
+
+export interface StartedStep {
+  id: string;
+  action: string;
+  universe: Universe;
+  beat: string | null;
+  depends_on: string[];
+  /** Hash of what the step does; a change re-runs it on resume. */
+  hash: string;
+}
+
+export interface RunSource {
+  kind: 'template' | 'workspace' | 'file';
+  path: string;
+}
+
+/** The payload of each event type. */
+export interface EventPayloads {
+  'workflow.started': {
+    workflow: string;
+    narrative: string;
+    inputs: Record<string, string>;
+    steps: StartedStep[];
+    source: RunSource;
+    workspace: string;
+    concurrency: number;
+    pid: number;
+  };
+  'workflow.resumed': {
+    rerun: string[];
+    kept: string[];
+    definitionChanged: boolean;
+    steps: StartedStep[];
+    from: string | null;
+    pid: number;
+  };
+  'workflow.step.started': { stepId: string; universe: Universe; action: string; attempt: number };
+  'workflow.step.log': { stepId: string; stream: 'stdout' | 'stderr'; text: string };
+  'workflow.step.retrying': {
+    stepId: string;
+    attempt: number;
+    delayMs: number;
+    error: SerializedError;
+  };
+  'workflow.step.waiting': { stepId: string; prompt: string };
+  'workflow.step.completed': {
+    stepId: string;
+    durationMs: number;
+    outputs: Record<string, unknown>;
+    attempt: number;
+  };
+  'workflow.step.failed': {
+    stepId: string;
+    durationMs: number;
+    error: SerializedError;
+    attempt: number;
+    /** The step was stopped by an interruption of the run, not by its own failure. */
+    interrupted: boolean;
+    continueOnError: boolean;
+  };
+  'workflow.step.skipped': { stepId: string; reason: string; cause: 'condition' | 'upstream' };
+  'workflow.tension': {
+    stepId: string;
+    universe: Universe;
+    text: string;
+    error: SerializedError;
+    logPath: string;
+  };
+  'beat.created': { beat: Beat };
+  'chart.progress': { completed: number; total: number; percent: number };
+  'workflow.completed': { durationMs: number };
+  'workflow.failed': { durationMs: number; failedSteps: string[] };
+  'workflow.interrupted': { durationMs: number; signal: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** One event as stored in events.jsonl and streamed over the socket. */
+export type MiaEvent = {
+  [T in EventType]: {
+    v: number;
+    id: string;
+    seq: number;
+    type: T;
+    channel: string;
+    runId: string;
+    timestamp: string;
+    payload: EventPayloads[T];
+  };
+}[EventType];
+
+/** An event of one given type. */
+export type EventOf<T extends EventType> = Extract<MiaEvent, { type: T }>;
+
+/** Events after which the log is fsynced before anything else happens. */
+export const DURABLE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
+  'workflow.started',
+  'workflow.resumed',
+  'workflow.step.completed',
+  'workflow.step.failed',
+  'workflow.step.skipped',
+  'workflow.completed',
+  'workflow.failed',
+  'workflow.interrupted',
+]);
+
+/** The channel of a run's events. */
+export function getRunChannel(runId: string): string {
+  return `workflow:${runId}`;
+}

@@ -1,0 +1,216 @@
+// The append side of a run's event log: write every event first, fsync durable ones, publish in seq order.
+
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { MiaError } from '../errors.js';
+import {
+  DURABLE_EVENT_TYPES,
+  EVENT_FORMAT_VERSION,
+  type EventOf,
+  type EventPayloads,
+  type EventType,
+  getRunChannel,
+  type MiaEvent,
+} from '../events/types.js';
+import { CommitQueue } from './commit-queue.js';
+import { readEvents, repairTornTail } from './event-reader.js';
+import {
+  countDurableWrites,
+  type EventLogFs,
+  LogFile,
+  syncDir,
+  toInfrastructureError,
+} from './log-file.js';
+import { EVENTS_FILE, getEventsPath, getRunDir } from './paths.js';
+
+export type { EventLogFs } from './log-file.js';
+
+/** Options of EventLog.create and EventLog.open. */
+export interface EventLogOptions {
+  /** The file layer; node:fs unless a test injects another. */
+  fs?: EventLogFs;
+}
+
+/**
+ * A run's events.jsonl, open for append. Every event is written (synchronously, so disk order is
+ * append order) before anyone sees it; durable event types are also fsynced first. Subscribers
+ * get events strictly in seq order. A disk fault breaks the log: every later append and flush
+ * fails with the same InfrastructureError.
+ */
+export class EventLog {
+  readonly runId: string;
+  /** The events already in the log when it was opened (empty for a new run). */
+  readonly history: readonly MiaEvent[];
+  /** Set when open() moved a torn last line aside: tell the user. */
+  readonly repairWarning: string | undefined;
+  readonly #file: LogFile;
+  readonly #listeners = new Set<(event: MiaEvent) => void>();
+  readonly #queue: CommitQueue<MiaEvent>;
+  #lastSeq: number;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    runId: string,
+    file: LogFile,
+    history: MiaEvent[],
+    repairWarning: string | undefined,
+  ) {
+    this.runId = runId;
+    this.#file = file;
+    this.history = history;
+    this.repairWarning = repairWarning;
+    this.#lastSeq = history.at(-1)?.seq ?? 0;
+    this.#queue = new CommitQueue<MiaEvent>({
+      lastSeq: this.#lastSeq,
+      sync: (callback) => file.sync(callback),
+      isDurable: (event) => DURABLE_EVENT_TYPES.has(event.type),
+      publish: (event) => this.#publish(event),
+      toSyncError: (error) =>
+        toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
+      onDurable: countDurableWrites,
+    });
+  }
+
+  /**
+   * Starts the log of a new run: makes the run folder and logs/, and makes their entries durable.
+   * Fails with MIA_STORE_RUN_EXISTS when the run already has an event log.
+   */
+  static async create(
+    workspace: string,
+    runId: string,
+    options: EventLogOptions = {},
+  ): Promise<EventLog> {
+    const runDir = getRunDir(workspace, runId);
+    const path = join(runDir, EVENTS_FILE);
+    let file: LogFile | undefined;
+    try {
+      await mkdir(join(runDir, 'logs'), { recursive: true });
+      file = LogFile.open(path, true, options.fs);
+      await syncDir(runDir);
+      await syncDir(dirname(runDir));
+      return new EventLog(runId, file, [], undefined);
+    } catch (error) {
+      file?.close();
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new MiaError('MIA_STORE_RUN_EXISTS', `Run ${runId} already exists (${path}).`, {
+          hint: `Resume it with \`mia workflow resume ${runId}\`, or start a new run.`,
+        });
+      }
+      throw toInfrastructureError(`Could not create the event log ${path}`, error);
+    }
+  }
+
+  /**
+   * Opens the log of an existing run for append, after reading it (see readEvents: RunNotFoundError,
+   * EventLogError) and repairing a torn last line. Hold the run's lock first.
+   */
+  static async open(
+    workspace: string,
+    runId: string,
+    options: EventLogOptions = {},
+  ): Promise<EventLog> {
+    const path = getEventsPath(workspace, runId);
+    const contents = await readEvents(path);
+    const warning = await repairTornTail(path, contents);
+    try {
+      return new EventLog(runId, LogFile.open(path, false, options.fs), contents.events, warning);
+    } catch (error) {
+      throw toInfrastructureError(`Could not open the event log ${path}`, error);
+    }
+  }
+
+  /** The path of events.jsonl. */
+  get path(): string {
+    return this.#file.path;
+  }
+
+  /** The seq of the last event appended (0 for an empty log). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /**
+   * Appends one event and returns it. It is written before this returns, and published now or,
+   * for a durable type (or behind one still being fsynced), once the fsync is done.
+   * Throws InfrastructureError when the write fails (nothing is published then).
+   */
+  append<T extends EventType>(type: T, payload: EventPayloads[T]): EventOf<T> {
+    if (this.#queue.failure) throw this.#queue.failure;
+    if (this.#closing) {
+      throw new MiaError('MIA_STORE_LOG_CLOSED', `Event log ${this.path} is closed.`, {
+        hint: 'Append events only between EventLog.create/open and close.',
+      });
+    }
+    const seq = this.#lastSeq + 1;
+    const event = {
+      v: EVENT_FORMAT_VERSION,
+      id: randomUUID(),
+      seq,
+      type,
+      channel: getRunChannel(this.runId),
+      runId: this.runId,
+      timestamp: new Date().toISOString(),
+      payload,
+    } as unknown as EventOf<T>;
+    try {
+      this.#file.writeAll(Buffer.from(`${JSON.stringify(event)}\n`, 'utf8'));
+    } catch (error) {
+      const what = `Could not write event ${seq} (${type}) to ${this.path}`;
+      throw this.#queue.fail(toInfrastructureError(what, error));
+    }
+    this.#lastSeq = seq;
+    this.#queue.add(event);
+    return event;
+  }
+
+  /**
+   * Calls `listener` with every event published from now on, in seq order. A listener must not
+   * throw; if one does, its error is re-thrown asynchronously (an uncaught exception) and the
+   * other listeners still get the event. Returns the function that unsubscribes.
+   */
+  subscribe(listener: (event: MiaEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Resolves once every event appended so far is fsynced and published; rejects if the log broke. */
+  flush(): Promise<void> {
+    return this.#queue.flush();
+  }
+
+  /** Flushes, then closes the file (even when the flush fails). Later appends are refused. */
+  close(): Promise<void> {
+    this.#closing ??= this.#flushAndClose();
+    return this.#closing;
+  }
+
+  async #flushAndClose(): Promise<void> {
+    let flushError: unknown;
+    await this.flush().catch((error: unknown) => {
+      flushError = error;
+    });
+    try {
+      this.#file.close();
+    } catch (error) {
+      throw (
+        flushError ?? toInfrastructureError(`Could not close the event log ${this.path}`, error)
+      );
+    }
+    if (flushError !== undefined) throw flushError;
+  }
+
+  #publish(event: MiaEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+// Reads events.jsonl back into events: tolerates a torn last line, fails closed on anything else.
+
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { EventLogError, RunNotFoundError } from '../errors.js';
+import { EVENT_FORMAT_VERSION, type MiaEvent } from '../events/types.js';
+
+/** What an event log holds. */
+export interface EventLogContents {
+  /** Every complete event, in seq order (1, 2, 3…). */
+  events: MiaEvent[];
+  /** The text of an incomplete last line (a write cut short by a crash); not part of `events`. */
+  tornTail: string | undefined;
+  /** True when the last line is a complete event whose newline is missing. */
+  isMissingFinalNewline: boolean;
+  /** Length in bytes of the trusted part of the file: everything before a torn tail. */
+  validBytes: number;
+}
+
+const NEWLINE = 0x0a;
+const DAMAGED_HINT =
+  'The log was changed or damaged after it was written; mia-workflow will not guess what it held. Restore events.jsonl from a backup, or start a new run.';
+
+/**
+ * Reads a run's event log. A torn last line is reported in `tornTail`, never as an error;
+ * any other damage (a bad line followed by more lines, a seq gap or repeat, a newer format)
+ * is an EventLogError naming the file and line. A missing file is a RunNotFoundError.
+ */
+export async function readEvents(path: string): Promise<EventLogContents> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RunNotFoundError(
+        `No event log at ${path}.`,
+        '`mia workflow runs` lists the runs of this workspace.',
+      );
+    }
+    throw error;
+  }
+  return parseEventLog(bytes, path);
+}
+
+/** Parses the bytes of an event log (see readEvents); `path` only names the file in errors. */
+export function parseEventLog(bytes: Uint8Array, path: string): EventLogContents {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bodyEnd = buffer.lastIndexOf(NEWLINE) + 1;
+  const lines = buffer.subarray(0, bodyEnd).toString('utf8').split('\n');
+  lines.pop();
+  const events: MiaEvent[] = [];
+  lines.forEach((line, index) => {
+    const event = parseEvent(line, events.length + 1, `${path}:${index + 1}`);
+    if (typeof event === 'string') {
+      throw new EventLogError(`${path}:${index + 1}: ${event}.`, DAMAGED_HINT);
+    }
+    events.push(event);
+  });
+  const tail = buffer.subarray(bodyEnd);
+  if (tail.length === 0) {
+    return { events, tornTail: undefined, isMissingFinalNewline: false, validBytes: bodyEnd };
+  }
+  const text = tail.toString('utf8');
+  const event = parseEvent(text, events.length + 1, `${path}:${lines.length + 1}`);
+  if (typeof event === 'string') {
+    return { events, tornTail: text, isMissingFinalNewline: false, validBytes: bodyEnd };
+  }
+  events.push(event);
+  return { events, tornTail: undefined, isMissingFinalNewline: true, validBytes: buffer.length };
+}
+
+/**
+ * The one place where events of older format versions are upgraded to the current one.
+ * Refuses a newer (or missing) version with an EventLogError; `where` names file and line.
+ */
+export function migrateEvent(raw: Record<string, unknown>, where: string): Record<string, unknown> {
+  const version = raw.v;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version > EVENT_FORMAT_VERSION) {
+    const shown = typeof version === 'number' ? `v${version}` : 'unknown';
+    throw new EventLogError(
+      `${where}: event written by a newer mia-workflow (format ${shown}); upgrade mia-workflow to read it.`,
+      `This mia-workflow reads event formats up to v${EVENT_FORMAT_VERSION}: npm install -g mia-workflow@latest.`,
+    );
+  }
+  switch (version) {
+    case 1:
+      return raw;
+    default:
+      throw new EventLogError(`${where}: unknown event format v${version}.`, DAMAGED_HINT);
+  }
+}
+
+/**
+ * Moves a torn last line aside to `events.jsonl.torn-<timestamp>` and truncates the log after
+ * its last complete line, or adds the missing newline of a complete last line. Returns a
+ * warning text when bytes were moved aside. Call it only while holding the run's lock.
+ */
+export async function repairTornTail(
+  path: string,
+  contents: EventLogContents,
+): Promise<string | undefined> {
+  if (contents.isMissingFinalNewline) {
+    await withFile(path, 'a', async (file) => {
+      await file.write('\n');
+      await file.sync();
+    });
+    return undefined;
+  }
+  if (contents.tornTail === undefined) return undefined;
+  const stamp = new Date().toISOString().replaceAll(/[:.]/g, '');
+  const asidePath = `${path}.torn-${stamp}`;
+  let tornBytes = 0;
+  await withFile(path, 'r+', async (file) => {
+    const { size } = await file.stat();
+    tornBytes = size - contents.validBytes;
+    const torn = Buffer.alloc(tornBytes);
+    await file.read(torn, 0, tornBytes, contents.validBytes);
+    await writeFile(asidePath, torn, { flag: 'wx', flush: true });
+    await file.truncate(contents.validBytes);
+    await file.sync();
+  });
+  const last = contents.events.at(-1)?.seq ?? 0;
+  return `${path} ended with an incomplete line (${tornBytes} bytes, a write cut short by a crash); moved it to ${asidePath} and continued after event ${last}.`;
+}
+
+async function withFile(
+  path: string,
+  flags: string,
+  use: (file: Awaited<ReturnType<typeof open>>) => Promise<void>,
+): Promise<void> {
+  const file = await open(path, flags);
+  try {
+    await use(file);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The event on one line, or why the line holds none (unparseable or incomplete). A newer format
+ * or a seq out of order throws: those are never a torn write.
+ */
+function parseEvent(line: string, expectedSeq: number, where: string): MiaEvent | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'not a JSON event (unparseable line)';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON event (not an object)';
+  }
+  const event = migrateEvent(value as Record<string, unknown>, where);
+  if (typeof event.type !== 'string') return 'event without a "type"';
+  if (typeof event.seq !== 'number') return 'event without a numeric "seq"';
+  if (typeof event.payload !== 'object' || event.payload === null || Array.isArray(event.payload)) {
+    return 'event without a "payload" object';
+  }
+  if (event.seq !== expectedSeq) {
+    throw new EventLogError(
+      `${where}: expected event seq ${expectedSeq}, found ${event.seq} (events are missing or repeated).`,
+      DAMAGED_HINT,
+    );
+  }
+  return event as unknown as MiaEvent;
+}

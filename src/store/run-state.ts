@@ -1,0 +1,202 @@
+// Folds a run's events into its current state: the one way any reader learns what a run did.
+
+import type { SerializedError } from '../errors.js';
+import type { MiaEvent, RunSource, StartedStep } from '../events/types.js';
+
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'waiting'
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'interrupted';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface StepState {
+  id: string;
+  status: StepStatus;
+  attempts: number;
+  outputs: Record<string, unknown>;
+  error: SerializedError | undefined;
+  skipReason: string | undefined;
+  durationMs: number | undefined;
+  /** First start of the step's current execution (kept across resumes, for durable waits). */
+  firstStartedAt: string | undefined;
+  startedAt: string | undefined;
+  endedAt: string | undefined;
+  /** A tension was told for this step during the run. */
+  hadTension: boolean;
+  continueOnError: boolean;
+}
+
+export interface RunState {
+  runId: string;
+  workflow: string;
+  narrative: string;
+  inputs: Record<string, string>;
+  source: RunSource;
+  workspace: string;
+  concurrency: number;
+  /** The step list of the latest start or resume. */
+  steps: StartedStep[];
+  stepStates: Map<string, StepState>;
+  status: RunStatus;
+  startedAt: string;
+  updatedAt: string;
+  endedAt: string | undefined;
+  durationMs: number | undefined;
+  resumes: number;
+  lastSeq: number;
+}
+
+/** Builds the state of a run from its events (the first one must be `workflow.started`). */
+export function foldRunState(events: readonly MiaEvent[]): RunState {
+  const first = events[0];
+  if (first?.type !== 'workflow.started') {
+    throw new Error('The event log does not begin with workflow.started.');
+  }
+  const state: RunState = {
+    runId: first.runId,
+    workflow: first.payload.workflow,
+    narrative: first.payload.narrative,
+    inputs: first.payload.inputs,
+    source: first.payload.source,
+    workspace: first.payload.workspace,
+    concurrency: first.payload.concurrency,
+    steps: first.payload.steps,
+    stepStates: new Map(),
+    status: 'running',
+    startedAt: first.timestamp,
+    updatedAt: first.timestamp,
+    endedAt: undefined,
+    durationMs: undefined,
+    resumes: 0,
+    lastSeq: 0,
+  };
+  for (const event of events) applyEvent(state, event);
+  return state;
+}
+
+/** Applies one event to a state in place (also used live, event by event). */
+export function applyEvent(state: RunState, event: MiaEvent): void {
+  state.lastSeq = event.seq;
+  state.updatedAt = event.timestamp;
+  switch (event.type) {
+    case 'workflow.started':
+      resetSteps(state, event.payload.steps, []);
+      break;
+    case 'workflow.resumed':
+      state.resumes += 1;
+      state.status = 'running';
+      state.endedAt = undefined;
+      state.steps = event.payload.steps;
+      resetSteps(state, event.payload.steps, event.payload.rerun);
+      break;
+    case 'workflow.step.started': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'running';
+      step.attempts = event.payload.attempt;
+      step.startedAt = event.timestamp;
+      step.firstStartedAt ??= event.timestamp;
+      break;
+    }
+    case 'workflow.step.waiting':
+      getStep(state, event.payload.stepId).status = 'waiting';
+      break;
+    case 'workflow.step.completed': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'completed';
+      step.outputs = event.payload.outputs;
+      step.durationMs = event.payload.durationMs;
+      step.endedAt = event.timestamp;
+      step.error = undefined;
+      break;
+    }
+    case 'workflow.step.failed': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = event.payload.interrupted ? 'interrupted' : 'failed';
+      step.error = event.payload.error;
+      step.durationMs = event.payload.durationMs;
+      step.endedAt = event.timestamp;
+      step.continueOnError = event.payload.continueOnError;
+      break;
+    }
+    case 'workflow.step.skipped': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'skipped';
+      step.skipReason = event.payload.reason;
+      break;
+    }
+    case 'workflow.tension':
+      getStep(state, event.payload.stepId).hadTension = true;
+      break;
+    case 'workflow.completed':
+    case 'workflow.failed':
+    case 'workflow.interrupted':
+      state.status = event.type.slice('workflow.'.length) as RunStatus;
+      state.endedAt = event.timestamp;
+      state.durationMs = event.payload.durationMs;
+      break;
+    default:
+      break;
+  }
+}
+
+/** A run with no final event and no live owner died mid-run: its running steps were interrupted. */
+export function markCrashed(state: RunState): void {
+  if (state.status !== 'running') return;
+  state.status = 'interrupted';
+  for (const step of state.stepStates.values()) {
+    if (step.status === 'running' || step.status === 'waiting') step.status = 'interrupted';
+  }
+}
+
+function resetSteps(
+  state: RunState,
+  steps: readonly StartedStep[],
+  rerun: readonly string[],
+): void {
+  const previous = state.stepStates;
+  const reset = new Set(rerun);
+  state.stepStates = new Map();
+  for (const step of steps) {
+    const before = previous.get(step.id);
+    if (before && !reset.has(step.id)) {
+      state.stepStates.set(step.id, before);
+      continue;
+    }
+    const fresh = createStepState(step.id);
+    // A re-run keeps when it first started, so a durable wait resumes where it was.
+    if (before && before.status !== 'completed') fresh.firstStartedAt = before.firstStartedAt;
+    fresh.hadTension = before?.hadTension ?? false;
+    state.stepStates.set(step.id, fresh);
+  }
+}
+
+function getStep(state: RunState, id: string): StepState {
+  let step = state.stepStates.get(id);
+  if (!step) {
+    step = createStepState(id);
+    state.stepStates.set(id, step);
+  }
+  return step;
+}
+
+function createStepState(id: string): StepState {
+  return {
+    id,
+    status: 'pending',
+    attempts: 0,
+    outputs: {},
+    error: undefined,
+    skipReason: undefined,
+    durationMs: undefined,
+    firstStartedAt: undefined,
+    startedAt: undefined,
+    endedAt: undefined,
+    hadTension: false,
+    continueOnError: false,
+  };
+}

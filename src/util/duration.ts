@@ -1,0 +1,27 @@
+// Durations as written in YAML (`500ms`, `2s`, `10m`, `1h`, or plain milliseconds).
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+
+/** Parses a duration into milliseconds; returns undefined when it is not one. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 ? value : undefined;
+  }
+  const match = DURATION_PATTERN.exec(value.trim());
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return Math.round(amount * (UNIT_MS[unit] ?? 1));
+}
+
+/** Formats milliseconds for people: `850ms`, `4.2s`, `3m 5s`, `1h 2m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  return hours > 0 ? `${hours}h ${minutes}m` : `${minutes}m ${seconds}s`;
+}
