@@ -17,12 +17,19 @@ export interface DefinitionProblem {
 export class MiaError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  /** False when trying again cannot help (a rejection, a bad expression): retries stop. */
+  readonly isRetriable: boolean;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; cause?: unknown; isRetriable?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
+    this.isRetriable = options.isRetriable ?? true;
   }
 }
 

@@ -28,6 +28,20 @@ export interface ActionContext {
   attempt: number;
   /** When this step first started in this run (across resumes), for durable waits. */
   firstStartedAt: Date;
+  /**
+   * Opens a gate: records `workflow.step.waiting` and resolves when a person answers it
+   * (`mia workflow approve`, the dashboard, or `--yes`). Durable: survives a restart of the run.
+   */
+  requestApproval(prompt: string): Promise<ApprovalAnswer>;
+}
+
+/** A human's answer to a gate. */
+export interface ApprovalAnswer {
+  approved: boolean;
+  /** Who answered: a user name, `--yes` (automatic), or `dashboard`. */
+  by: string;
+  reason: string | undefined;
+  automatic: boolean;
 }
 
 export interface ActionResult {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
+import { type ApproveOptions, approveCommand } from './commands/approve.js';
 import { listCommand, showCommand, validateCommand } from './commands/definitions.js';
 import { resumeWorkflowCommand, runWorkflowCommand } from './commands/run.js';
 import { runsCommand, statusCommand } from './commands/status.js';
@@ -106,6 +107,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(
       action((ctx, runId: string | undefined, options: object) =>
         resumeWorkflowCommand(ctx, runId, options),
+      ),
+    );
+  workflow
+    .command('approve')
+    .description('answer a gate: approve it, or reject it with --reject')
+    .argument('<run-id>', 'the run')
+    .argument('<step-id>', 'the step waiting at the gate')
+    .option('--reject', 'reject instead of approving (a tension)')
+    .option('--reason <text>', 'why; shown in the story')
+    .option('--json', 'machine-readable output')
+    .action(
+      action((ctx, runId: string, stepId: string, options: ApproveOptions) =>
+        approveCommand(ctx, runId, stepId, options),
       ),
     );
   workflow

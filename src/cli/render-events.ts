@@ -82,7 +82,7 @@ function formatEventLine(event: MiaEvent, io: Io, running: Set<string>): string 
     case 'workflow.step.skipped':
       return `${c.dim('↷')} ${event.payload.stepId} skipped: ${event.payload.reason}`;
     case 'workflow.step.waiting':
-      return `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}`;
+      return `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
     case 'workflow.tension':
       return c.red(
         c.bold(`  tension · ${event.payload.text}\n  full log: ${event.payload.logPath}`),

@@ -13,9 +13,9 @@ import { chooseRenderMode, createEventRenderer } from './render-events.js';
 export async function driveRun(
   ctx: CommandContext,
   handle: RunHandle,
-  isJson: boolean,
+  options: { isJson: boolean; autoApprove: boolean },
 ): Promise<number> {
-  const mode = chooseRenderMode(ctx.io, isJson);
+  const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode);
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
@@ -29,7 +29,11 @@ export async function driveRun(
   process.on('SIGTERM', onSignal);
   let result: ExecuteResult;
   try {
-    result = await executeRun(handle, { registry: ctx.registry, signal: controller.signal });
+    result = await executeRun(handle, {
+      registry: ctx.registry,
+      signal: controller.signal,
+      autoApprove: options.autoApprove,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -8,6 +8,7 @@ import type { Narrator } from '../narrative/narrator.js';
 import { buildPlan } from '../plan/plan.js';
 import type { EventLog } from '../store/event-log.js';
 import { type ExpressionContext, interpolate, isConditionTrue } from './expressions.js';
+import type { GateKeeper } from './gates.js';
 import { runStep } from './run-step.js';
 import { prepareStepInput } from './step-input.js';
 import { StepLogWriter } from './step-log.js';
@@ -37,6 +38,8 @@ export interface ExecuteOptions {
   /** Steps that met a tension earlier in the run: their success is a transformation. */
   hadTension: ReadonlySet<string>;
   getLogPath(stepId: string): string;
+  /** Opens the gates of approval steps. */
+  gates: GateKeeper;
 }
 
 export interface ExecuteResult {
@@ -141,7 +144,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     }
     const logPath = options.getLogPath(step.id);
     const log = new StepLogWriter(logPath, events, step.id);
-    const firstStartedAt = options.firstStartedAt.get(step.id);
+    const firstStartedAt = new Date(options.firstStartedAt.get(step.id) ?? Date.now());
     const outcome = await runStep({
       step,
       adapter,
@@ -156,8 +159,10 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
         workdir: options.workspace,
         stepId: step.id,
         runId: options.runId,
-        firstStartedAt: firstStartedAt ? new Date(firstStartedAt) : new Date(),
+        firstStartedAt,
       },
+      openGate: (prompt, gateSignal) =>
+        options.gates.open(step.id, prompt, firstStartedAt, gateSignal),
     });
     await log.close();
     if (outcome.kind === 'completed') {

@@ -2,7 +2,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KILL_GRACE_MS } from '../actions/engineer/process.js';
-import type { ActionAdapter, ActionContext } from '../actions/types.js';
+import type { ActionAdapter, ActionContext, ApprovalAnswer } from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { MiaError, type SerializedError, StepTimeoutError, serializeError } from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
@@ -27,7 +27,9 @@ export interface RunStepOptions {
   /** Aborted when the run is interrupted. */
   runSignal: AbortSignal;
   /** The action context, less what changes per attempt. */
-  context: Omit<ActionContext, 'signal' | 'attempt' | 'log'>;
+  context: Omit<ActionContext, 'signal' | 'attempt' | 'log' | 'requestApproval'>;
+  /** Opens a gate for this step; it stops waiting when `signal` is aborted. */
+  openGate(prompt: string, signal: AbortSignal): Promise<ApprovalAnswer>;
 }
 
 /** An adapter that ignores its abort signal is given up on after this long. */
@@ -106,6 +108,7 @@ async function runAttempt(options: RunStepOptions, attempt: number): Promise<Att
       signal: controller.signal,
       attempt,
       log: options.log,
+      requestApproval: (prompt) => options.openGate(prompt, controller.signal),
     });
     // An action that returns has succeeded, even if a stop was asked for as it finished.
     const result = await raceAbandon(running, controller.signal);
@@ -138,5 +141,7 @@ async function raceAbandon<T>(running: Promise<T>, signal: AbortSignal): Promise
 }
 
 function isRetriable(error: unknown): boolean {
-  return !(error instanceof MiaError && error.code === 'MIA_EXPRESSION_EVAL');
+  return (
+    !(error instanceof MiaError) || (error.isRetriable && error.code !== 'MIA_EXPRESSION_EVAL')
+  );
 }

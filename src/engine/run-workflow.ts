@@ -12,6 +12,7 @@ import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/
 import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
+import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
 import { planResume, type ResumePlan } from './resume-plan.js';
 
@@ -168,7 +169,7 @@ export async function resumeRun(options: {
 /** Executes a run to its end and records how it ended. */
 export async function executeRun(
   handle: RunHandle,
-  options: { registry: ActionRegistry; signal: AbortSignal },
+  options: { registry: ActionRegistry; signal: AbortSignal; autoApprove?: boolean },
 ): Promise<ExecuteResult> {
   const started = performance.now();
   const narrator = new Narrator(handle.events);
@@ -188,6 +189,12 @@ export async function executeRun(
       firstStartedAt: handle.firstStartedAt,
       hadTension: handle.hadTension,
       getLogPath: (stepId) => getStepLogPath(handle.workspace, handle.runId, stepId),
+      gates: new GateKeeper({
+        workspace: handle.workspace,
+        runId: handle.runId,
+        events: handle.events,
+        autoApprove: options.autoApprove === true,
+      }),
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.status === 'completed') {

@@ -13,6 +13,7 @@ export interface RunOptions {
   input: Record<string, string>;
   concurrency?: number;
   json?: boolean;
+  yes?: boolean;
 }
 
 /** Loads and checks the workflow (exit 2 on any problem), then runs it. */
@@ -29,7 +30,10 @@ export async function runWorkflowCommand(
     inputs,
     concurrency: options.concurrency,
   });
-  return driveRun(ctx, handle, options.json === true);
+  return driveRun(ctx, handle, {
+    isJson: options.json === true,
+    autoApprove: options.yes === true,
+  });
 }
 
 export interface ResumeOptions {
@@ -37,6 +41,7 @@ export interface ResumeOptions {
   from?: string;
   concurrency?: number;
   json?: boolean;
+  yes?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */
@@ -60,7 +65,10 @@ export async function resumeWorkflowCommand(
     else ctx.io.err(`${message}\n`);
     return EXIT.ok;
   }
-  return driveRun(ctx, resumed, options.json === true);
+  return driveRun(ctx, resumed, {
+    isJson: options.json === true,
+    autoApprove: options.yes === true,
+  });
 }
 
 /** A run is resumed with its definition as it is now: a workflow file by path, others by name. */
