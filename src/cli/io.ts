@@ -1,6 +1,7 @@
 // The terminal the CLI talks to: the only place that writes to stdout and stderr.
 
 import pc from 'picocolors';
+import { getProcessMasker } from '../util/secrets.js';
 
 /** Streams and terminal facts for one CLI invocation. */
 export interface Io {
@@ -14,9 +15,10 @@ export interface Io {
 export function createProcessIo(): Io {
   const isTty = Boolean(process.stdout.isTTY);
   const useColor = isTty && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+  const masker = getProcessMasker();
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => process.stdout.write(masker.mask(text)),
+    err: (text) => process.stderr.write(masker.mask(text)),
     isTty,
     colors: pc.createColors(useColor),
   };

@@ -12,6 +12,7 @@ import type { GateKeeper } from './gates.js';
 import { runStep } from './run-step.js';
 import { prepareStepInput } from './step-input.js';
 import { StepLogWriter } from './step-log.js';
+import { findGitDir, readHeadCommit } from './vcs.js';
 
 /** How a step ended, as its dependents see it. */
 type Settled =
@@ -52,6 +53,11 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
   const { workflow, events, signal } = options;
   const steps = new Map(workflow.steps.map((step) => [step.id, step]));
   const { dependents } = buildPlan(workflow);
+  let gitDirLookup: Promise<string | undefined> | undefined;
+  const gitDirOnce = () => {
+    gitDirLookup ??= findGitDir(options.workspace);
+    return gitDirLookup;
+  };
   const settled = new Map<string, Settled>();
   for (const [id, outputs] of options.kept) settled.set(id, { status: 'completed', outputs });
   const remaining = new Map<string, number>();
@@ -145,6 +151,8 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     const logPath = options.getLogPath(step.id);
     const log = new StepLogWriter(logPath, events, step.id);
     const firstStartedAt = new Date(options.firstStartedAt.get(step.id) ?? Date.now());
+    const gitDir = await gitDirOnce();
+    const headBefore = gitDir ? await readHeadCommit(gitDir) : undefined;
     const outcome = await runStep({
       step,
       adapter,
@@ -171,6 +179,9 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
         durationMs: outcome.durationMs,
         outputs: outcome.outputs,
         attempt: outcome.attempt,
+        ...(gitDir
+          ? { vcs: { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null } }
+          : {}),
       });
       const overcame = outcome.attempt > 1 || options.hadTension.has(step.id);
       const after = buildContext(

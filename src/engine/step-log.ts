@@ -3,6 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { StepLog } from '../actions/types.js';
 import type { EventLog } from '../store/event-log.js';
+import { getProcessMasker } from '../util/secrets.js';
 
 const BATCH_BYTES = 8 * 1024;
 const BATCH_INTERVAL_MS = 100;
@@ -15,6 +16,8 @@ export class StepLogWriter implements StepLog {
   readonly #events: EventLog;
   readonly #stepId: string;
   readonly #pending: Record<Stream, string> = { stdout: '', stderr: '' };
+  readonly #partial: Record<Stream, string> = { stdout: '', stderr: '' };
+  readonly #masker = getProcessMasker();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(path: string, events: EventLog, stepId: string) {
@@ -27,14 +30,19 @@ export class StepLogWriter implements StepLog {
   }
 
   write(stream: Stream, text: string): void {
-    this.#file.write(text);
-    this.#pending[stream] += text;
-    if (this.#pending[stream].length >= BATCH_BYTES) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), BATCH_INTERVAL_MS);
+    // Whole lines only, so a secret split across two chunks is still masked.
+    const buffered = this.#partial[stream] + text;
+    const cut = buffered.lastIndexOf('\n') + 1;
+    this.#partial[stream] = buffered.slice(cut);
+    if (cut > 0) this.#emit(stream, buffered.slice(0, cut));
+    if (this.#partial[stream].length >= BATCH_BYTES) {
+      this.#emit(stream, this.#partial[stream]);
+      this.#partial[stream] = '';
+    }
   }
 
   info(text: string): void {
-    this.#file.write(`[mia] ${text}\n`);
+    this.#file.write(`[mia] ${this.#masker.mask(text)}\n`);
   }
 
   /** Emits what is batched as log events. */
@@ -49,9 +57,21 @@ export class StepLogWriter implements StepLog {
     }
   }
 
-  /** Flushes the batch and closes the file. */
+  /** Flushes the batch (with any unfinished last line) and closes the file. */
   async close(): Promise<void> {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (this.#partial[stream]) this.#emit(stream, this.#partial[stream]);
+      this.#partial[stream] = '';
+    }
     this.flush();
     await new Promise<void>((resolve) => this.#file.end(resolve));
+  }
+
+  #emit(stream: Stream, text: string): void {
+    const masked = this.#masker.mask(text);
+    this.#file.write(masked);
+    this.#pending[stream] += masked;
+    if (this.#pending[stream].length >= BATCH_BYTES) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), BATCH_INTERVAL_MS);
   }
 }

@@ -75,6 +75,8 @@ export interface EventPayloads {
     durationMs: number;
     outputs: Record<string, unknown>;
     attempt: number;
+    /** The git HEAD before and after the step, when the workspace is a git repository. */
+    vcs?: { before: string | null; after: string | null };
   };
   'workflow.step.failed': {
     stepId: string;

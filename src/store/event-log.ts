@@ -23,6 +23,7 @@ import {
   toInfrastructureError,
 } from './log-file.js';
 import { EVENTS_FILE, getEventsPath, getRunDir } from './paths.js';
+import { getProcessMasker } from '../util/secrets.js';
 
 export type { EventLogFs } from './log-file.js';
 
@@ -151,7 +152,8 @@ export class EventLog {
       channel: getRunChannel(this.runId),
       runId: this.runId,
       timestamp: new Date().toISOString(),
-      payload,
+      // Secrets never reach the log, and so never the terminal, the socket or the story.
+      payload: getProcessMasker().maskDeep(payload),
     } as unknown as EventOf<T>;
     try {
       this.#file.writeAll(Buffer.from(`${JSON.stringify(event)}\n`, 'utf8'));

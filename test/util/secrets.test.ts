@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretName, SecretMasker } from '../../src/util/secrets.js';
+
+describe('SecretMasker', () => {
+  const token = 'ghp_abcdefghijklmnop1234';
+  const masker = SecretMasker.fromEnv({
+    GITHUB_TOKEN: token,
+    HOME: '/root',
+    DB_PASSWORD: 'hunter2hunter2',
+  });
+
+  it.each([
+    ['a plain token', `token is ${token}.`, 'token is ***.'],
+    [
+      'a token in a URL',
+      `https://x-access-token:${token}@github.com/o/r.git`,
+      'https://***@github.com/o/r.git',
+    ],
+    ['the base64 of a token', `Basic ${Buffer.from(token).toString('base64')}`, 'Basic ***'],
+    ['a password variable', 'pw=hunter2hunter2', 'pw=***'],
+    [
+      'any URL credentials, even unknown ones',
+      'git clone https://bob:s3cr3t@example.com/x',
+      'git clone https://***@example.com/x',
+    ],
+  ])('masks %s', (_, text, expected) => {
+    expect(masker.mask(text)).toBe(expected);
+  });
+
+  it('leaves ordinary text and non-secret variables alone', () => {
+    expect(masker.mask('home is /root, mail me at a@b.c')).toBe('home is /root, mail me at a@b.c');
+  });
+
+  it('masks deep inside objects and arrays and keeps unchanged values identical', () => {
+    const payload = { outputs: { list: [`x${token}x`], n: 1 }, other: { keep: 'me' } };
+    const masked = masker.maskDeep(payload);
+    expect(masked.outputs.list).toEqual(['x***x']);
+    expect(masked.other).toBe(payload.other);
+  });
+
+  it.each([
+    ['GITHUB_TOKEN', true],
+    ['GH_TOKEN', true],
+    ['NPM_TOKEN', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['DB_PASSWORD', true],
+    ['HOME', false],
+    ['SSH_AUTH_SOCK', false],
+    ['PATH', false],
+  ])('treats %s as secret: %s', (name, expected) => {
+    expect(isSecretName(name)).toBe(expected);
+  });
+});
