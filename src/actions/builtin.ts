@@ -1,13 +1,19 @@
 // The built-in actions, and the registry a run starts from.
 
 import { waitAction } from './any/wait.js';
+import { workflowAction } from './any/workflow.js';
 import { approveAction } from './ceremony/approve.js';
 import { shellAction } from './engineer/shell.js';
 import { ActionRegistry } from './registry.js';
 import type { ActionAdapter } from './types.js';
 
 /** Every built-in adapter. */
-export const BUILTIN_ACTIONS: readonly ActionAdapter[] = [shellAction, waitAction, approveAction];
+export const BUILTIN_ACTIONS: readonly ActionAdapter[] = [
+  shellAction,
+  waitAction,
+  approveAction,
+  workflowAction,
+];
 
 /** A registry holding the built-in actions. */
 export function createBuiltinRegistry(): ActionRegistry {

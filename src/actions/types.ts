@@ -33,6 +33,8 @@ export interface ActionContext {
    * (`mia workflow approve`, the dashboard, or `--yes`). Durable: survives a restart of the run.
    */
   requestApproval(prompt: string): Promise<ApprovalAnswer>;
+  /** Runs another workflow as a chapter of this run: a linked child run, resumed with this step. */
+  runWorkflow(ref: string, inputs: Record<string, string>): Promise<ChapterResult>;
 }
 
 /** A human's answer to a gate. */
@@ -42,6 +44,16 @@ export interface ApprovalAnswer {
   by: string;
   reason: string | undefined;
   automatic: boolean;
+}
+
+/** How a chapter (another workflow run from a step) ended. */
+export interface ChapterResult {
+  runId: string;
+  workflow: string;
+  status: 'completed' | 'failed' | 'interrupted';
+  /** Each step's outputs, by step id. */
+  outputs: Record<string, Record<string, unknown>>;
+  failedSteps: string[];
 }
 
 export interface ActionResult {

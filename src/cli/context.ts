@@ -1,8 +1,9 @@
 // What every command needs: the workspace it works in, the action registry, and the terminal.
 
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createBuiltinRegistry } from '../actions/builtin.js';
+import { loadCustomActions } from '../actions/custom.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
@@ -10,10 +11,11 @@ import type { Io } from './io.js';
 export interface CommandContext {
   io: Io;
   workspace: string;
-  registry: ActionRegistry;
+  /** Built-in actions plus the workspace's custom ones (loaded on first use; problems warned). */
+  getRegistry(): Promise<ActionRegistry>;
 }
 
-/** Resolves `-C/--cwd` (default: the current directory) and builds the registry. */
+/** Resolves `-C/--cwd` (default: the current directory). */
 export function createCommandContext(io: Io, cwd: string | undefined): CommandContext {
   const workspace = resolve(cwd ?? process.cwd());
   if (!existsSync(workspace) || !statSync(workspace).isDirectory()) {
@@ -22,5 +24,25 @@ export function createCommandContext(io: Io, cwd: string | undefined): CommandCo
       'Pass an existing directory to -C/--cwd.',
     );
   }
-  return { io, workspace, registry: createBuiltinRegistry() };
+  let registry: Promise<ActionRegistry> | undefined;
+  return {
+    io,
+    workspace,
+    getRegistry: () => {
+      registry ??= buildRegistry(io, workspace);
+      return registry;
+    },
+  };
+}
+
+async function buildRegistry(io: Io, workspace: string): Promise<ActionRegistry> {
+  const registry = createBuiltinRegistry();
+  const custom = await loadCustomActions(workspace, new Set(registry.names()));
+  for (const adapter of custom.adapters) registry.register(adapter);
+  for (const problem of custom.problems) {
+    io.err(
+      `warning: custom action ${relative(workspace, problem.file)} is not loaded: ${problem.message}\n`,
+    );
+  }
+  return registry;
 }

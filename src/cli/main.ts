@@ -54,8 +54,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   workflow
     .command('ls')
     .description("list workflows: built-in templates and this workspace's, marking overrides")
+    .option('--actions', 'list the actions (built-in and custom) instead of workflows')
     .option('--json', 'machine-readable output')
-    .action(action((ctx, options: { json?: boolean }) => listCommand(ctx, options)));
+    .action(
+      action((ctx, options: { json?: boolean; actions?: boolean }) => listCommand(ctx, options)),
+    );
   workflow
     .command('show')
     .description('show a workflow as a plan: steps, levels, critical path')
@@ -86,13 +89,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<name>', 'workflow name or file')
     .option('-i, --input <key=value>', 'an input of the workflow (repeatable)', collectInput, {})
     .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
+    .option('--yes', 'answer every gate with approval (recorded as automatic)')
     .option('--json', 'print events as JSON lines only')
     .action(
       action(
         (
           ctx,
           name: string,
-          options: { input: Record<string, string>; concurrency?: number; json?: boolean },
+          options: {
+            input: Record<string, string>;
+            concurrency?: number;
+            yes?: boolean;
+            json?: boolean;
+          },
         ) => runWorkflowCommand(ctx, name, options),
       ),
     );
@@ -103,6 +112,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--last', 'the latest run')
     .option('--from <step>', 're-run this step and everything downstream of it')
     .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
+    .option('--yes', 'answer every gate with approval (recorded as automatic)')
     .option('--json', 'print events as JSON lines only')
     .action(
       action((ctx, runId: string | undefined, options: object) =>
@@ -143,11 +153,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 function reportError(io: Io, error: unknown): number {
   if (error instanceof CommanderError) {
-    const isInfo =
-      error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help';
-    return isInfo ? EXIT.ok : EXIT.usage;
+    // --help and --version exit 0; help shown for a missing command (`mia workflow`) is an error.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof DefinitionError) {
     io.err(`${error.message}\n${error.hint ?? ''}\n`);

@@ -30,7 +30,7 @@ export async function driveRun(
   let result: ExecuteResult;
   try {
     result = await executeRun(handle, {
-      registry: ctx.registry,
+      registry: await ctx.getRegistry(),
       signal: controller.signal,
       autoApprove: options.autoApprove,
     });

@@ -6,6 +6,7 @@ import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { findGraphProblems } from '../plan/graph.js';
 import { checkSteps } from './check-steps.js';
 import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
+import { findChapterCycles } from './includes.js';
 import { displayPath, findWorkflow } from './lookup.js';
 import { parseWorkflowFile } from './parse.js';
 import { resolveWorkflow } from './resolve.js';
@@ -54,6 +55,19 @@ export async function checkWorkflow(ref: string, options: LoadOptions): Promise<
  * Problems are sorted by file (the workflow's own first), line and column.
  */
 export async function checkWorkflowSource(
+  source: DefinitionSource,
+  options: LoadOptions,
+): Promise<CheckResult> {
+  const result = await checkDefinition(source, options);
+  if (result.workflow === undefined) return result;
+  const loadChapter = async (ref: string) =>
+    (await checkDefinition(await findWorkflow(ref, options.workspace), options)).workflow;
+  const problems = await findChapterCycles(result.workflow, loadChapter);
+  return problems.length > 0 ? { workflow: undefined, problems } : result;
+}
+
+/** Every problem of one definition, not following the workflows it runs as chapters. */
+async function checkDefinition(
   source: DefinitionSource,
   options: LoadOptions,
 ): Promise<CheckResult> {

@@ -2,6 +2,7 @@
 
 import pLimit from 'p-limit';
 import type { ActionRegistry } from '../actions/registry.js';
+import type { ChapterResult } from '../actions/types.js';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import { serializeError } from '../errors.js';
 import type { Narrator } from '../narrative/narrator.js';
@@ -41,6 +42,14 @@ export interface ExecuteOptions {
   getLogPath(stepId: string): string;
   /** Opens the gates of approval steps. */
   gates: GateKeeper;
+  /** Runs another workflow as a chapter of a step. */
+  runChapter(
+    stepId: string,
+    ref: string,
+    inputs: Record<string, string>,
+    signal: AbortSignal,
+    log: StepLogWriter,
+  ): Promise<ChapterResult>;
 }
 
 export interface ExecuteResult {
@@ -171,6 +180,8 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       },
       openGate: (prompt, gateSignal) =>
         options.gates.open(step.id, prompt, firstStartedAt, gateSignal),
+      runChapter: (ref, inputs, chapterSignal) =>
+        options.runChapter(step.id, ref, inputs, chapterSignal, log),
     });
     await log.close();
     if (outcome.kind === 'completed') {

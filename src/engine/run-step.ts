@@ -2,7 +2,12 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KILL_GRACE_MS } from '../actions/engineer/process.js';
-import type { ActionAdapter, ActionContext, ApprovalAnswer } from '../actions/types.js';
+import type {
+  ActionAdapter,
+  ActionContext,
+  ApprovalAnswer,
+  ChapterResult,
+} from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { MiaError, type SerializedError, StepTimeoutError, serializeError } from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
@@ -27,9 +32,15 @@ export interface RunStepOptions {
   /** Aborted when the run is interrupted. */
   runSignal: AbortSignal;
   /** The action context, less what changes per attempt. */
-  context: Omit<ActionContext, 'signal' | 'attempt' | 'log' | 'requestApproval'>;
+  context: Omit<ActionContext, 'signal' | 'attempt' | 'log' | 'requestApproval' | 'runWorkflow'>;
   /** Opens a gate for this step; it stops waiting when `signal` is aborted. */
   openGate(prompt: string, signal: AbortSignal): Promise<ApprovalAnswer>;
+  /** Runs a chapter for this step; it is interrupted when `signal` is aborted. */
+  runChapter(
+    ref: string,
+    inputs: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<ChapterResult>;
 }
 
 /** An adapter that ignores its abort signal is given up on after this long. */
@@ -109,6 +120,7 @@ async function runAttempt(options: RunStepOptions, attempt: number): Promise<Att
       attempt,
       log: options.log,
       requestApproval: (prompt) => options.openGate(prompt, controller.signal),
+      runWorkflow: (ref, inputs) => options.runChapter(ref, inputs, controller.signal),
     });
     // An action that returns has succeeded, even if a stop was asked for as it finished.
     const result = await raceAbandon(running, controller.signal);

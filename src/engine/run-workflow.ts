@@ -11,6 +11,7 @@ import { acquireRunLock } from '../store/lock.js';
 import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/paths.js';
 import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
+import { runChapter } from './chapters.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
@@ -42,8 +43,11 @@ export async function createRun(options: {
   workflow: ResolvedWorkflow;
   inputs: Record<string, string>;
   concurrency: number | undefined;
+  /** Chapters use an id derived from their parent's; new runs get a fresh one. */
+  runId?: string;
+  parent?: { runId: string; stepId: string };
 }): Promise<RunHandle> {
-  const runId = createRunId();
+  const runId = options.runId ?? createRunId();
   const events = await EventLog.create(options.workspace, runId);
   const lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
   const concurrency = options.concurrency ?? options.workflow.concurrency ?? DEFAULT_CONCURRENCY;
@@ -56,6 +60,7 @@ export async function createRun(options: {
     workspace: options.workspace,
     concurrency,
     pid: process.pid,
+    ...(options.parent ? { parent: options.parent } : {}),
   });
   return {
     runId,
@@ -195,6 +200,17 @@ export async function executeRun(
         events: handle.events,
         autoApprove: options.autoApprove === true,
       }),
+      runChapter: (stepId, ref, inputs, signal, log) =>
+        runChapter({
+          parent: handle,
+          stepId,
+          ref,
+          inputs,
+          registry: options.registry,
+          signal,
+          autoApprove: options.autoApprove === true,
+          log,
+        }),
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.status === 'completed') {

@@ -52,6 +52,8 @@ export interface EventPayloads {
     workspace: string;
     concurrency: number;
     pid: number;
+    /** Set when the run is a chapter of another run's step. */
+    parent?: { runId: string; stepId: string };
   };
   'workflow.resumed': {
     rerun: string[];

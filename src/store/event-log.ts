@@ -13,6 +13,7 @@ import {
   getRunChannel,
   type MiaEvent,
 } from '../events/types.js';
+import { getProcessMasker } from '../util/secrets.js';
 import { CommitQueue } from './commit-queue.js';
 import { readEvents, repairTornTail } from './event-reader.js';
 import {
@@ -23,7 +24,6 @@ import {
   toInfrastructureError,
 } from './log-file.js';
 import { EVENTS_FILE, getEventsPath, getRunDir } from './paths.js';
-import { getProcessMasker } from '../util/secrets.js';
 
 export type { EventLogFs } from './log-file.js';
 

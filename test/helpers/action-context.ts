@@ -42,6 +42,9 @@ export async function createTestContext(
       prompts.push(prompt);
       return answer ?? { approved: true, by: 'test', reason: undefined, automatic: true };
     },
+    runWorkflow: async (ref) => {
+      throw new Error(`no chapters in this test (asked for "${ref}")`);
+    },
     ...rest,
     workdir,
     written,

@@ -1,5 +1,6 @@
 // `mia workflow ls`, `show` and `validate`: what workflows there are, what they plan, and whether they hold.
 
+import { BUILTIN_ACTIONS } from '../../actions/builtin.js';
 import { loadWorkflow } from '../../definition/load.js';
 import { listWorkflows } from '../../definition/lookup.js';
 import { DefinitionError, formatProblem } from '../../errors.js';
@@ -7,10 +8,33 @@ import { buildPlan, formatPlanMermaid, formatPlanText, toPlanJson } from '../../
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
+/** `ls --actions`: every action, built-in or custom, with its universes. */
+async function listActions(ctx: CommandContext, options: { json?: boolean }): Promise<number> {
+  const registry = await ctx.getRegistry();
+  const actions = registry.list().map((a) => ({
+    name: a.name,
+    universes: [...a.universes],
+    custom: !BUILTIN_ACTIONS.includes(a),
+    description: a.description ?? '',
+  }));
+  if (options.json) {
+    ctx.io.out(`${JSON.stringify(actions, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  for (const a of actions) {
+    const kind = a.custom ? 'custom' : 'built-in';
+    ctx.io.out(
+      `${a.name.padEnd(18)} ${`(${kind}; ${a.universes.join(', ')})`.padEnd(40)} ${ctx.io.colors.dim(a.description)}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
 export async function listCommand(
   ctx: CommandContext,
-  options: { json?: boolean },
+  options: { json?: boolean; actions?: boolean },
 ): Promise<number> {
+  if (options.actions) return listActions(ctx, options);
   const entries = await listWorkflows(ctx.workspace);
   if (options.json) {
     ctx.io.out(`${JSON.stringify(entries, null, 2)}\n`);
@@ -34,7 +58,10 @@ export async function showCommand(
   ref: string,
   options: { format: 'text' | 'json' | 'mermaid' },
 ): Promise<number> {
-  const workflow = await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+  const workflow = await loadWorkflow(ref, {
+    workspace: ctx.workspace,
+    registry: await ctx.getRegistry(),
+  });
   const plan = buildPlan(workflow);
   if (options.format === 'json')
     ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow), null, 2)}\n`);
@@ -64,7 +91,7 @@ export async function validateCommand(
   const results: Array<{ ref: string; valid: boolean; problems: string[] }> = [];
   for (const ref of targets) {
     try {
-      await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+      await loadWorkflow(ref, { workspace: ctx.workspace, registry: await ctx.getRegistry() });
       results.push({ ref, valid: true, problems: [] });
     } catch (error) {
       if (!(error instanceof DefinitionError)) throw error;

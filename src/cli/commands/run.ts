@@ -22,7 +22,10 @@ export async function runWorkflowCommand(
   ref: string,
   options: RunOptions,
 ): Promise<number> {
-  const workflow = await loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+  const workflow = await loadWorkflow(ref, {
+    workspace: ctx.workspace,
+    registry: await ctx.getRegistry(),
+  });
   const inputs = resolveInputs(workflow, options.input);
   const handle = await createRun({
     workspace: ctx.workspace,
@@ -72,7 +75,7 @@ export async function resumeWorkflowCommand(
 }
 
 /** A run is resumed with its definition as it is now: a workflow file by path, others by name. */
-function reloadDefinition(ctx: CommandContext, state: RunState): Promise<ResolvedWorkflow> {
+async function reloadDefinition(ctx: CommandContext, state: RunState): Promise<ResolvedWorkflow> {
   const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, { workspace: ctx.workspace, registry: ctx.registry });
+  return loadWorkflow(ref, { workspace: ctx.workspace, registry: await ctx.getRegistry() });
 }
