@@ -1,0 +1,71 @@
+// Custom actions of a workspace: loaded from .mia/actions, validated, listed and run.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createWorkspace, runMia } from '../helpers/cli.js';
+import { eventsFor, parseRunId, readRunEvents } from '../helpers/run-files.js';
+
+const GREET = `export default {
+  name: 'greet',
+  universes: ['story'],
+  description: 'Greets someone by name.',
+  schema: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: { name: { type: 'string' } },
+  },
+  async run(ctx) {
+    ctx.log.write('stdout', 'hello ' + ctx.with.name + '\\n');
+    return { outputs: { greeting: 'hello ' + ctx.with.name, workdir: ctx.workdir } };
+  },
+};
+`;
+
+async function addAction(ws: string, file: string, text: string): Promise<void> {
+  await mkdir(join(ws, '.mia/actions'), { recursive: true });
+  await writeFile(join(ws, '.mia/actions', file), text);
+}
+
+describe('custom actions', () => {
+  it('runs a custom action with its with, universe and outputs', async () => {
+    const ws = await createWorkspace({
+      hello:
+        'name: hello\nnarrative: "Hi"\nsteps:\n  - { id: hi, action: greet, with: { name: Ada } }\n',
+    });
+    await addAction(ws, 'greet.mjs', GREET);
+    const result = await runMia(['workflow', 'run', 'hello'], { cwd: ws });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = await readRunEvents(ws, parseRunId(result.stdout));
+    expect(eventsFor(events, 'workflow.step.started', 'hi')[0]?.payload.universe).toBe('story');
+    expect(eventsFor(events, 'workflow.step.completed', 'hi')[0]?.payload.outputs).toEqual({
+      greeting: 'hello Ada',
+      workdir: ws,
+    });
+  });
+
+  it("validates a custom action's with against its schema before anything runs", async () => {
+    const ws = await createWorkspace({
+      hello:
+        'name: hello\nnarrative: "Hi"\nsteps:\n  - { id: hi, action: greet, with: { nme: Ada } }\n',
+    });
+    await addAction(ws, 'greet.mjs', GREET);
+    const result = await runMia(['workflow', 'validate', 'hello'], { cwd: ws });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/hello\.yaml:4:\d+: .*name/);
+  });
+
+  it('lists custom actions beside the built-in ones and warns about a broken one', async () => {
+    const ws = await createWorkspace();
+    await addAction(ws, 'greet.mjs', GREET);
+    await addAction(ws, 'broken.mjs', 'export default { name: "broken" };\n');
+    const result = await runMia(['workflow', 'ls', '--actions', '--json'], { cwd: ws });
+    expect(result.exitCode).toBe(0);
+    const actions = JSON.parse(result.stdout) as Array<{ name: string; custom: boolean }>;
+    expect(actions.find((a) => a.name === 'greet')?.custom).toBe(true);
+    expect(actions.find((a) => a.name === 'shell')?.custom).toBe(false);
+    expect(actions.some((a) => a.name === 'broken')).toBe(false);
+    expect(result.stderr).toContain('broken.mjs is not loaded: Its universes must be');
+  });
+});
