@@ -7,6 +7,7 @@ import { type ApproveOptions, approveCommand } from './commands/approve.js';
 import { listCommand, showCommand, validateCommand } from './commands/definitions.js';
 import { resumeWorkflowCommand, runWorkflowCommand } from './commands/run.js';
 import { runsCommand, statusCommand } from './commands/status.js';
+import { storyCommand } from './commands/story.js';
 import { type CommandContext, createCommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { createProcessIo, type Io } from './io.js';
@@ -141,6 +142,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(
       action((ctx, runId: string | undefined, options: object) =>
         statusCommand(ctx, runId, options),
+      ),
+    );
+  workflow
+    .command('story')
+    .description('the run told as a story: beats, tensions, resolutions')
+    .argument('[run-id]', 'the run (default: the latest)')
+    .option('--last', 'the latest run')
+    .action(
+      action((ctx, runId: string | undefined, options: object) =>
+        storyCommand(ctx, runId, options),
       ),
     );
   workflow

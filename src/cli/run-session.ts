@@ -18,6 +18,7 @@ export async function driveRun(
   const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode);
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
+  for (const warning of handle.warnings) ctx.io.err(`warning: ${warning}\n`);
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

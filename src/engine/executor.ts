@@ -61,7 +61,9 @@ export interface ExecuteResult {
 export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteResult> {
   const { workflow, events, signal } = options;
   const steps = new Map(workflow.steps.map((step) => [step.id, step]));
-  const { dependents } = buildPlan(workflow);
+  const { dependents, criticalPath } = buildPlan(workflow);
+  // The end of the longest chain is where the story peaks.
+  const climaxStepId = workflow.steps.length > 1 ? criticalPath.at(-1) : undefined;
   let gitDirLookup: Promise<string | undefined> | undefined;
   const gitDirOnce = () => {
     gitDirLookup ??= findGitDir(options.workspace);
@@ -194,17 +196,22 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
           ? { vcs: { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null } }
           : {}),
       });
-      const overcame = outcome.attempt > 1 || options.hadTension.has(step.id);
+      const overcame =
+        outcome.attempt > 1
+          ? `on attempt ${outcome.attempt}`
+          : options.hadTension.has(step.id)
+            ? 'after the run was resumed'
+            : undefined;
       const after = buildContext(
         options,
         new Map([...settled, [step.id, { status: 'completed', outputs: outcome.outputs }]]),
       );
-      options.narrator.tellCompleted(
-        step,
-        tellText(step.beat, after),
-        outcome.durationMs,
+      options.narrator.tellCompleted(step, tellText(step.beat, after), {
+        durationMs: outcome.durationMs,
+        outputs: outcome.outputs,
         overcame,
-      );
+        isClimax: step.id === climaxStepId,
+      });
       return settle(step.id, { status: 'completed', outputs: outcome.outputs });
     }
     events.append('workflow.step.failed', {

@@ -5,6 +5,7 @@ import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
 import type { StartedStep } from '../events/types.js';
 import { Narrator } from '../narrative/narrator.js';
+import { StoryWriter } from '../narrative/story-writer.js';
 import { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
 import { acquireRunLock } from '../store/lock.js';
@@ -34,6 +35,10 @@ export interface RunHandle {
   /** Set on resume: what runs again and what is kept. */
   resumePlan: ResumePlan | undefined;
   isResume: boolean;
+  /** Keeps story.md and the STC chart up to date. */
+  story: StoryWriter;
+  /** Things the user should know before the run goes on (a repaired torn log). */
+  warnings: string[];
   release(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function createRun(options: {
 }): Promise<RunHandle> {
   const runId = options.runId ?? createRunId();
   const events = await EventLog.create(options.workspace, runId);
+  const story = new StoryWriter(options.workspace, events);
   const lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
   const concurrency = options.concurrency ?? options.workflow.concurrency ?? DEFAULT_CONCURRENCY;
   events.append('workflow.started', {
@@ -74,6 +80,8 @@ export async function createRun(options: {
     hadTension: new Set(),
     resumePlan: undefined,
     isResume: false,
+    story,
+    warnings: [],
     release: () => lock.release(),
   };
 }
@@ -132,6 +140,7 @@ export async function resumeRun(options: {
     }
     const plan = planResume(state, workflow, options.from);
     const events = await EventLog.open(workspace, runId);
+    const story = new StoryWriter(workspace, events);
     events.append('workflow.resumed', {
       rerun: plan.rerun,
       kept: plan.kept,
@@ -163,6 +172,8 @@ export async function resumeRun(options: {
       hadTension,
       resumePlan: plan,
       isResume: true,
+      story,
+      warnings: events.repairWarning ? [events.repairWarning] : [],
       release: () => lock.release(),
     };
   } catch (error) {
@@ -225,6 +236,8 @@ export async function executeRun(
         signal: typeof reason === 'string' ? reason : 'SIGINT',
       });
     }
+    await handle.events.flush();
+    await handle.story.close();
     await handle.events.close();
     return result;
   } finally {

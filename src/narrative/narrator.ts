@@ -6,6 +6,7 @@ import type { SerializedError } from '../errors.js';
 import type { Beat, BeatType } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { formatDuration } from '../util/duration.js';
+import { describeOutputFacts } from './facts.js';
 
 /** Appends `beat.created` and `workflow.tension` events for what the executor reports. */
 export class Narrator {
@@ -20,23 +21,33 @@ export class Narrator {
     this.#tell('inciting_incident', narrative, 'workflow', null, 'high');
   }
 
-  /** A step succeeded: its beat, or a transformation when it overcame a tension. */
+  /** A step succeeded: its beat with the facts it produced, or a transformation after a tension. */
   tellCompleted(
     step: ResolvedStep,
     text: string | undefined,
-    durationMs: number,
-    overcame: boolean,
+    outcome: {
+      durationMs: number;
+      outputs: Record<string, unknown>;
+      /** How the step overcame an earlier tension (`on attempt 2`, `after the run was resumed`). */
+      overcame: string | undefined;
+      isClimax: boolean;
+    },
   ): void {
-    const told = text ?? `${step.id} is done`;
-    const description = `${told} (${formatDuration(durationMs)})`;
-    if (overcame) {
+    const facts = [
+      ...describeOutputFacts(step.action, outcome.outputs),
+      formatDuration(outcome.durationMs),
+    ];
+    const description = `${text ?? `${step.id} is done`} (${facts.join('; ')})`;
+    if (outcome.overcame) {
       this.#tell(
         'transformation',
-        `${description}: the tension is resolved`,
+        `${description}: the tension is resolved ${outcome.overcame}`,
         step.universe,
         step.id,
         'high',
       );
+    } else if (outcome.isClimax) {
+      this.#tell('climax', description, step.universe, step.id, 'high');
     } else {
       this.#tell('rising_action', description, step.universe, step.id, 'medium');
     }

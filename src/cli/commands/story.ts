@@ -1,0 +1,19 @@
+// `mia workflow story`: the run told as a story, rendered from its events (so always current).
+
+import { renderStory } from '../../narrative/story.js';
+import { readEvents } from '../../store/event-reader.js';
+import { getEventsPath } from '../../store/paths.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { resolveRunId } from './run-ref.js';
+
+export async function storyCommand(
+  ctx: CommandContext,
+  runRef: string | undefined,
+  options: { last?: boolean },
+): Promise<number> {
+  const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
+  const { events } = await readEvents(getEventsPath(ctx.workspace, runId));
+  ctx.io.out(renderStory(events, ctx.workspace));
+  return EXIT.ok;
+}

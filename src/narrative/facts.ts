@@ -1,0 +1,53 @@
+// The facts a beat weaves in: what a step's outputs say happened, in a few words.
+
+import { formatDuration } from '../util/duration.js';
+
+type Outputs = Record<string, unknown>;
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value ? value : undefined;
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+const shortSha = (value: unknown): string | undefined => str(value)?.slice(0, 7);
+
+const FACTS: Record<string, (outputs: Outputs) => string[]> = {
+  'run-tests': (o) => {
+    const passed = num(o.passed);
+    const failed = num(o.failed);
+    const skipped = num(o.skipped);
+    if (passed === undefined && failed === undefined) return [];
+    const parts = [`${passed ?? 0} tests passed`];
+    if (failed) parts.push(`${failed} failed`);
+    if (skipped) parts.push(`${skipped} skipped`);
+    return [parts.join(', ')];
+  },
+  'schema-validate': (o) =>
+    num(o.files) === undefined ? [] : [`${o.files} files hold their shape`],
+  'merge-pr': (o) => {
+    const sha = shortSha(o.sha);
+    const what =
+      str(o.branch) && str(o.into) ? `${o.branch} into ${o.into}` : o.pr ? `PR #${o.pr}` : '';
+    if (o.alreadyMerged)
+      return [`${what || 'the change'} was already merged${sha ? ` (${sha})` : ''}`];
+    return sha ? [`${what ? `${what} ` : ''}merged as ${sha}`] : [];
+  },
+  'request-review': (o) => {
+    const approvedBy = str(o.approvedBy) ?? (o.approved === true ? str(o.by) : undefined);
+    const reviewers = list(o.reviewers);
+    const facts: string[] = [];
+    if (reviewers.length > 0) facts.push(`reviewers: ${reviewers.join(', ')}`);
+    if (approvedBy) facts.push(`approved by ${approvedBy}${o.automatic ? ' (automatically)' : ''}`);
+    return facts;
+  },
+  approve: (o) =>
+    str(o.by) ? [`approved by ${o.by}${o.automatic ? ' (automatically)' : ''}`] : [],
+  workflow: (o) => (str(o.workflow) ? [`chapter "${o.workflow}" told in run ${o.runId}`] : []),
+  wait: (o) =>
+    num(o.waitedMs) === undefined ? [] : [`waited ${formatDuration(num(o.waitedMs) ?? 0)}`],
+};
+
+/** Facts about a completed step, from its action's outputs (none for actions without any). */
+export function describeOutputFacts(action: string, outputs: Outputs): string[] {
+  return FACTS[action]?.(outputs) ?? [];
+}
