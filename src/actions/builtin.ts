@@ -3,6 +3,8 @@
 import { waitAction } from './any/wait.js';
 import { workflowAction } from './any/workflow.js';
 import { approveAction } from './ceremony/approve.js';
+import { runTestsAction } from './engineer/run-tests.js';
+import { schemaValidateAction } from './engineer/schema-validate.js';
 import { shellAction } from './engineer/shell.js';
 import { ActionRegistry } from './registry.js';
 import type { ActionAdapter } from './types.js';
@@ -10,8 +12,10 @@ import type { ActionAdapter } from './types.js';
 /** Every built-in adapter. */
 export const BUILTIN_ACTIONS: readonly ActionAdapter[] = [
   shellAction,
-  waitAction,
+  runTestsAction,
+  schemaValidateAction,
   approveAction,
+  waitAction,
   workflowAction,
 ];
 

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
 import { type ApproveOptions, approveCommand } from './commands/approve.js';
 import { listCommand, showCommand, validateCommand } from './commands/definitions.js';
+import { initCommand } from './commands/init.js';
 import { resumeWorkflowCommand, runWorkflowCommand } from './commands/run.js';
 import { runsCommand, statusCommand } from './commands/status.js';
 import { storyCommand } from './commands/story.js';
@@ -82,6 +83,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(
       action((ctx, names: string[], options: { json?: boolean }) =>
         validateCommand(ctx, names, options),
+      ),
+    );
+  workflow
+    .command('init')
+    .description('copy a built-in template into .mia/workflows/ to customize it')
+    .argument('<template>', 'the template to start from')
+    .option('--as <name>', "the new workflow's name (default: the template's, which overrides it)")
+    .option('--force', 'overwrite an existing workflow file')
+    .action(
+      action((ctx, template: string, options: { as?: string; force?: boolean }) =>
+        initCommand(ctx, template, options),
       ),
     );
   workflow

@@ -40,7 +40,7 @@ describe('chapters', () => {
     expect(childEvents[0]?.payload.parent).toEqual({ runId: parentId, stepId: 'middle' });
     const parentEvents = await readRunEvents(ws, parentId);
     const failure = eventsFor(parentEvents, 'workflow.step.failed', 'middle')[0];
-    expect((failure?.payload.error as { message: string }).message).toContain(`run ${childId}`);
+    expect((failure!.payload.error as { message: string }).message).toContain(`run ${childId}`);
     const logged = eventsFor(parentEvents, 'workflow.step.log', 'middle')
       .map((e) => e.payload.text)
       .join('');

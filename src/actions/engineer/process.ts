@@ -13,6 +13,8 @@ export interface ProcessOptions {
   log: StepLog;
   /** How much of stdout to keep for the step's outputs. */
   keepStdoutBytes?: number;
+  /** How much of stdout and stderr together, in arrival order, to keep (none by default). */
+  keepOutputBytes?: number;
 }
 
 export interface ProcessResult {
@@ -20,6 +22,8 @@ export interface ProcessResult {
   signal: string | undefined;
   stdoutTail: string;
   stderrTail: string;
+  /** The end of stdout and stderr interleaved as they arrived; empty unless `keepOutputBytes` is set. */
+  outputTail: string;
 }
 
 /**
@@ -32,6 +36,7 @@ export async function runProcessGroup(
   options: ProcessOptions,
 ): Promise<ProcessResult> {
   const keep = options.keepStdoutBytes ?? 64 * 1024;
+  const keepOutput = options.keepOutputBytes ?? 0;
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -44,15 +49,18 @@ export async function runProcessGroup(
   });
   let stdoutTail = '';
   let stderrTail = '';
+  let outputTail = '';
   subprocess.stdout?.setEncoding('utf8');
   subprocess.stderr?.setEncoding('utf8');
   subprocess.stdout?.on('data', (chunk: string) => {
     options.log.write('stdout', chunk);
     stdoutTail = keepTail(stdoutTail + chunk, keep);
+    if (keepOutput > 0) outputTail = keepTail(outputTail + chunk, keepOutput);
   });
   subprocess.stderr?.on('data', (chunk: string) => {
     options.log.write('stderr', chunk);
     stderrTail = keepTail(stderrTail + chunk, 8 * 1024);
+    if (keepOutput > 0) outputTail = keepTail(outputTail + chunk, keepOutput);
   });
 
   const stopGroup = () => killGroup(subprocess.pid);
@@ -65,6 +73,7 @@ export async function runProcessGroup(
       signal: result.signal,
       stdoutTail,
       stderrTail,
+      outputTail,
     };
   } finally {
     options.signal.removeEventListener('abort', stopGroup);

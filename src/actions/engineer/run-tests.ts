@@ -1,0 +1,141 @@
+// The `run-tests` action: runs the test command and reads the runner's summary into outputs.
+
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { MiaError } from '../../errors.js';
+import { getStepLogPath } from '../../store/paths.js';
+import type { ActionAdapter } from '../types.js';
+import { runProcessGroup } from './process.js';
+import { parseTestReport, type TestReport } from './test-report.js';
+
+/** How much of the combined output is kept to find the runner's summary in. */
+const KEEP_OUTPUT_BYTES = 256 * 1024;
+/** How many failing test names the outputs carry. */
+const MAX_FAILED_TESTS = 10;
+/** How many failing test names the error message lists. */
+const MAX_NAMED_IN_MESSAGE = 5;
+/** The `test` script `npm init` writes: a placeholder, not a test command. */
+const NPM_PLACEHOLDER = /^echo "Error: no test specified" && exit 1$/;
+
+/**
+ * Runs `with.command` (default: `npm test`, when package.json in `cwd` has a real `test` script)
+ * and outputs `passed`, `failed`, `skipped`, `total` as the runner prints them (vitest, jest,
+ * pytest, mocha, node:test, TAP), plus `runner`, `failedTests` and `exitCode`. Fails with
+ * MIA_TESTS_FAILED, naming the failing tests, when the command fails or reports failures.
+ */
+export const runTestsAction: ActionAdapter = {
+  name: 'run-tests',
+  universes: ['engineer'],
+  description: "Runs the test command (default: `npm test`) and reports the runner's counts.",
+  shellFields: ['command'],
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      command: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "The test command, run with sh -c (default: `npm test`, from package.json's `test` script).",
+      },
+      cwd: { type: 'string', description: 'Working directory, relative to the workspace.' },
+    },
+  },
+  async run(ctx) {
+    const cwd = resolve(ctx.workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+    const command =
+      typeof ctx.with.command === 'string' ? ctx.with.command : await getDefaultCommand(cwd);
+    const result = await runProcessGroup('sh', ['-c', command], {
+      cwd,
+      env: { ...ctx.env, ...ctx.expressionEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+      signal: ctx.signal,
+      log: ctx.log,
+      keepOutputBytes: KEEP_OUTPUT_BYTES,
+    });
+    if (result.exitCode !== 0 && ctx.signal.aborted) throw ctx.signal.reason;
+    const report = parseTestReport(result.outputTail);
+    if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
+      throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
+        hint: `Read the full output in ${getStepLogPath(ctx.workdir, ctx.runId, ctx.stepId)}.`,
+      });
+    }
+    return { outputs: toOutputs(report, 0) };
+  },
+};
+
+/** `npm test`, when package.json in `cwd` has a `test` script that is not npm's placeholder. */
+async function getDefaultCommand(cwd: string): Promise<string> {
+  const path = join(cwd, 'package.json');
+  const hint =
+    'Set `with.command` to the command that runs your tests (e.g. `npx vitest run`, `pytest`), or add a `test` script to package.json.';
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new MiaError('MIA_TESTS_NO_COMMAND', `No test command: there is no ${path}.`, {
+      hint,
+      isRetriable: false,
+    });
+  }
+  let script: unknown;
+  try {
+    script = (JSON.parse(text) as { scripts?: Record<string, unknown> }).scripts?.test;
+  } catch (error) {
+    throw new MiaError('MIA_TESTS_NO_COMMAND', `No test command: ${path} is not valid JSON.`, {
+      hint,
+      cause: error,
+      isRetriable: false,
+    });
+  }
+  if (typeof script !== 'string' || !script.trim() || NPM_PLACEHOLDER.test(script.trim())) {
+    const found =
+      typeof script === 'string' ? `only npm's placeholder ${JSON.stringify(script)}` : 'none';
+    throw new MiaError(
+      'MIA_TESTS_NO_COMMAND',
+      `No test command: ${path} has no \`test\` script (found ${found}).`,
+      { hint, isRetriable: false },
+    );
+  }
+  return 'npm test';
+}
+
+function describeFailure(
+  report: TestReport | undefined,
+  result: { exitCode: number | undefined; signal: string | undefined; outputTail: string },
+): string {
+  const names = report?.failedTests ?? [];
+  const failed = Math.max(report?.failed ?? 0, names.length);
+  if (failed > 0) {
+    const listed = names.slice(0, MAX_NAMED_IN_MESSAGE);
+    const more = names.length > listed.length ? ', …' : '';
+    const which = listed.length > 0 ? `: ${listed.join(', ')}${more}` : '.';
+    return `${failed} test${failed === 1 ? '' : 's'} failed${which}`;
+  }
+  const how =
+    result.exitCode === undefined
+      ? `was killed by ${result.signal}`
+      : `exited with ${result.exitCode}`;
+  const why = report ? `, though ${report.runner} reported no failing tests` : '';
+  const lastLine = findLastLine(result.outputTail);
+  return `The test command ${how}${why}${lastLine === undefined ? '.' : `: ${lastLine}`}`;
+}
+
+function toOutputs(report: TestReport | undefined, exitCode: number): Record<string, unknown> {
+  const outputs: Record<string, unknown> = {};
+  if (report?.passed !== undefined) outputs.passed = report.passed;
+  if (report?.failed !== undefined) outputs.failed = report.failed;
+  if (report?.skipped !== undefined) outputs.skipped = report.skipped;
+  if (report?.total !== undefined) outputs.total = report.total;
+  outputs.runner = report?.runner ?? 'unknown';
+  outputs.failedTests = report?.failedTests.slice(0, MAX_FAILED_TESTS) ?? [];
+  outputs.exitCode = exitCode;
+  return outputs;
+}
+
+function findLastLine(text: string): string | undefined {
+  const line = text
+    .split('\n')
+    .map((each) => each.trim())
+    .findLast((each) => each.length > 0);
+  return line !== undefined && line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
