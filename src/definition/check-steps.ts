@@ -55,7 +55,9 @@ export function checkSteps(
           continue;
         }
         for (const reference of collectReferences(span.source)) {
-          const message = checkReference(reference, { id, inputs, ids, isUpstream });
+          // The beat is told after the step, so it may read the step's own outputs.
+          const canReadSelf = path[0] === 'beat';
+          const message = checkReference(reference, { id, inputs, ids, isUpstream, canReadSelf });
           if (message !== undefined) report(`In ${field}: ${message}`, path);
         }
       }
@@ -108,6 +110,7 @@ interface ReferenceScope {
   inputs: readonly string[];
   ids: readonly string[];
   isUpstream(id: string, target: string): boolean;
+  canReadSelf: boolean;
 }
 
 /** Why a context path cannot be read from this step, or undefined when it can. */
@@ -128,6 +131,7 @@ function checkReference(reference: readonly string[], scope: ReferenceScope): st
     return `steps.${name} is not a step.${formatSuggestion(name, scope.ids)}`;
   }
   if (target === scope.id) {
+    if (scope.canReadSelf) return undefined;
     return `a step cannot read its own steps.${name}: it has not finished when its expressions are evaluated.`;
   }
   if (!scope.isUpstream(scope.id, target)) {

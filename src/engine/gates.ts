@@ -1,9 +1,9 @@
 // Gates: a step that waits for a person. Answers arrive as files, so any process can give them.
 
 import { watch } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { ApprovalAnswer } from '../actions/types.js';
-import { getApprovalsDir, readApproval } from '../store/approvals.js';
+import { getApprovalPath, getApprovalsDir, readApproval } from '../store/approvals.js';
 import type { EventLog } from '../store/event-log.js';
 
 /** How often a waiting gate looks for its answer when file watching says nothing. */
@@ -27,7 +27,8 @@ export class GateKeeper {
 
   /**
    * Records `workflow.step.waiting` and resolves with the answer. An answer given since the step
-   * first started counts, so a gate answered while its run was down is released on resume.
+   * first started counts, so a gate answered while its run was down is released on resume
+   * (without announcing a wait). A taken answer is removed: a gate opened again asks again.
    */
   async open(
     stepId: string,
@@ -36,13 +37,17 @@ export class GateKeeper {
     signal: AbortSignal,
   ): Promise<ApprovalAnswer> {
     const { workspace, runId, events } = this.#options;
+    const given = this.#options.autoApprove
+      ? undefined
+      : await readApproval(workspace, runId, stepId, since);
+    if (given) return this.#take(stepId, given);
     events.append('workflow.step.waiting', { stepId, prompt });
     if (this.#options.autoApprove) {
       return { approved: true, by: '--yes', reason: undefined, automatic: true };
     }
     const dir = getApprovalsDir(workspace, runId);
     await mkdir(dir, { recursive: true });
-    return new Promise<ApprovalAnswer>((resolve, reject) => {
+    const answer = await new Promise<ApprovalAnswer>((resolve, reject) => {
       let isChecking = false;
       const check = async () => {
         if (isChecking) return;
@@ -65,5 +70,13 @@ export class GateKeeper {
       signal.addEventListener('abort', onAbort, { once: true });
       void check();
     });
+    return this.#take(stepId, answer);
+  }
+
+  /** Removes a gate's answer once it is acted on, so a rejection is not taken again on resume. */
+  async #take(stepId: string, answer: ApprovalAnswer): Promise<ApprovalAnswer> {
+    const { workspace, runId } = this.#options;
+    await rm(getApprovalPath(workspace, runId, stepId), { force: true });
+    return answer;
   }
 }

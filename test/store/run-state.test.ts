@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  foldRunState,
+  markCrashed,
+  type StepState,
+} from '../../src/store/run-state.js';
+import {
+  describeSteps,
+  type ReachedStatus,
+  RunEvents,
+  timestampOf,
+} from '../helpers/run-events.js';
+
+const STEPS = ['a:', 'b: a', 'c: b', 'w:'];
+
+describe('foldRunState', () => {
+  it("takes the run's identity from workflow.started and starts it running", () => {
+    const { events } = new RunEvents().start(STEPS);
+    const state = foldRunState(events);
+    expect(state).toMatchObject({
+      runId: '20261123-100000-abcdef',
+      workflow: 'demo',
+      narrative: 'The demo reaches its end',
+      inputs: { tag: 'v1' },
+      source: { kind: 'workspace', path: '/w/.mia/workflows/demo.yaml' },
+      workspace: '/w',
+      concurrency: 3,
+      steps: describeSteps(STEPS),
+      status: 'running',
+      startedAt: timestampOf(1),
+      updatedAt: timestampOf(1),
+      endedAt: undefined,
+      resumes: 0,
+      lastSeq: 1,
+    });
+    expect([...state.stepStates.values()].map((s) => [s.id, s.status])).toEqual([
+      ['a', 'pending'],
+      ['b', 'pending'],
+      ['c', 'pending'],
+      ['w', 'pending'],
+    ]);
+  });
+
+  it.each<[ReachedStatus, Partial<StepState>]>([
+    ['pending', { status: 'pending', attempts: 0, firstStartedAt: undefined }],
+    ['running', { status: 'running', attempts: 1, firstStartedAt: timestampOf(2) }],
+    ['waiting', { status: 'waiting', attempts: 1, firstStartedAt: timestampOf(2) }],
+    [
+      'completed',
+      {
+        status: 'completed',
+        outputs: { from: 'b' },
+        durationMs: 5,
+        endedAt: timestampOf(3),
+        error: undefined,
+      },
+    ],
+    [
+      'failed',
+      { status: 'failed', error: { message: 'b broke' }, durationMs: 7, hadTension: true },
+    ],
+    ['interrupted', { status: 'interrupted', error: { message: 'b broke' }, hadTension: false }],
+    [
+      'skipped-upstream',
+      { status: 'skipped', skipReason: 'upstream step "x" failed', firstStartedAt: undefined },
+    ],
+    ['skipped-condition', { status: 'skipped', skipReason: 'its condition "false" is false' }],
+  ])('folds a step that reached %s', (reached, expected) => {
+    const { events } = new RunEvents().start(STEPS).reach('b', reached);
+    const state = foldRunState(events);
+    expect(state.stepStates.get('b')).toMatchObject(expected);
+    expect(state.lastSeq).toBe(events.length);
+    expect(state.updatedAt).toBe(timestampOf(events.length));
+  });
+
+  it('counts attempts from the latest start and keeps when the step first started', () => {
+    const { events } = new RunEvents()
+      .start(STEPS)
+      .add('workflow.step.started', {
+        stepId: 'a',
+        universe: 'engineer',
+        action: 'shell',
+        attempt: 1,
+      })
+      .add('workflow.step.retrying', {
+        stepId: 'a',
+        attempt: 2,
+        delayMs: 10,
+        error: { message: 'a broke' },
+      })
+      .add('workflow.step.started', {
+        stepId: 'a',
+        universe: 'engineer',
+        action: 'shell',
+        attempt: 2,
+      });
+    expect(foldRunState(events).stepStates.get('a')).toMatchObject({
+      status: 'running',
+      attempts: 2,
+      firstStartedAt: timestampOf(2),
+      startedAt: timestampOf(4),
+    });
+  });
+
+  it.each([
+    ['workflow.completed', { durationMs: 900 }, 'completed'],
+    ['workflow.failed', { durationMs: 900, failedSteps: ['b'] }, 'failed'],
+    ['workflow.interrupted', { durationMs: 900, signal: 'SIGINT' }, 'interrupted'],
+  ] as const)('ends the run on %s', (type, payload, status) => {
+    const { events } = new RunEvents().start(STEPS).add(type, payload as never);
+    expect(foldRunState(events)).toMatchObject({
+      status,
+      endedAt: timestampOf(2),
+      durationMs: 900,
+    });
+  });
+
+  it('refuses a log that does not begin with workflow.started', () => {
+    const { events } = new RunEvents().start(STEPS).reach('a', 'completed');
+    const fold = () => foldRunState(events.slice(1));
+    expect(fold).toThrow(Error);
+    expect(fold).toThrow('The event log does not begin with workflow.started.');
+  });
+
+  it('gives the same state applied event by event as folded at once', () => {
+    const { events } = new RunEvents()
+      .start(STEPS)
+      .reach('a', 'completed')
+      .reach('b', 'failed')
+      .reach('c', 'skipped-upstream')
+      .reach('w', 'completed')
+      .add('workflow.failed', { durationMs: 30, failedSteps: ['b'] });
+    const live = foldRunState(events.slice(0, 1));
+    for (const event of events.slice(1)) applyEvent(live, event);
+    expect(live).toEqual(foldRunState(events));
+  });
+});
+
+describe('markCrashed', () => {
+  it.each<[ReachedStatus, StepState['status']]>([
+    ['running', 'interrupted'],
+    ['waiting', 'interrupted'],
+    ['pending', 'pending'],
+    ['completed', 'completed'],
+    ['failed', 'failed'],
+    ['interrupted', 'interrupted'],
+    ['skipped-upstream', 'skipped'],
+  ])('turns a step that was %s in a crashed run into %s', (reached, expected) => {
+    const state = foldRunState(new RunEvents().start(STEPS).reach('b', reached).events);
+    markCrashed(state);
+    expect(state.status).toBe('interrupted');
+    expect(state.stepStates.get('b')?.status).toBe(expected);
+  });
+
+  it('leaves a run that recorded its end as it is', () => {
+    const { events } = new RunEvents()
+      .start(STEPS)
+      .reach('a', 'running')
+      .add('workflow.failed', { durationMs: 3, failedSteps: [] });
+    const state = foldRunState(events);
+    markCrashed(state);
+    expect(state.status).toBe('failed');
+    expect(state.stepStates.get('a')?.status).toBe('running');
+  });
+});
+
+describe('a resumed run', () => {
+  /** a completed, b failed, c skipped, w was running when the process died; then resumed. */
+  function foldResumed(rerun: string[], kept: string[], steps = STEPS) {
+    const log = new RunEvents()
+      .start(STEPS)
+      .reach('a', 'completed')
+      .reach('b', 'failed')
+      .reach('c', 'skipped-upstream')
+      .reach('w', 'running');
+    const wStartedAt = log.events.at(-1)!.timestamp;
+    const bStartedAt = log.events.find(
+      (e) => e.type === 'workflow.step.started' && e.payload.stepId === 'b',
+    )!.timestamp;
+    log.add('workflow.resumed', {
+      rerun,
+      kept,
+      definitionChanged: false,
+      steps: describeSteps(steps),
+      from: null,
+      pid: 4343,
+    });
+    return { state: foldRunState(log.events), wStartedAt, bStartedAt };
+  }
+
+  it('is running again, counts the resume and forgets its end', () => {
+    const { state } = foldResumed(['b', 'c', 'w'], ['a']);
+    expect(state).toMatchObject({ status: 'running', resumes: 1, endedAt: undefined });
+  });
+
+  it('keeps the outputs of kept steps and resets re-run steps, keeping the first start of unfinished ones', () => {
+    const { state, wStartedAt, bStartedAt } = foldResumed(['b', 'c', 'w'], ['a']);
+    expect(state.stepStates.get('a')).toMatchObject({
+      status: 'completed',
+      outputs: { from: 'a' },
+    });
+    expect(state.stepStates.get('b')).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      error: undefined,
+      outputs: {},
+      firstStartedAt: bStartedAt,
+      hadTension: true,
+    });
+    expect(state.stepStates.get('c')).toMatchObject({
+      status: 'pending',
+      firstStartedAt: undefined,
+      skipReason: undefined,
+    });
+    expect(state.stepStates.get('w')).toMatchObject({
+      status: 'pending',
+      firstStartedAt: wStartedAt,
+    });
+  });
+
+  it('starts the clock anew for a completed step that runs again', () => {
+    const { state } = foldResumed(['a', 'b', 'c', 'w'], []);
+    expect(state.stepStates.get('a')).toMatchObject({
+      status: 'pending',
+      outputs: {},
+      firstStartedAt: undefined,
+    });
+  });
+
+  it('takes its step list from the resume: removed steps go, added steps are pending', () => {
+    const { state } = foldResumed(['b', 'x'], ['a'], ['a:', 'b: a', 'x: b']);
+    expect(state.steps.map((s) => s.id)).toEqual(['a', 'b', 'x']);
+    expect([...state.stepStates.keys()]).toEqual(['a', 'b', 'x']);
+    expect(state.stepStates.get('x')?.status).toBe('pending');
+  });
+});
