@@ -42,7 +42,7 @@ export function createEventRenderer(
   };
   return {
     render(event) {
-      const line = formatEventLine(event, io, running);
+      const line = formatEventLine(event, io, running, options.autoApprove === true);
       if (event.type === 'chart.progress')
         progress = `${event.payload.completed}/${event.payload.total} done`;
       if (line !== undefined) print(line);
@@ -55,7 +55,12 @@ export function createEventRenderer(
   };
 }
 
-function formatEventLine(event: MiaEvent, io: Io, running: Set<string>): string | undefined {
+function formatEventLine(
+  event: MiaEvent,
+  io: Io,
+  running: Set<string>,
+  isAutoApproved: boolean,
+): string | undefined {
   const c = io.colors;
   switch (event.type) {
     case 'workflow.started':
@@ -82,7 +87,9 @@ function formatEventLine(event: MiaEvent, io: Io, running: Set<string>): string 
     case 'workflow.step.skipped':
       return `${c.dim('↷')} ${event.payload.stepId} skipped: ${event.payload.reason}`;
     case 'workflow.step.waiting':
-      return `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
+      return isAutoApproved
+        ? `${c.magenta('⏸')} ${event.payload.stepId} asks: ${event.payload.prompt} (approved by --yes)`
+        : `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
     case 'workflow.tension':
       return c.red(
         c.bold(`  tension · ${event.payload.text}\n  full log: ${event.payload.logPath}`),

@@ -16,7 +16,7 @@ export async function driveRun(
   options: { isJson: boolean; autoApprove: boolean },
 ): Promise<number> {
   const mode = chooseRenderMode(ctx.io, options.isJson);
-  const renderer = createEventRenderer(ctx.io, mode);
+  const renderer = createEventRenderer(ctx.io, mode, { autoApprove: options.autoApprove });
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
   for (const warning of handle.warnings) ctx.io.err(`warning: ${warning}\n`);
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));

@@ -17,7 +17,7 @@ const FACTS: Record<string, (outputs: Outputs) => string[]> = {
     const failed = num(o.failed);
     const skipped = num(o.skipped);
     if (passed === undefined && failed === undefined) return [];
-    const parts = [`${passed ?? 0} tests passed`];
+    const parts = [`${passed ?? 0} ${passed === 1 ? 'test' : 'tests'} passed`];
     if (failed) parts.push(`${failed} failed`);
     if (skipped) parts.push(`${skipped} skipped`);
     return [parts.join(', ')];
