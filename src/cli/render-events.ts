@@ -17,6 +17,7 @@ export function chooseRenderMode(io: Io, isJson: boolean): RenderMode {
 export function createEventRenderer(
   io: Io,
   mode: RenderMode,
+  options: { autoApprove?: boolean } = {},
 ): {
   render(event: MiaEvent): void;
   stop(): void;
