@@ -1,0 +1,73 @@
+// The dashboard protocol: the messages of the narrative socket and the shapes of the HTTP API,
+// shared by the server and the page (the page imports these types only).
+
+import type { MiaEvent } from '../events/types.js';
+
+/** The path of the narrative WebSocket. */
+export const NARRATIVE_WS_PATH = '/api/ws/narrative';
+
+/** The channel of every run of the workspace. */
+export const ALL_RUNS_CHANNEL = 'workflow:*';
+
+/** Messages a client sends on the socket. */
+export type ClientMessage =
+  | { type: 'auth'; token: string }
+  | { type: 'subscribe'; channel: string; since?: number }
+  | { type: 'unsubscribe'; channel: string }
+  | { type: 'replay'; channel: string; since: number }
+  | { type: 'ping' };
+
+/** Messages the server sends that are not events. */
+export type ControlMessage =
+  | { type: 'auth'; status: 'ok' | 'refused' }
+  | { type: 'subscribed'; channel: string }
+  | { type: 'unsubscribed'; channel: string }
+  | { type: 'replayed'; channel: string; since: number; count: number }
+  | { type: 'error'; message: string }
+  | { type: 'pong' };
+
+/** Everything the server sends: control messages, and run events (contract section 5) as they are. */
+export type ServerMessage = ControlMessage | MiaEvent;
+
+/** One row of `GET /api/runs`. */
+export interface RunListItem {
+  runId: string;
+  workflow: string;
+  narrative: string;
+  status: 'running' | 'completed' | 'failed' | 'interrupted' | 'crashed';
+  startedAt: string;
+  updatedAt: string;
+  durationMs: number | null;
+  completed: number;
+  total: number;
+  parent: { runId: string; stepId: string } | null;
+}
+
+/** A step of a run as the page draws it. */
+export interface RunStepView {
+  id: string;
+  action: string;
+  universe: 'engineer' | 'ceremony' | 'story';
+  beat: string | null;
+  dependsOn: string[];
+  status: 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'interrupted';
+  attempts: number;
+  durationMs: number | null;
+  error: { message: string; hint?: string; code?: string } | null;
+  skipReason: string | null;
+  logPath: string;
+}
+
+/** `GET /api/runs/:id`: the run, its steps with their state, the plan, and its chart. */
+export interface RunDetail extends RunListItem {
+  steps: RunStepView[];
+  levels: string[][];
+  criticalPath: string[];
+  reality: string;
+  lastSeq: number;
+}
+
+/** An error answer of the HTTP API. */
+export interface ApiError {
+  error: { message: string; code: string; hint?: string };
+}
