@@ -221,6 +221,9 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       attempt: outcome.attempt,
       interrupted: outcome.interrupted,
       continueOnError: step.continueOnError,
+      ...(gitDir
+        ? { vcs: { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null } }
+        : {}),
     });
     if (outcome.interrupted) return settle(step.id, { status: 'interrupted' });
     options.narrator.tellTension(step, tellText(step.tension, context), outcome.error, logPath);

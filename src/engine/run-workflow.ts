@@ -1,5 +1,6 @@
 // Starts and resumes runs: the lock, the first and last events, and the executor in between.
 
+import { execa } from 'execa';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
@@ -17,6 +18,7 @@ import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
 import { planResume, type ResumePlan } from './resume-plan.js';
+import { findGitDir, readHeadCommit } from './vcs.js';
 
 /** Steps run at once when neither the CLI nor the definition says. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -148,6 +150,7 @@ export async function resumeRun(options: {
       steps: describeSteps(workflow),
       from: options.from ?? null,
       pid: process.pid,
+      ...(await describeHead(workspace)),
     });
     const kept = new Map<string, Record<string, unknown>>();
     const firstStartedAt = new Map<string, string>();
@@ -254,4 +257,18 @@ function describeSteps(workflow: ResolvedWorkflow): StartedStep[] {
     depends_on: step.dependsOn,
     hash: step.hash,
   }));
+}
+
+/** The HEAD commit and its subject, when the workspace is a git repository. */
+async function describeHead(
+  workspace: string,
+): Promise<{ vcs?: { head: string; subject: string } }> {
+  const gitDir = await findGitDir(workspace);
+  const head = gitDir ? await readHeadCommit(gitDir) : undefined;
+  if (!head) return {};
+  const log = await execa('git', ['log', '-1', '--format=%s', head], {
+    cwd: workspace,
+    reject: false,
+  });
+  return { vcs: { head, subject: log.exitCode === 0 ? String(log.stdout).trim() : '' } };
 }

@@ -62,6 +62,8 @@ export interface EventPayloads {
     steps: StartedStep[];
     from: string | null;
     pid: number;
+    /** The git HEAD when the run resumed, and its commit subject: what changed since. */
+    vcs?: { head: string; subject: string };
   };
   'workflow.step.started': { stepId: string; universe: Universe; action: string; attempt: number };
   'workflow.step.log': { stepId: string; stream: 'stdout' | 'stderr'; text: string };
@@ -88,6 +90,8 @@ export interface EventPayloads {
     /** The step was stopped by an interruption of the run, not by its own failure. */
     interrupted: boolean;
     continueOnError: boolean;
+    /** The git HEAD before and after the step, when the workspace is a git repository. */
+    vcs?: { before: string | null; after: string | null };
   };
   'workflow.step.skipped': { stepId: string; reason: string; cause: 'condition' | 'upstream' };
   'workflow.tension': {

@@ -22,8 +22,11 @@ const FACTS: Record<string, (outputs: Outputs) => string[]> = {
     if (skipped) parts.push(`${skipped} skipped`);
     return [parts.join(', ')];
   },
-  'schema-validate': (o) =>
-    num(o.files) === undefined ? [] : [`${o.files} files hold their shape`],
+  'schema-validate': (o) => {
+    const files = num(o.files);
+    if (files === undefined) return [];
+    return [files === 1 ? '1 file holds its shape' : `${files} files hold their shape`];
+  },
   'merge-pr': (o) => {
     const sha = shortSha(o.sha);
     const what =

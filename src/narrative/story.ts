@@ -19,6 +19,7 @@ const BEAT_TITLES: Record<Beat['type'], string> = {
 /** Renders the whole run as Markdown that a person can read without opening any log. */
 export function renderStory(events: readonly MiaEvent[], workspace: string): string {
   const state = foldRunState(events);
+  let headAtTension: string | null = null;
   const lines: string[] = [
     `# ${state.workflow}: ${state.narrative}`,
     '',
@@ -31,7 +32,12 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '## The story',
     '',
   ];
-  for (const event of events) lines.push(...tellEvent(event, workspace));
+  for (const event of events) {
+    if (event.type === 'workflow.step.failed' && !event.payload.interrupted) {
+      headAtTension = event.payload.vcs?.after ?? headAtTension;
+    }
+    lines.push(...tellEvent(event, workspace, headAtTension));
+  }
   lines.push(
     '',
     '## The steps',
@@ -74,7 +80,7 @@ export function describeReality(state: RunState): string {
   return `${parts.join('; ')}.`;
 }
 
-function tellEvent(event: MiaEvent, workspace: string): string[] {
+function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | null): string[] {
   switch (event.type) {
     case 'beat.created': {
       const beat = event.payload.beat;
@@ -98,8 +104,13 @@ function tellEvent(event: MiaEvent, workspace: string): string[] {
         `  - Tried again (attempt ${event.payload.attempt}) after: ${event.payload.error.message}`,
       ];
     case 'workflow.resumed': {
-      const { rerun, kept, definitionChanged, from } = event.payload;
+      const { rerun, kept, definitionChanged, from, vcs } = event.payload;
+      const moved =
+        vcs && headAtTension && vcs.head !== headAtTension
+          ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${vcs.subject}"` : ''}`
+          : '';
       const why = [
+        moved,
         definitionChanged ? 'the definition changed' : '',
         from ? `from ${from}` : '',
       ].filter(Boolean);
