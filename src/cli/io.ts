@@ -13,7 +13,8 @@ export interface Io {
 
 /** The process's own terminal; colour only on a TTY and never under NO_COLOR. */
 export function createProcessIo(): Io {
-  const isTty = Boolean(process.stdout.isTTY);
+  // A terminal that reports no width (some pseudo-terminals) cannot host a live footer.
+  const isTty = Boolean(process.stdout.isTTY) && (process.stdout.columns ?? 0) > 0;
   const useColor = isTty && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
   const masker = getProcessMasker();
   return {
