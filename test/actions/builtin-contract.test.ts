@@ -1,6 +1,8 @@
 // The built-in engine actions run the shared adapter contract.
 
 import { waitAction } from '../../src/actions/any/wait.js';
+import { workflowAction } from '../../src/actions/any/workflow.js';
+import { approveAction } from '../../src/actions/ceremony/approve.js';
 import { shellAction } from '../../src/actions/engineer/shell.js';
 import { describeActionContract } from './contract.js';
 
@@ -19,4 +21,52 @@ describeActionContract({
   invalidWith: [{}, { for: 'soon' }, { for: -1 }, { for: '5s', extra: true }],
   success: { with: { for: '10ms' } },
   abortable: { with: { for: '30s' } },
+});
+
+describeActionContract({
+  adapter: approveAction,
+  validWith: [{}, { prompt: 'Ship it?' }],
+  invalidWith: [{ prompt: 3 }, { prompt: 'ok', extra: 1 }],
+  success: { with: { prompt: 'Ship it?' } },
+  failure: {
+    with: { prompt: 'Ship it?' },
+    context: {
+      requestApproval: async () => ({
+        approved: false,
+        by: 'ada',
+        reason: 'not yet',
+        automatic: false,
+      }),
+    },
+  },
+});
+
+describeActionContract({
+  adapter: workflowAction,
+  validWith: [{ workflow: 'child' }, { workflow: 'child.yaml', inputs: { who: 'ada', n: 2 } }],
+  invalidWith: [{}, { workflow: '' }, { workflow: 'x', inputs: { deep: { no: 1 } } }],
+  success: {
+    with: { workflow: 'child', inputs: { who: 'ada' } },
+    context: {
+      runWorkflow: async (ref) => ({
+        runId: 'parent-step',
+        workflow: ref,
+        status: 'completed',
+        outputs: { greet: { said: 'hi' } },
+        failedSteps: [],
+      }),
+    },
+  },
+  failure: {
+    with: { workflow: 'child' },
+    context: {
+      runWorkflow: async (ref) => ({
+        runId: 'parent-step',
+        workflow: ref,
+        status: 'interrupted',
+        outputs: {},
+        failedSteps: [],
+      }),
+    },
+  },
 });
