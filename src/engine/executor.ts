@@ -187,11 +187,17 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     });
     await log.close();
     if (outcome.kind === 'completed') {
+      const after = buildContext(
+        options,
+        new Map([...settled, [step.id, { status: 'completed', outputs: outcome.outputs }]]),
+      );
+      const beat = tellText(step.beat, after);
       events.append('workflow.step.completed', {
         stepId: step.id,
         durationMs: outcome.durationMs,
         outputs: outcome.outputs,
         attempt: outcome.attempt,
+        ...(beat === undefined ? {} : { beat }),
         ...(gitDir
           ? { vcs: { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null } }
           : {}),
@@ -202,11 +208,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
           : options.hadTension.has(step.id)
             ? 'after the run was resumed'
             : undefined;
-      const after = buildContext(
-        options,
-        new Map([...settled, [step.id, { status: 'completed', outputs: outcome.outputs }]]),
-      );
-      options.narrator.tellCompleted(step, tellText(step.beat, after), {
+      options.narrator.tellCompleted(step, beat, {
         durationMs: outcome.durationMs,
         outputs: outcome.outputs,
         overcame,

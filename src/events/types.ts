@@ -81,6 +81,8 @@ export interface EventPayloads {
     attempt: number;
     /** The git HEAD before and after the step, when the workspace is a git repository. */
     vcs?: { before: string | null; after: string | null };
+    /** The step's beat text as told, its expressions evaluated. */
+    beat?: string;
   };
   'workflow.step.failed': {
     stepId: string;

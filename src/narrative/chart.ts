@@ -34,7 +34,7 @@ export function buildChart(state: RunState, observations: readonly string[]): St
       const s = state.stepStates.get(step.id);
       return {
         id: step.id,
-        title: step.beat ?? step.id,
+        title: s?.beatText ?? describeUntold(step.beat) ?? step.id,
         completed: s?.status === 'completed',
         completedAt: s?.status === 'completed' ? (s.endedAt ?? null) : null,
         order: order + 1,
@@ -60,4 +60,10 @@ export function observe(event: MiaEvent): string | undefined {
   if (event.type === 'workflow.step.skipped')
     return `${event.payload.stepId} passed by: ${event.payload.reason}`;
   return undefined;
+}
+
+/** A beat not told yet: its expressions cannot be evaluated, so they are left out. */
+function describeUntold(beat: string | null): string | undefined {
+  if (!beat) return undefined;
+  return beat.replace(/\s*\$\{\{[^}]*\}\}/g, '…').trim();
 }

@@ -28,6 +28,8 @@ export interface StepState {
   endedAt: string | undefined;
   /** A tension was told for this step during the run. */
   hadTension: boolean;
+  /** The beat as told when the step completed (expressions evaluated). */
+  beatText: string | undefined;
   continueOnError: boolean;
 }
 
@@ -112,6 +114,7 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
       step.durationMs = event.payload.durationMs;
       step.endedAt = event.timestamp;
       step.error = undefined;
+      step.beatText = event.payload.beat;
       break;
     }
     case 'workflow.step.failed': {
@@ -198,5 +201,6 @@ function createStepState(id: string): StepState {
     endedAt: undefined,
     hadTension: false,
     continueOnError: false,
+    beatText: undefined,
   };
 }

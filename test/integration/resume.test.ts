@@ -2,35 +2,10 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createWorkspace, runMia, startMia } from '../helpers/cli.js';
+import { createWorkspace, runMia } from '../helpers/cli.js';
+import { isEvent, startLiveRun } from '../helpers/live-run.js';
 import { eventsFor, parseRunId, readMarkers, readRunEvents } from '../helpers/run-files.js';
-
-/** Waits until the run's log holds an event matching `predicate`. */
-async function waitForEvent(
-  ws: string,
-  runId: () => string | undefined,
-  predicate: (e: { type: string; payload: { stepId?: string } }) => boolean,
-): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const id = runId();
-    if (id) {
-      const events = await readRunEvents(ws, id).catch(() => []);
-      if (events.some(predicate)) return;
-    }
-    await sleep(50);
-  }
-  throw new Error('the awaited event never came');
-}
-
-function captureRunId(child: ReturnType<typeof startMia>): () => string | undefined {
-  let id: string | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    id ??= /^run (\S+)$/m.exec(chunk.toString())?.[1];
-  });
-  return () => id;
-}
 
 const CRASHABLE = `name: crashable
 narrative: "Survive a crash"
@@ -46,18 +21,10 @@ describe('mia workflow resume', () => {
     const ws = await createWorkspace({
       crashable: CRASHABLE.replace('sleep 30', 'sleep ${SLEEP:-30}'),
     });
-    const child = startMia(['workflow', 'run', 'crashable'], { cwd: ws });
-    const runId = captureRunId(child);
-    await waitForEvent(
-      ws,
-      runId,
-      (e) => e.type === 'workflow.step.completed' && e.payload.stepId === 'side',
-    );
-    await waitForEvent(
-      ws,
-      runId,
-      (e) => e.type === 'workflow.step.started' && e.payload.stepId === 'long',
-    );
+    const run = startLiveRun(['workflow', 'run', 'crashable'], { cwd: ws });
+    const { child, runId } = run;
+    await run.waitForEvents(isEvent('workflow.step.completed', 'side'));
+    await run.waitForEvents(isEvent('workflow.step.started', 'long'));
     child.kill('SIGKILL');
     await child;
 
@@ -87,18 +54,10 @@ describe('mia workflow resume', () => {
     const ws = await createWorkspace({
       crashable: CRASHABLE.replace('sleep 30', 'sleep ${SLEEP:-30}'),
     });
-    const child = startMia(['workflow', 'run', 'crashable'], { cwd: ws });
-    const runId = captureRunId(child);
-    await waitForEvent(
-      ws,
-      runId,
-      (e) => e.type === 'workflow.step.completed' && e.payload.stepId === 'side',
-    );
-    await waitForEvent(
-      ws,
-      runId,
-      (e) => e.type === 'workflow.step.started' && e.payload.stepId === 'long',
-    );
+    const run = startLiveRun(['workflow', 'run', 'crashable'], { cwd: ws });
+    const { child, runId } = run;
+    await run.waitForEvents(isEvent('workflow.step.completed', 'side'));
+    await run.waitForEvents(isEvent('workflow.step.started', 'long'));
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
@@ -121,13 +80,9 @@ describe('mia workflow resume', () => {
 
   it('refuses a second resume while the run is live, naming the process that holds it', async () => {
     const ws = await createWorkspace({ crashable: CRASHABLE });
-    const child = startMia(['workflow', 'run', 'crashable'], { cwd: ws });
-    const runId = captureRunId(child);
-    await waitForEvent(
-      ws,
-      runId,
-      (e) => e.type === 'workflow.step.started' && e.payload.stepId === 'long',
-    );
+    const run = startLiveRun(['workflow', 'run', 'crashable'], { cwd: ws });
+    const { child, runId } = run;
+    await run.waitForEvents(isEvent('workflow.step.started', 'long'));
     const second = await runMia(['workflow', 'resume', runId()!], { cwd: ws });
     child.kill('SIGKILL');
     await child;

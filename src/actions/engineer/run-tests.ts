@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
-import { getStepLogPath } from '../../store/paths.js';
 import type { ActionAdapter } from '../types.js';
 import { runProcessGroup } from './process.js';
 import { parseTestReport, type TestReport } from './test-report.js';
@@ -56,7 +55,7 @@ export const runTestsAction: ActionAdapter = {
     const report = parseTestReport(result.outputTail);
     if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
       throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
-        hint: `Read the full output in ${getStepLogPath(ctx.workdir, ctx.runId, ctx.stepId)}.`,
+        hint: 'Fix the failing tests (their full output is in the step log), then resume the run.',
       });
     }
     return { outputs: toOutputs(report, 0) };
