@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDemoRepository } from '../../src/demo/demo-repo.js';
 import { runMia } from '../helpers/cli.js';
-import { GIT_ENV, git } from '../helpers/git.js';
 import { eventsFor, parseRunId, readRunEvents } from '../helpers/run-files.js';
+import { GIT_IDENTITY_ENV, git } from '../helpers/temp-git-repo.js';
 
-const ENV = { ...GIT_ENV, GITHUB_TOKEN: '', GH_TOKEN: '' };
+const ENV = { ...GIT_IDENTITY_ENV, GITHUB_TOKEN: '', GH_TOKEN: '' };
 
 interface PlanStep {
   id: string;

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDemoRepository } from '../../src/demo/demo-repo.js';
 import { PACKAGE_ROOT, runMia } from '../helpers/cli.js';
-import { GIT_ENV, git } from '../helpers/git.js';
 import { eventsFor, parseRunId, readRunEvents, type StoredEvent } from '../helpers/run-files.js';
+import { GIT_IDENTITY_ENV, git } from '../helpers/temp-git-repo.js';
 
 /** What each template needs and does, beyond what its YAML says. */
 interface TemplateCase {
@@ -51,7 +51,7 @@ const TEMPLATES: TemplateCase[] = [
 ];
 
 /** No GitHub token (an empty one counts as none), and a git identity for merges and tags. */
-const ENV = { ...GIT_ENV, GITHUB_TOKEN: '', GH_TOKEN: '' };
+const ENV = { ...GIT_IDENTITY_ENV, GITHUB_TOKEN: '', GH_TOKEN: '' };
 
 const BROKEN_TEST_NAME = 'one equals two';
 const brokenTest = (expected: number) =>

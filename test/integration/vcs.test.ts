@@ -4,12 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMia } from '../helpers/cli.js';
-import { createGitRepo, GIT_ENV, git } from '../helpers/git.js';
 import { eventsFor, parseRunId, readRunEvents } from '../helpers/run-files.js';
+import { GIT_IDENTITY_ENV, git, initRepository } from '../helpers/temp-git-repo.js';
 
 describe('vcs snapshots', () => {
   it('records HEAD before and after every completed step of a run in a git repository', async () => {
-    const repo = await createGitRepo();
+    const repo = await initRepository();
     const before = await git(repo, 'rev-parse', 'HEAD');
     await mkdir(join(repo, '.mia/workflows'), { recursive: true });
     await writeFile(
@@ -21,7 +21,10 @@ steps:
   - { id: look, action: shell, depends_on: [change], with: { run: "true" } }
 `,
     );
-    const result = await runMia(['workflow', 'run', 'commit'], { cwd: repo, env: GIT_ENV });
+    const result = await runMia(['workflow', 'run', 'commit'], {
+      cwd: repo,
+      env: GIT_IDENTITY_ENV,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const after = await git(repo, 'rev-parse', 'HEAD');
     const events = await readRunEvents(repo, parseRunId(result.stdout));
