@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The main job: runs the feature-delivery template end to end on a throwaway demo repository,
-// with no credentials (the review gate is answered with --yes), with the dashboard when it exists.
+// with no credentials (the review gate is answered with --yes), and the dashboard serving it live.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ process.exitCode = await main([
   'run',
   'feature-delivery',
   '--yes',
+  '--dashboard',
   '-C',
   dir,
   ...extra,

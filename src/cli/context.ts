@@ -2,8 +2,6 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { createBuiltinRegistry } from '../actions/builtin.js';
-import { loadCustomActions } from '../actions/custom.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
@@ -36,6 +34,11 @@ export function createCommandContext(io: Io, cwd: string | undefined): CommandCo
 }
 
 async function buildRegistry(io: Io, workspace: string): Promise<ActionRegistry> {
+  // Imported here, not above: commands that need no action (ls, status, --version) load none.
+  const [{ createBuiltinRegistry }, { loadCustomActions }] = await Promise.all([
+    import('../actions/builtin.js'),
+    import('../actions/custom.js'),
+  ]);
   const registry = createBuiltinRegistry();
   const custom = await loadCustomActions(workspace, new Set(registry.names()));
   for (const adapter of custom.adapters) registry.register(adapter);

@@ -3,16 +3,25 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
-import { type ApproveOptions, approveCommand } from './commands/approve.js';
-import { listCommand, showCommand, validateCommand } from './commands/definitions.js';
-import { initCommand } from './commands/init.js';
-import { resumeWorkflowCommand, runWorkflowCommand } from './commands/run.js';
-import { runsCommand, statusCommand } from './commands/status.js';
-import { storyCommand } from './commands/story.js';
+import type { ApproveOptions } from './commands/approve.js';
+import { type DashboardOptions, dashboardCommand, parsePort } from './commands/dashboard.js';
 import { type CommandContext, createCommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { createProcessIo, type Io } from './io.js';
 import { collectInput, parseConcurrency, parseShowFormat } from './options.js';
+
+// Each command's module is imported when the command runs, so that `mia --version` loads none
+// and `mia workflow ls` only what it needs (no actions, no ajv, no execa).
+const approveCommand = lazy(() => import('./commands/approve.js'), 'approveCommand');
+const initCommand = lazy(() => import('./commands/init.js'), 'initCommand');
+const listCommand = lazy(() => import('./commands/list.js'), 'listCommand');
+const resumeWorkflowCommand = lazy(() => import('./commands/run.js'), 'resumeWorkflowCommand');
+const runWorkflowCommand = lazy(() => import('./commands/run.js'), 'runWorkflowCommand');
+const runsCommand = lazy(() => import('./commands/status.js'), 'runsCommand');
+const showCommand = lazy(() => import('./commands/definitions.js'), 'showCommand');
+const statusCommand = lazy(() => import('./commands/status.js'), 'statusCommand');
+const storyCommand = lazy(() => import('./commands/story.js'), 'storyCommand');
+const validateCommand = lazy(() => import('./commands/definitions.js'), 'validateCommand');
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -103,6 +112,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-i, --input <key=value>', 'an input of the workflow (repeatable)', collectInput, {})
     .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
     .option('--yes', 'answer every gate with approval (recorded as automatic)')
+    .option('--dashboard', 'serve the live dashboard while the run goes (prints its URL)')
     .option('--json', 'print events as JSON lines only')
     .action(
       action(
@@ -113,6 +123,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             input: Record<string, string>;
             concurrency?: number;
             yes?: boolean;
+            dashboard?: boolean;
             json?: boolean;
           },
         ) => runWorkflowCommand(ctx, name, options),
@@ -126,6 +137,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--from <step>', 're-run this step and everything downstream of it')
     .option('--concurrency <n>', 'most steps running at once', parseConcurrency)
     .option('--yes', 'answer every gate with approval (recorded as automatic)')
+    .option('--dashboard', 'serve the live dashboard while the run goes (prints its URL)')
     .option('--json', 'print events as JSON lines only')
     .action(
       action((ctx, runId: string | undefined, options: object) =>
@@ -171,7 +183,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("the history of this workspace's runs")
     .option('--json', 'machine-readable output')
     .action(action((ctx, options: { json?: boolean }) => runsCommand(ctx, options)));
+  program
+    .command('dashboard')
+    .description('serve the live dashboard and WebSocket feed of every run of the workspace')
+    .option('--port <n>', 'port to listen on (0: any free port)', parsePort)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option(
+      '--allow-remote',
+      'allow a --host other machines can reach (the token is the only protection)',
+    )
+    .action(action((ctx, options: DashboardOptions) => dashboardCommand(ctx, options)));
   return program;
+}
+
+/** A function of a module imported on its first call. */
+function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K] {
+  const call = async (...args: unknown[]) =>
+    ((await load())[name] as (...values: unknown[]) => unknown)(...args);
+  return call as M[K];
 }
 
 function reportError(io: Io, error: unknown): number {

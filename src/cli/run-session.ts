@@ -2,6 +2,7 @@
 
 import type { ExecuteResult } from '../engine/executor.js';
 import { executeRun, type RunHandle } from '../engine/run-workflow.js';
+import type { RunDashboard } from './commands/dashboard.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { chooseRenderMode, createEventRenderer } from './render-events.js';
@@ -13,13 +14,14 @@ import { chooseRenderMode, createEventRenderer } from './render-events.js';
 export async function driveRun(
   ctx: CommandContext,
   handle: RunHandle,
-  options: { isJson: boolean; autoApprove: boolean },
+  options: { isJson: boolean; autoApprove: boolean; dashboard?: RunDashboard | undefined },
 ): Promise<number> {
   const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode, { autoApprove: options.autoApprove });
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
   for (const warning of handle.warnings) ctx.io.err(`warning: ${warning}\n`);
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
+  const detachDashboard = options.dashboard?.attach(handle.events);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
@@ -39,6 +41,7 @@ export async function driveRun(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     unsubscribe();
+    detachDashboard?.();
     renderer.stop();
   }
   if (result.status === 'completed') return EXIT.ok;

@@ -121,9 +121,12 @@ async function checkDefinition(
   return { workflow: resolveWorkflow(merged, options.registry, source), problems: [] };
 }
 
+/** Problems reported, at most: a hostile file can have hundreds of thousands. */
+export const MAX_PROBLEMS = 100;
+
 function sortProblems(problems: DefinitionProblem[], topFile: string): DefinitionProblem[] {
   const rank = (problem: DefinitionProblem) => (problem.position?.file === topFile ? 0 : 1);
-  return problems
+  const sorted = problems
     .map((problem, index) => ({ problem, index }))
     .sort((a, b) => {
       const pa = a.problem.position;
@@ -137,4 +140,10 @@ function sortProblems(problems: DefinitionProblem[], topFile: string): Definitio
       );
     })
     .map(({ problem }) => problem);
+  if (sorted.length <= MAX_PROBLEMS) return sorted;
+  const more = sorted.length - MAX_PROBLEMS;
+  return [
+    ...sorted.slice(0, MAX_PROBLEMS),
+    { message: `…and ${more} more problem${more === 1 ? '' : 's'}; fix the ones above first.` },
+  ];
 }

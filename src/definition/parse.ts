@@ -7,9 +7,12 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
+  type YAMLMap,
 } from 'yaml';
 import type { DefinitionProblem, SourcePosition } from '../errors.js';
 
@@ -19,6 +22,8 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_ALIASES = 100;
 /** Deepest nesting of maps and sequences. */
 export const MAX_DEPTH = 64;
+/** Most values (keys and scalars) in a file: a big workflow has a few thousand. */
+export const MAX_VALUES = 50_000;
 
 /** A path into the parsed data: map keys and sequence indexes, e.g. ['steps', 2, 'action']. */
 export type DataPath = readonly (string | number)[];
@@ -46,16 +51,30 @@ export async function parseWorkflowFile(path: string, file: string = path): Prom
   if (size > MAX_FILE_BYTES) return refuseOversized(file, size);
   const buffer = await readFile(path);
   if (buffer.length > MAX_FILE_BYTES) return refuseOversized(file, buffer.length);
-  return parseWorkflowText(buffer.toString('utf8'), file);
+  const text = buffer.toString('utf8');
+  // Invalid bytes decode to U+FFFD; a file that does not survive the round trip is not UTF-8.
+  if (!Buffer.from(text, 'utf8').equals(buffer)) return refuseNotUtf8(text, file);
+  return parseWorkflowText(text, file);
 }
 
 /** Parses workflow YAML text: core schema only, unique keys, bounded aliases and depth. */
 export function parseWorkflowText(text: string, file: string): ParsedFile {
+  const runaway = findRunaway(text);
+  if (runaway !== undefined) {
+    const position = { file, ...positionOf(text, runaway.offset) };
+    const message =
+      runaway.kind === 'depth'
+        ? `YAML: nesting deeper than ${MAX_DEPTH} levels.`
+        : `YAML: more than ${MAX_VALUES} values; a workflow does not need that many.`;
+    return refuse(file, message, position);
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Checked in inspectNodes, in linear time: the library's check is quadratic in the keys of
+    // a map (50,000 keys in 1 MiB took 13 s).
+    uniqueKeys: false,
     schema: 'core',
     customTags: [],
     resolveKnownTags: false,
@@ -89,15 +108,27 @@ export function parseWorkflowText(text: string, file: string): ParsedFile {
     }
   }
 
+  // Each map's pairs by key, built on first use: a file with many problems locates each in O(depth).
+  const mapIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const indexMap = (map: YAMLMap): Map<string, Pair> => {
+    let index = mapIndexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) {
+        const name = isScalar(item.key) ? String(item.key.value) : undefined;
+        if (name !== undefined && !index.has(name)) index.set(name, item as Pair);
+      }
+      mapIndexes.set(map, index);
+    }
+    return index;
+  };
   const findNode = (path: DataPath, key: boolean): { node: Node | undefined; exact: boolean } => {
     let node = document.contents as Node | null;
     let found: Node | undefined = node ?? undefined;
     for (const [index, segment] of path.entries()) {
       const isLast = index === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-        );
+        const pair = indexMap(node).get(String(segment));
         if (!pair) return { node: found, exact: false };
         const target = isLast && key ? pair.key : pair.value;
         found = (target as Node | null) ?? (pair.key as Node);
@@ -154,9 +185,26 @@ function inspectNodes(
       });
       return;
     }
+    if (isScalar(typed) && typeof typed.value === 'string') {
+      const problem = findUnsafeCharacter(typed.value);
+      if (problem !== undefined) problems.push({ message: problem, position: at(offset) });
+      return;
+    }
     if (isMap(typed)) {
+      const keys = new Set<string>();
       for (const pair of typed.items) {
         if (!isPair(pair)) continue;
+        if (isScalar(pair.key)) {
+          // As JavaScript sees keys: `1` and "1" are the same property.
+          const key = String(pair.key.value);
+          if (keys.has(key)) {
+            problems.push({
+              message: 'YAML: Map keys must be unique',
+              position: at(pair.key.range?.[0] ?? offset),
+            });
+          }
+          keys.add(key);
+        }
         if (pair.key !== null && !isScalar(pair.key)) {
           problems.push({
             message: 'YAML: keys must be plain values, not maps or lists.',
@@ -175,20 +223,96 @@ function inspectNodes(
   return problems;
 }
 
-function refuseOversized(file: string, size: number): ParsedFile {
-  const position = { file, line: 1, col: 1 };
+/**
+ * Where a file nests deeper than MAX_DEPTH, or holds more than MAX_VALUES values, before any node
+ * is built. Nesting: unclosed flow brackets (`[[[[…`), ever deeper indentation, or `- - - …` on
+ * one line. The YAML parser's memory and stack grow with nesting (1 MiB of `[` takes it about 1 GB;
+ * 900 indented levels overflow its stack) and with values (1 MiB of `k: 1` lines, 250 MB), so such
+ * a file is refused after only lexing it, which is cheap. Each level counted here is a level
+ * of nodes (give or take the line's own), so no file within MAX_DEPTH is refused here.
+ */
+function findRunaway(text: string): { kind: 'depth' | 'values'; offset: number } | undefined {
+  let offset = 0;
+  let values = 0;
+  let flowDepth = 0;
+  let lineDepth = 0;
+  // The indentations of the lines a line nests in; a line indented less closes the deeper ones.
+  const indents: number[] = [];
+  let isLineStart = true;
+  for (const token of new Lexer().lex(text)) {
+    if (isLineStart && !LEXER_CONTROL_TOKENS.has(token)) {
+      const indent = /^ +$/.test(token) ? token.length : 0;
+      while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop();
+      indents.push(indent);
+      isLineStart = false;
+    }
+    if (token === '[' || token === '{') flowDepth += 1;
+    else if (token === ']' || token === '}') flowDepth = Math.max(0, flowDepth - 1);
+    else if (token === '-' || token === '?') lineDepth += 1;
+    else if (token === '\n' || token === '\r\n') {
+      lineDepth = 0;
+      isLineStart = true;
+    } else if (token === SCALAR_TOKEN && ++values > MAX_VALUES) return { kind: 'values', offset };
+    if (Math.max(flowDepth, indents.length + lineDepth) > MAX_DEPTH + 1) {
+      return { kind: 'depth', offset };
+    }
+    // The lexer's control tokens (document, scalar, flow end) stand for no source text.
+    if (!LEXER_CONTROL_TOKENS.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+const SCALAR_TOKEN = '\x1f';
+const LEXER_CONTROL_TOKENS = new Set(['\x02', '\x18', SCALAR_TOKEN]);
+
+// C0 controls but tab, newline and carriage return; DEL and C1 controls; bidirectional overrides.
+const UNSAFE_CHARACTER =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Why a string must not be in a workflow, if it must not: a control character (written raw or as
+ * an escape such as "\e") would reach terminals that run it as a command (a title, the clipboard),
+ * and a bidirectional override makes a script display differently from what runs.
+ */
+function findUnsafeCharacter(value: string): string | undefined {
+  const found = UNSAFE_CHARACTER.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  const code = `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return found >= '\u202a'
+    ? `YAML: a bidirectional control character (${code}) in a value: it makes text display differently from what it is.`
+    : `YAML: a control character (${code}) in a value; only printable text, tabs and newlines are allowed.`;
+}
+
+function positionOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
+}
+
+function refuse(file: string, message: string, position: SourcePosition): ParsedFile {
   return {
     file,
     data: undefined,
-    problems: [
-      {
-        message: `The file is ${size} bytes; workflow files are limited to ${MAX_FILE_BYTES} bytes (1 MiB).`,
-        position,
-      },
-    ],
+    problems: [{ message, position }],
     locate: () => position,
     has: () => false,
   };
+}
+
+function refuseOversized(file: string, size: number): ParsedFile {
+  return refuse(
+    file,
+    `The file is ${size} bytes; workflow files are limited to ${MAX_FILE_BYTES} bytes (1 MiB).`,
+    { file, line: 1, col: 1 },
+  );
+}
+
+function refuseNotUtf8(text: string, file: string): ParsedFile {
+  return refuse(
+    file,
+    'The file is not valid UTF-8 (the first bad byte is here); save it as UTF-8.',
+    { file, ...positionOf(text, Math.max(0, text.indexOf('\uFFFD'))) },
+  );
 }
 
 // Only the core schema resolves: any other tag (!!js/function, !!binary, !custom) is refused.

@@ -12,6 +12,9 @@ import { convertAjvErrors, type MessageContext, valueAt } from './schema-message
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
+/** Schema errors turned into problems, at most (see load.ts: fewer still are reported). */
+const MAX_SCHEMA_ERRORS = 1000;
+
 let workflowValidator: ValidateFunction | undefined;
 const actionValidators = new WeakMap<object, ValidateFunction | Error>();
 let actionAjv: Ajv2020 | undefined;
@@ -39,7 +42,8 @@ function getWorkflowValidator(): ValidateFunction {
 export function validateWorkflowSchema(parsed: ParsedFile): DefinitionProblem[] {
   const validate = getWorkflowValidator();
   if (validate(parsed.data)) return [];
-  return convertAjvErrors(validate.errors ?? [], {
+  // A hostile file can make ajv report one error per key (100,000 in 1 MiB): the first are enough.
+  return convertAjvErrors((validate.errors ?? []).slice(0, MAX_SCHEMA_ERRORS), {
     root: parsed.data,
     basePath: [],
     locate: parsed.locate,

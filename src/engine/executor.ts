@@ -6,10 +6,11 @@ import type { ChapterResult } from '../actions/types.js';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import { serializeError } from '../errors.js';
 import type { Narrator } from '../narrative/narrator.js';
-import { buildPlan } from '../plan/plan.js';
 import type { EventLog } from '../store/event-log.js';
 import { type ExpressionContext, interpolate, isConditionTrue } from './expressions.js';
 import type { GateKeeper } from './gates.js';
+import { getPlan } from './plan-cache.js';
+import { createRunContext, recordSettled } from './run-context.js';
 import { runStep } from './run-step.js';
 import { prepareStepInput } from './step-input.js';
 import { StepLogWriter } from './step-log.js';
@@ -57,11 +58,24 @@ export interface ExecuteResult {
   failedSteps: string[];
 }
 
-/** Runs a workflow's steps (less the kept ones) to the end, or until interrupted. */
+/**
+ * Runs a workflow's steps (less the kept ones) to the end, or until interrupted. When the event
+ * log breaks (or the engine itself throws), every running step is stopped and this rejects with
+ * that error once they have ended.
+ */
 export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteResult> {
-  const { workflow, events, signal } = options;
+  const { workflow, events } = options;
+  // A broken event log (disk full, I/O error) stops every step: nothing could be recorded.
+  let breakage: unknown;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const breakRun = (error: unknown) => {
+    breakage ??= error;
+    if (!stop.signal.aborted) stop.abort(error);
+  };
+  const stopFollowingLog = events.onBroken(breakRun);
   const steps = new Map(workflow.steps.map((step) => [step.id, step]));
-  const { dependents, criticalPath } = buildPlan(workflow);
+  const { dependents, criticalPath } = getPlan(workflow);
   // The end of the longest chain is where the story peaks.
   const climaxStepId = workflow.steps.length > 1 ? criticalPath.at(-1) : undefined;
   let gitDirLookup: Promise<string | undefined> | undefined;
@@ -71,6 +85,14 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
   };
   const settled = new Map<string, Settled>();
   for (const [id, outputs] of options.kept) settled.set(id, { status: 'completed', outputs });
+  let completedCount = settled.size;
+  // One context for the whole run, updated as steps settle: never rebuilt per step.
+  const context = createRunContext({
+    inputs: options.inputs,
+    runId: options.runId,
+    workflowName: workflow.name,
+    kept: options.kept,
+  });
   const remaining = new Map<string, number>();
   const limit = pLimit(Math.max(1, options.concurrency));
   let inFlight = 0;
@@ -81,28 +103,31 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
 
   const track = (work: Promise<void>) => {
     inFlight++;
-    void work.finally(() => {
+    void work.catch(breakRun).finally(() => {
       inFlight--;
       if (inFlight === 0) finish();
     });
   };
 
   const reportProgress = () => {
-    const completed = [...settled.values()].filter((s) => s.status === 'completed').length;
     const total = workflow.steps.length;
     events.append('chart.progress', {
-      completed,
+      completed: completedCount,
       total,
-      percent: total === 0 ? 100 : Math.round((completed / total) * 100),
+      percent: total === 0 ? 100 : Math.round((completedCount / total) * 100),
     });
   };
 
   const settle = async (id: string, result: Settled) => {
     settled.set(id, result);
+    recordSettled(context, id, result);
+    if (result.status === 'completed') completedCount++;
     reportProgress();
     await events.flush();
     for (const dependent of dependents.get(id) ?? []) {
-      const left = (remaining.get(dependent) ?? 1) - 1;
+      // A dependent kept from before a resume is settled already: it never runs again.
+      if (!remaining.has(dependent)) continue;
+      const left = remaining.get(dependent)! - 1;
       remaining.set(dependent, left);
       if (left === 0) track(consider(steps.get(dependent)!));
     }
@@ -118,13 +143,12 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       options.narrator.tellSkipped(step, reason);
       return settle(step.id, { status: 'skipped', cause: 'upstream' });
     }
-    const context = buildContext(options, settled);
     if (step.when !== undefined) {
       let isTrue: boolean;
       try {
         isTrue = isConditionTrue(step.when, context);
       } catch (error) {
-        return fail(step, error);
+        return settle(step.id, fail(step, error));
       }
       if (!isTrue) {
         const reason = `its condition ${describeCondition(step.when)} is false`;
@@ -133,10 +157,13 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
         return settle(step.id, { status: 'skipped', cause: 'condition' });
       }
     }
-    await limit(() => (signal.aborted ? undefined : launch(step, context)));
+    // The slot is free once the step has ended: the fsync of its end and the start of its
+    // dependents (settle) need not hold up independent steps.
+    const result = await limit(() => (signal.aborted ? undefined : launch(step)));
+    if (result) await settle(step.id, result);
   };
 
-  const fail = async (step: ResolvedStep, error: unknown) => {
+  const fail = (step: ResolvedStep, error: unknown): Settled => {
     const serialized = serializeError(error);
     events.append('workflow.step.failed', {
       stepId: step.id,
@@ -147,10 +174,10 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       continueOnError: step.continueOnError,
     });
     options.narrator.tellTension(step, step.tension, serialized, options.getLogPath(step.id));
-    return settle(step.id, { status: 'failed', continueOnError: step.continueOnError });
+    return { status: 'failed', continueOnError: step.continueOnError };
   };
 
-  const launch = async (step: ResolvedStep, context: ExpressionContext): Promise<void> => {
+  const launch = async (step: ResolvedStep): Promise<Settled> => {
     const adapter = options.registry.get(step.action);
     if (!adapter) return fail(step, new Error(`Unknown action "${step.action}".`));
     let input: ReturnType<typeof prepareStepInput>;
@@ -185,13 +212,15 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       runChapter: (ref, inputs, chapterSignal) =>
         options.runChapter(step.id, ref, inputs, chapterSignal, log),
     });
+    // A tension points at the step log: it says why even when the step printed nothing.
+    if (outcome.kind === 'failed' && !outcome.interrupted) {
+      log.info(`failed: ${outcome.error.message}`);
+    }
     await log.close();
     if (outcome.kind === 'completed') {
-      const after = buildContext(
-        options,
-        new Map([...settled, [step.id, { status: 'completed', outputs: outcome.outputs }]]),
-      );
-      const beat = tellText(step.beat, after);
+      // The beat may tell the step's own outputs.
+      recordSettled(context, step.id, { status: 'completed', outputs: outcome.outputs });
+      const beat = tellText(step.beat, context);
       events.append('workflow.step.completed', {
         stepId: step.id,
         durationMs: outcome.durationMs,
@@ -214,7 +243,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
         overcame,
         isClimax: step.id === climaxStepId,
       });
-      return settle(step.id, { status: 'completed', outputs: outcome.outputs });
+      return { status: 'completed', outputs: outcome.outputs };
     }
     events.append('workflow.step.failed', {
       stepId: step.id,
@@ -227,9 +256,9 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
         ? { vcs: { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null } }
         : {}),
     });
-    if (outcome.interrupted) return settle(step.id, { status: 'interrupted' });
+    if (outcome.interrupted) return { status: 'interrupted' };
     options.narrator.tellTension(step, tellText(step.tension, context), outcome.error, logPath);
-    return settle(step.id, { status: 'failed', continueOnError: step.continueOnError });
+    return { status: 'failed', continueOnError: step.continueOnError };
   };
 
   for (const step of workflow.steps) {
@@ -243,6 +272,8 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
   inFlight--;
   if (inFlight === 0) finish();
   await finished;
+  stopFollowingLog();
+  if (breakage !== undefined) throw breakage;
   await events.flush();
 
   const failedSteps = [...settled]
@@ -271,26 +302,6 @@ function findBlocker(
       return { id: dep, status: 'skipped' };
   }
   return undefined;
-}
-
-function buildContext(
-  options: ExecuteOptions,
-  settled: ReadonlyMap<string, Settled>,
-): ExpressionContext {
-  const steps: ExpressionContext['steps'] = {};
-  for (const [id, result] of settled) {
-    steps[id] = {
-      status: result.status,
-      outputs: result.status === 'completed' ? result.outputs : {},
-    };
-  }
-  return {
-    inputs: options.inputs,
-    steps,
-    env: { ...(process.env as Record<string, string>) },
-    run: { id: options.runId },
-    workflow: { name: options.workflow.name },
-  };
 }
 
 function tellText(text: string | undefined, context: ExpressionContext): string | undefined {

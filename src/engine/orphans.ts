@@ -2,6 +2,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessRunning } from '../util/processes.js';
 
 /**
  * Every step process carries MIA_RUN_ID in its environment. When a run's engine died, its steps'
@@ -34,7 +35,7 @@ export async function reapOrphans(runId: string): Promise<number[]> {
       // Gone already, or not ours to read.
     }
   }
-  for (let i = 0; i < 40 && found.some(isAlive); i++) await sleep(50);
+  for (let i = 0; i < 40 && found.some(isProcessRunning); i++) await sleep(50);
   return found;
 }
 
@@ -43,14 +44,5 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // Already gone.
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,8 +1,9 @@
 // Decides which steps a resumed run re-runs and which keep their outputs (contract section 6).
 
 import type { ResolvedWorkflow } from '../definition/types.js';
-import { buildPlan, getDownstream } from '../plan/plan.js';
+import { getDownstream } from '../plan/plan.js';
 import type { RunState } from '../store/run-state.js';
+import { getPlan } from './plan-cache.js';
 
 export interface ResumePlan {
   rerun: string[];
@@ -25,13 +26,14 @@ export function planResume(
   const changed = workflow.steps
     .filter((step) => previous.get(step.id)?.hash !== step.hash)
     .map((step) => step.id);
-  const removed = state.steps.some((step) => !workflow.steps.some((s) => s.id === step.id));
+  const current = new Set(workflow.steps.map((step) => step.id));
+  const removed = state.steps.some((step) => !current.has(step.id));
   const dependencyChanged = workflow.steps.some((step) => {
     const before = previous.get(step.id);
     return before !== undefined && before.depends_on.join('\0') !== step.dependsOn.join('\0');
   });
 
-  const { dependents } = buildPlan(workflow);
+  const { dependents } = getPlan(workflow);
   const forced = getDownstream([...changed, ...(from === undefined ? [] : [from])], dependents);
   const rerun: string[] = [];
   const kept: string[] = [];

@@ -1,15 +1,16 @@
 // Starts and resumes runs: the lock, the first and last events, and the executor in between.
 
+import { access, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
 import type { StartedStep } from '../events/types.js';
 import { Narrator } from '../narrative/narrator.js';
-import { StoryWriter } from '../narrative/story-writer.js';
-import { EventLog } from '../store/event-log.js';
-import { readEvents } from '../store/event-reader.js';
-import { acquireRunLock } from '../store/lock.js';
+import { StoryWriter, writeRunStory } from '../narrative/story-writer.js';
+import { EventLog, type EventLogFs } from '../store/event-log.js';
+import { type EventLogContents, readEvents } from '../store/event-reader.js';
+import { acquireRunLock, type RunLock } from '../store/lock.js';
 import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/paths.js';
 import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
@@ -53,23 +54,35 @@ export async function createRun(options: {
   /** Chapters use an id derived from their parent's; new runs get a fresh one. */
   runId?: string;
   parent?: { runId: string; stepId: string };
+  /** The event log's file layer (tests inject disk faults through it). */
+  fs?: EventLogFs;
 }): Promise<RunHandle> {
   const runId = options.runId ?? createRunId();
-  const events = await EventLog.create(options.workspace, runId);
-  const story = new StoryWriter(options.workspace, events);
-  const lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
+  const events = await EventLog.create(options.workspace, runId, { fs: options.fs });
   const concurrency = options.concurrency ?? options.workflow.concurrency ?? DEFAULT_CONCURRENCY;
-  events.append('workflow.started', {
-    workflow: options.workflow.name,
-    narrative: options.workflow.narrative,
-    inputs: options.inputs,
-    steps: describeSteps(options.workflow),
-    source: options.workflow.source,
-    workspace: options.workspace,
-    concurrency,
-    pid: process.pid,
-    ...(options.parent ? { parent: options.parent } : {}),
-  });
+  let lock: RunLock | undefined;
+  try {
+    lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
+    events.append('workflow.started', {
+      workflow: options.workflow.name,
+      narrative: options.workflow.narrative,
+      inputs: options.inputs,
+      steps: describeSteps(options.workflow),
+      source: options.workflow.source,
+      workspace: options.workspace,
+      concurrency,
+      pid: process.pid,
+      ...(options.parent ? { parent: options.parent } : {}),
+    });
+  } catch (error) {
+    // A run that could not even start (a full disk) leaves nothing behind: no lock, no folder.
+    await events.close().catch(() => undefined);
+    await lock?.release();
+    await rm(getRunDir(options.workspace, runId), { recursive: true, force: true });
+    throw error;
+  }
+  const held = lock;
+  const story = new StoryWriter(options.workspace, events);
   return {
     runId,
     workspace: options.workspace,
@@ -84,16 +97,18 @@ export async function createRun(options: {
     isResume: false,
     story,
     warnings: [],
-    release: () => lock.release(),
+    release: () => held.release(),
   };
 }
 
 /** Reads a run's events and folds them; a run with no live owner and no end counts as crashed. */
 export async function loadRunState(workspace: string, runId: string): Promise<RunState> {
-  const path = getEventsPath(workspace, runId);
-  let loaded: Awaited<ReturnType<typeof readEvents>>;
+  return foldRunState((await readRunEvents(workspace, runId)).events);
+}
+
+async function readRunEvents(workspace: string, runId: string): Promise<EventLogContents> {
   try {
-    loaded = await readEvents(path);
+    return await readEvents(getEventsPath(workspace, runId));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new RunNotFoundError(
@@ -103,7 +118,6 @@ export async function loadRunState(workspace: string, runId: string): Promise<Ru
     }
     throw error;
   }
-  return foldRunState(loaded.events);
 }
 
 /**
@@ -116,12 +130,17 @@ export async function resumeRun(options: {
   from: string | undefined;
   concurrency: number | undefined;
   loadDefinition(state: RunState): Promise<ResolvedWorkflow>;
+  /** The event log's file layer (tests inject disk faults through it). */
+  fs?: EventLogFs;
 }): Promise<RunHandle | { nothingToDo: RunState }> {
   const { workspace, runId } = options;
-  await loadRunState(workspace, runId);
+  // A missing run fails here, before the lock (which needs its folder); the log itself is read
+  // once, under the lock.
+  await access(getEventsPath(workspace, runId)).catch(() => readRunEvents(workspace, runId));
   const lock = await acquireRunLock(getRunDir(workspace, runId), runId);
   try {
-    const state = await loadRunState(workspace, runId);
+    const contents = await readRunEvents(workspace, runId);
+    const state = foldRunState(contents.events);
     markCrashed(state);
     // We hold the lock, so any process of this run still alive was orphaned by a crash.
     await reapOrphans(runId);
@@ -136,12 +155,14 @@ export async function resumeRun(options: {
     if (state.status === 'completed' && options.from === undefined) {
       const plan = planResume(state, workflow, undefined);
       if (!plan.definitionChanged) {
+        // A process killed right after its last event never wrote the story: write it now.
+        await writeRunStory(workspace, contents.events);
         await lock.release();
         return { nothingToDo: state };
       }
     }
     const plan = planResume(state, workflow, options.from);
-    const events = await EventLog.open(workspace, runId);
+    const events = await EventLog.open(workspace, runId, { fs: options.fs, contents });
     const story = new StoryWriter(workspace, events);
     events.append('workflow.resumed', {
       rerun: plan.rerun,
@@ -156,8 +177,9 @@ export async function resumeRun(options: {
     const firstStartedAt = new Map<string, string>();
     const hadTension = new Set<string>();
     const changed = new Set(plan.changed);
+    const keptIds = new Set(plan.kept);
     for (const [id, step] of state.stepStates) {
-      if (plan.kept.includes(id)) kept.set(id, step.outputs);
+      if (keptIds.has(id)) kept.set(id, step.outputs);
       if (step.firstStartedAt && step.status !== 'completed' && !changed.has(id)) {
         firstStartedAt.set(id, step.firstStartedAt);
       }
@@ -192,8 +214,8 @@ export async function executeRun(
 ): Promise<ExecuteResult> {
   const started = performance.now();
   const narrator = new Narrator(handle.events);
-  if (!handle.isResume) narrator.tellOpening(handle.workflow.narrative);
   try {
+    if (!handle.isResume) narrator.tellOpening(handle.workflow.narrative);
     const result = await executeWorkflow({
       workflow: handle.workflow,
       registry: options.registry,
@@ -243,6 +265,12 @@ export async function executeRun(
     await handle.story.close();
     await handle.events.close();
     return result;
+  } catch (error) {
+    // The log broke (a full disk): tell what is on it, let go of it, and say so. The run stays
+    // resumable from its last durable event.
+    await handle.story.close().catch(() => undefined);
+    await handle.events.close().catch(() => undefined);
+    throw error;
   } finally {
     await handle.release();
   }

@@ -41,10 +41,8 @@ export function prepareStepInput(
       withValues[key] = interpolateDeep(value, context);
     }
   }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value;
-  }
+  // The run's environment, read once when it started (context.env), not once per step.
+  const env: Record<string, string> = { ...context.env };
   for (const [key, value] of Object.entries(step.env)) {
     const evaluated = interpolate(value, context);
     env[key] = typeof evaluated === 'string' ? evaluated : JSON.stringify(evaluated ?? '');

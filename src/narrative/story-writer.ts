@@ -12,6 +12,8 @@ import { renderStory } from './story.js';
 
 /** How often, at most, the chart is rewritten while a run moves. */
 const CHART_INTERVAL_MS = 250;
+/** A large chart is rewritten less often: building it takes at most this share of the time. */
+const CHART_MAX_SHARE = 0.1;
 
 /** The chart file of a run (ecosystem format). */
 export function getChartPath(workspace: string, runId: string): string {
@@ -25,12 +27,14 @@ export class StoryWriter {
   #state: RunState | undefined;
   readonly #observations: string[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** How long the last chart took to build and serialize. */
+  #chartCostMs = 0;
   #writing: Promise<void> = Promise.resolve();
   readonly #unsubscribe: () => void;
 
   constructor(workspace: string, log: EventLog) {
     this.#workspace = workspace;
-    this.#events = [...log.history];
+    this.#events = log.history.filter(isTold);
     this.#state = this.#events.length > 0 ? foldRunState(this.#events) : undefined;
     for (const event of this.#events) this.#note(event);
     this.#unsubscribe = log.subscribe((event) => this.#onEvent(event));
@@ -43,15 +47,11 @@ export class StoryWriter {
     this.#timer = undefined;
     await this.#writing;
     if (!this.#state) return;
-    await this.#writeChart();
-    await writeAtomically(
-      getStoryPath(this.#workspace, this.#state.runId),
-      renderStory(this.#events, this.#workspace),
-    );
+    await writeRunStory(this.#workspace, this.#events);
   }
 
   #onEvent(event: MiaEvent): void {
-    this.#events.push(event);
+    if (isTold(event)) this.#events.push(event);
     if (this.#state) applyEvent(this.#state, event);
     else this.#state = foldRunState([event]);
     this.#note(event);
@@ -60,10 +60,13 @@ export class StoryWriter {
       event.type === 'workflow.tension' ||
       event.type === 'workflow.started'
     ) {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        this.#writing = this.#writing.then(() => this.#writeChart());
-      }, CHART_INTERVAL_MS);
+      this.#timer ??= setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#writing = this.#writing.then(() => this.#writeChart());
+        },
+        Math.max(CHART_INTERVAL_MS, this.#chartCostMs / CHART_MAX_SHARE),
+      );
     }
   }
 
@@ -74,12 +77,35 @@ export class StoryWriter {
 
   async #writeChart(): Promise<void> {
     if (!this.#state) return;
-    const chart = buildChart(this.#state, this.#observations);
-    await writeAtomically(
-      getChartPath(this.#workspace, this.#state.runId),
-      `${JSON.stringify(chart, null, 2)}\n`,
-    );
+    const started = performance.now();
+    const text = `${JSON.stringify(buildChart(this.#state, this.#observations), null, 2)}\n`;
+    this.#chartCostMs = performance.now() - started;
+    await writeAtomically(getChartPath(this.#workspace, this.#state.runId), text);
   }
+}
+
+/**
+ * Writes the chart and story.md of a run from its whole event log, as StoryWriter.close does.
+ * Resume calls it for a run that has nothing left to do: its process may have died after the
+ * last event was durable but before it could write them.
+ */
+export async function writeRunStory(workspace: string, events: readonly MiaEvent[]): Promise<void> {
+  const state = foldRunState(events);
+  const observations = events.map(observe).filter((text) => text !== undefined);
+  await writeAtomically(
+    getChartPath(workspace, state.runId),
+    `${JSON.stringify(buildChart(state, observations), null, 2)}\n`,
+  );
+  await writeAtomically(getStoryPath(workspace, state.runId), renderStory(events, workspace));
+}
+
+/**
+ * Whether the story and the chart need an event once it has been applied to the live state:
+ * step output and progress ticks are not told, and keeping them would hold every line a step
+ * printed in memory until the run ends.
+ */
+function isTold(event: MiaEvent): boolean {
+  return event.type !== 'workflow.step.log' && event.type !== 'chart.progress';
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

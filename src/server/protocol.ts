@@ -71,3 +71,27 @@ export interface RunDetail extends RunListItem {
 export interface ApiError {
   error: { message: string; code: string; hint?: string };
 }
+
+/** `POST /api/runs/:id/resume` answers 202 with this: the resume runs in a process of its own. */
+export interface ResumeStarted {
+  runId: string;
+  pid: number;
+}
+
+/** The JSON body of `POST /api/runs/:id/steps/:step/approve` (empty: approve). */
+export interface ApproveRequest {
+  reject?: boolean;
+  reason?: string;
+}
+
+/** What `POST /api/runs/:id/steps/:step/approve` answers: the answer as recorded. */
+export interface ApprovalGiven {
+  runId: string;
+  stepId: string;
+  approved: boolean;
+  by: string;
+  reason: string | null;
+  answeredAt: string;
+  /** False when no process runs the run: the answer is taken when it is resumed. */
+  isRunLive: boolean;
+}

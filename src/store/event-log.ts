@@ -15,7 +15,7 @@ import {
 } from '../events/types.js';
 import { getProcessMasker } from '../util/secrets.js';
 import { CommitQueue } from './commit-queue.js';
-import { readEvents, repairTornTail } from './event-reader.js';
+import { type EventLogContents, readEvents, repairTornTail } from './event-reader.js';
 import {
   countDurableWrites,
   type EventLogFs,
@@ -31,6 +31,11 @@ export type { EventLogFs } from './log-file.js';
 export interface EventLogOptions {
   /** The file layer; node:fs unless a test injects another. */
   fs?: EventLogFs;
+  /**
+   * For open: the log as the caller just read it (readEvents) while holding the run's lock,
+   * so that a large log is not read and parsed twice.
+   */
+  contents?: EventLogContents;
 }
 
 /**
@@ -47,6 +52,7 @@ export class EventLog {
   readonly repairWarning: string | undefined;
   readonly #file: LogFile;
   readonly #listeners = new Set<(event: MiaEvent) => void>();
+  readonly #breakListeners = new Set<(error: Error) => void>();
   readonly #queue: CommitQueue<MiaEvent>;
   #lastSeq: number;
   #closing: Promise<void> | undefined;
@@ -68,7 +74,9 @@ export class EventLog {
       isDurable: (event) => DURABLE_EVENT_TYPES.has(event.type),
       publish: (event) => this.#publish(event),
       toSyncError: (error) =>
-        toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
+        this.#broke(
+          toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
+        ),
       onDurable: countDurableWrites,
     });
   }
@@ -112,7 +120,7 @@ export class EventLog {
     options: EventLogOptions = {},
   ): Promise<EventLog> {
     const path = getEventsPath(workspace, runId);
-    const contents = await readEvents(path);
+    const contents = options.contents ?? (await readEvents(path));
     const warning = await repairTornTail(path, contents);
     try {
       return new EventLog(runId, LogFile.open(path, false, options.fs), contents.events, warning);
@@ -159,7 +167,7 @@ export class EventLog {
       this.#file.writeAll(Buffer.from(`${JSON.stringify(event)}\n`, 'utf8'));
     } catch (error) {
       const what = `Could not write event ${seq} (${type}) to ${this.path}`;
-      throw this.#queue.fail(toInfrastructureError(what, error));
+      throw this.#queue.fail(this.#broke(toInfrastructureError(what, error)));
     }
     this.#lastSeq = seq;
     this.#queue.add(event);
@@ -175,6 +183,19 @@ export class EventLog {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` once, soon after the log breaks (a write or an fsync failed), with the error
+   * every later append and flush fails with. Returns the function that unsubscribes.
+   */
+  onBroken(listener: (error: Error) => void): () => void {
+    const failure = this.#queue.failure;
+    if (failure) queueMicrotask(() => listener(failure));
+    else this.#breakListeners.add(listener);
+    return () => {
+      this.#breakListeners.delete(listener);
     };
   }
 
@@ -202,6 +223,17 @@ export class EventLog {
       );
     }
     if (flushError !== undefined) throw flushError;
+  }
+
+  /** Tells the break listeners (once, after the current call) and returns the error. */
+  #broke(error: Error): Error {
+    if (this.#queue.failure) return error;
+    const listeners = [...this.#breakListeners];
+    this.#breakListeners.clear();
+    queueMicrotask(() => {
+      for (const listener of listeners) listener(error);
+    });
+    return error;
   }
 
   #publish(event: MiaEvent): void {

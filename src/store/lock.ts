@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MiaError, RunLockedError } from '../errors.js';
+import { isProcessRunning } from '../util/processes.js';
 
 /** File name of the lock inside a run directory. */
 export const LOCK_FILE = 'lock';
@@ -153,12 +154,7 @@ function installExitHandler(): void {
 function isHolderAlive(holder: LockRecord): boolean {
   if (holder.hostname !== hostname()) return true;
   if (holder.pid === process.pid) return holder.token !== undefined && heldLocks.has(holder.token);
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+  return isProcessRunning(holder.pid);
 }
 
 function parseRecord(text: string): LockRecord | undefined {

@@ -45,6 +45,30 @@ export class SecretMasker {
     return masked.includes('@') ? masked.replace(URL_USERINFO, `$1${MASK}@`) : masked;
   }
 
+  /**
+   * Splits text that more text may follow into what can be masked and shown now and what must
+   * wait for the rest: a tail as long as a secret could still be (it may be one's first half),
+   * and from the start of any secret the cut would go through. A whitespace before the cut is
+   * preferred, so that credentials in a URL (never holding whitespace) are not cut either.
+   */
+  splitForMasking(text: string): { ready: string; held: string } {
+    const longest = this.#secrets[0]?.length ?? 0;
+    let cut = Math.max(0, text.length - Math.max(0, longest - 1));
+    const space = text.slice(0, cut).search(/\s\S*$/);
+    if (space >= 0) cut = space + 1;
+    for (let isMoved = true; isMoved; ) {
+      isMoved = false;
+      for (const secret of this.#secrets) {
+        const at = text.indexOf(secret, Math.max(0, cut - secret.length + 1));
+        if (at !== -1 && at < cut && at + secret.length > cut) {
+          cut = at;
+          isMoved = true;
+        }
+      }
+    }
+    return { ready: text.slice(0, cut), held: text.slice(cut) };
+  }
+
   /** Masks every string inside a JSON-like value; returns the value itself when nothing changed. */
   maskDeep<T>(value: T): T {
     if (typeof value === 'string') return this.mask(value) as T;

@@ -7,6 +7,7 @@ import type { RunState } from '../../store/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { driveRun } from '../run-session.js';
+import { openRunDashboard, type RunDashboard } from './dashboard.js';
 import { resolveRunId } from './run-ref.js';
 
 export interface RunOptions {
@@ -14,6 +15,7 @@ export interface RunOptions {
   concurrency?: number;
   json?: boolean;
   yes?: boolean;
+  dashboard?: boolean;
 }
 
 /** Loads and checks the workflow (exit 2 on any problem), then runs it. */
@@ -27,16 +29,24 @@ export async function runWorkflowCommand(
     registry: await ctx.getRegistry(),
   });
   const inputs = resolveInputs(workflow, options.input);
-  const handle = await createRun({
-    workspace: ctx.workspace,
-    workflow,
-    inputs,
-    concurrency: options.concurrency,
-  });
-  return driveRun(ctx, handle, {
-    isJson: options.json === true,
-    autoApprove: options.yes === true,
-  });
+  const dashboard = await openRunDashboard(ctx, options);
+  try {
+    const handle = await createRun({
+      workspace: ctx.workspace,
+      workflow,
+      inputs,
+      concurrency: options.concurrency,
+    });
+    const code = await driveRun(ctx, handle, {
+      isJson: options.json === true,
+      autoApprove: options.yes === true,
+      dashboard,
+    });
+    await dashboard?.linger();
+    return code;
+  } finally {
+    await dashboard?.close();
+  }
 }
 
 export interface ResumeOptions {
@@ -45,6 +55,7 @@ export interface ResumeOptions {
   concurrency?: number;
   json?: boolean;
   yes?: boolean;
+  dashboard?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */
@@ -54,6 +65,20 @@ export async function resumeWorkflowCommand(
   options: ResumeOptions,
 ): Promise<number> {
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
+  const dashboard = await openRunDashboard(ctx, options);
+  try {
+    return await resumeWithDashboard(ctx, runId, options, dashboard);
+  } finally {
+    await dashboard?.close();
+  }
+}
+
+async function resumeWithDashboard(
+  ctx: CommandContext,
+  runId: string,
+  options: ResumeOptions,
+  dashboard: RunDashboard | undefined,
+): Promise<number> {
   const resumed = await resumeRun({
     workspace: ctx.workspace,
     runId,
@@ -68,10 +93,13 @@ export async function resumeWorkflowCommand(
     else ctx.io.err(`${message}\n`);
     return EXIT.ok;
   }
-  return driveRun(ctx, resumed, {
+  const code = await driveRun(ctx, resumed, {
     isJson: options.json === true,
     autoApprove: options.yes === true,
+    dashboard,
   });
+  await dashboard?.linger();
+  return code;
 }
 
 /** A run is resumed with its definition as it is now: a workflow file by path, others by name. */

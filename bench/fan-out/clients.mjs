@@ -1,0 +1,94 @@
+// The fan-out clients: N WebSockets subscribed to every run of the dashboard; `read` clients check
+// that they get every event once, in order, and time each arrival; a `stall` client stops reading.
+// Usage: node clients.mjs <url> <count> <read|stall>
+// Messages: → ready, → received (read mode), ← published {path}, → latency
+
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import { createInbox, readMonotonicMs, say } from '../lib/lines.mjs';
+
+const [pageUrl, countText, mode] = process.argv.slice(2);
+const count = Number(countText);
+const inbox = createInbox();
+const url = new URL(pageUrl);
+const socketUrl = `ws://${url.host}/api/ws/narrative?token=${url.searchParams.get('token')}`;
+// The event JSON starts {"v":…,"id":"…","seq":N,"type":"…": read those without parsing it all.
+const HEAD = /"seq":(\d+),"type":"([^"]+)"/;
+
+const clients = await Promise.all(Array.from({ length: count }, () => connect()));
+say({ type: 'ready' });
+if (mode === 'read') {
+  await Promise.all(clients.map((client) => client.finished));
+  say({
+    type: 'received',
+    complete: clients.filter((c) => c.isComplete).length,
+    inOrder: clients.filter((c) => c.isInOrder).length,
+  });
+  const { path } = await inbox.next('published');
+  const publishedAt = JSON.parse(readFileSync(path, 'utf8'));
+  const latencies = new Float64Array(clients.reduce((sum, c) => sum + c.lastSeq, 0));
+  let index = 0;
+  for (const client of clients) {
+    for (let seq = 1; seq <= client.lastSeq; seq++) {
+      latencies[index++] = client.receivedAt[seq] - publishedAt[seq];
+    }
+  }
+  latencies.sort();
+  say({
+    type: 'latency',
+    samples: latencies.length,
+    p50: pick(latencies, 0.5),
+    p99: pick(latencies, 0.99),
+    max: latencies.at(-1),
+  });
+}
+await inbox.next('stop');
+for (const client of clients) client.socket.terminate();
+process.exit(0);
+
+function connect() {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(socketUrl, { perMessageDeflate: false });
+    const client = {
+      socket,
+      receivedAt: new Float64Array(1_000_000),
+      lastSeq: 0,
+      isInOrder: true,
+      isComplete: false,
+      finished: undefined,
+    };
+    let finish;
+    client.finished = new Promise((done) => {
+      finish = done;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => finish());
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'subscribe', channel: 'workflow:*' })),
+    );
+    socket.on('message', (data) => {
+      const text = data.toString();
+      const head = HEAD.exec(text.slice(0, 200));
+      if (!head) {
+        if (text.includes('"type":"subscribed"')) {
+          if (mode === 'stall') socket.pause();
+          resolve(client);
+        }
+        return;
+      }
+      const seq = Number(head[1]);
+      client.receivedAt[seq] = readMonotonicMs();
+      if (seq !== client.lastSeq + 1) client.isInOrder = false;
+      client.lastSeq = seq;
+      if (head[2] === 'workflow.completed') {
+        client.isComplete = client.isInOrder;
+        finish();
+      }
+    });
+  });
+}
+
+/** The value at fraction `q` of sorted `values`. */
+function pick(values, q) {
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
+}

@@ -1,0 +1,53 @@
+// The fan-out server: the dashboard server (as `mia dashboard`) and, on `go`, one run of `wait`
+// steps whose events it streams (attached as `mia workflow run --dashboard` does).
+// Usage: node server.mjs <steps>   Messages: → listening, ← go, → done, ← stop
+
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDashboardServer } from '../../dist/server/standalone.js';
+import { buildLayeredDag } from '../lib/dag.mjs';
+import { buildResolvedWorkflow } from '../lib/engine.mjs';
+import { createInbox, readMonotonicMs, say } from '../lib/lines.mjs';
+
+const { createBuiltinRegistry } = await import('../../dist/actions/builtin.js');
+const { createRun, executeRun } = await import('../../dist/engine/run-workflow.js');
+
+const count = Number(process.argv[2]);
+const inbox = createInbox();
+const { workspace, workflow } = buildResolvedWorkflow({
+  name: 'fan-out',
+  steps: buildLayeredDag({ layers: 10, width: count / 10 }),
+  concurrency: undefined,
+  stepBody: () => ({ action: 'wait', with: { for: '0s' } }),
+});
+const server = await startDashboardServer({ workspace, port: 0 });
+say({ type: 'listening', url: server.url });
+
+await inbox.next('go');
+const registry = createBuiltinRegistry();
+const start = performance.now();
+const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
+// When each event was written: the dashboard may read it from the file before the log publishes
+// it, so latency counts from the write (the first event, written by createRun, from its publication).
+const writtenAt = [];
+const append = handle.events.append.bind(handle.events);
+handle.events.append = (type, payload) => {
+  const event = append(type, payload);
+  writtenAt[event.seq] = readMonotonicMs();
+  return event;
+};
+handle.events.subscribe((event) => {
+  writtenAt[event.seq] ??= readMonotonicMs();
+});
+const detach = server.module.attachLog(handle.events);
+const result = await executeRun(handle, { registry, signal: new AbortController().signal });
+const runMs = performance.now() - start;
+detach();
+const publishedPath = join(workspace, 'published.json');
+writeFileSync(publishedPath, JSON.stringify(writtenAt));
+say({ type: 'done', status: result.status, runMs, lastSeq: handle.events.lastSeq, publishedPath });
+
+await inbox.next('stop');
+await server.close();
+rmSync(workspace, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,83 @@
+// The HTTP API of the dashboard server, called with the token as a bearer.
+
+import type {
+  ApiError,
+  ApprovalGiven,
+  ApproveRequest,
+  ResumeStarted,
+  RunDetail,
+  RunListItem,
+} from '../server/protocol.js';
+
+/** An HTTP API call that did not succeed, with the server's message and hint when it gave one. */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(status: number, message: string, code: string, hint?: string) {
+    super(message);
+    this.name = 'ApiRequestError';
+    this.status = status;
+    this.code = code;
+    this.hint = hint;
+  }
+
+  /** The server does not accept the token. */
+  get isUnauthorized(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+/** The calls the page makes. */
+export interface DashboardApi {
+  listRuns(): Promise<RunListItem[]>;
+  getRun(runId: string): Promise<RunDetail>;
+  resumeRun(runId: string): Promise<ResumeStarted>;
+  answerGate(runId: string, stepId: string, answer: ApproveRequest): Promise<ApprovalGiven>;
+}
+
+async function readError(response: Response): Promise<ApiRequestError> {
+  let body: Partial<ApiError> | null = null;
+  try {
+    body = (await response.json()) as Partial<ApiError>;
+  } catch {
+    body = null;
+  }
+  const error = body?.error;
+  return new ApiRequestError(
+    response.status,
+    error?.message ?? `${response.status} ${response.statusText}`,
+    error?.code ?? `HTTP_${response.status}`,
+    error?.hint,
+  );
+}
+
+/** Creates the API client; every call carries `Authorization: Bearer <token>`. */
+export function createApi(token: string): DashboardApi {
+  const request = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      cache: 'no-store',
+    });
+    if (!response.ok) throw await readError(response);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
+  return {
+    listRuns: () => request<RunListItem[]>('GET', '/api/runs'),
+    getRun: (runId) => request<RunDetail>('GET', runPath(runId)),
+    resumeRun: (runId) => request<ResumeStarted>('POST', `${runPath(runId)}/resume`, {}),
+    answerGate: (runId, stepId, answer) =>
+      request<ApprovalGiven>(
+        'POST',
+        `${runPath(runId)}/steps/${encodeURIComponent(stepId)}/approve`,
+        answer,
+      ),
+  };
+}

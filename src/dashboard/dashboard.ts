@@ -1,0 +1,227 @@
+// The page's controller: keeps the run list and the selected run in step with the server (HTTP for
+// snapshots, the narrative socket for everything after), and turns clicks into API calls.
+
+import type { MiaEvent } from '../events/types.js';
+import type { ApproveRequest, RunListItem } from '../server/protocol.js';
+import { ApiRequestError, createApi, type DashboardApi } from './api.js';
+import { applyRunEvent, STRUCTURAL_EVENT_TYPES } from './apply-event.js';
+import { askRejectReason } from './reject-dialog.js';
+import { chooseStep } from './render-chart.js';
+import { renderHistory } from './render-history.js';
+import { renderNoRun, renderRun } from './render-run.js';
+import { RunView } from './run-view.js';
+import { type ConnectionState, NarrativeSocket } from './socket.js';
+import { showConnection, showNotice, showTokenHelp } from './status.js';
+
+const ALL_RUNS = 'workflow:*';
+
+function getChannel(runId: string): string {
+  return `workflow:${runId}`;
+}
+
+export class Dashboard {
+  readonly #api: DashboardApi;
+  readonly #socket: NarrativeSocket;
+  #runs: RunListItem[] = [];
+  #view: RunView | null = null;
+  /** Until the reader picks a run, the newest run is shown, and a new run takes its place. */
+  #isFollowingLatest = true;
+  #pickedStepId: string | null = null;
+  readonly #answeringSteps = new Set<string>();
+  #resumingRunId: string | null = null;
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #isRenderScheduled = false;
+  /** The server refused the token: the page only says how to open it again. */
+  #isRefused = false;
+
+  constructor(token: string) {
+    this.#api = createApi(token);
+    this.#socket = new NarrativeSocket(token, {
+      onEvent: (event) => this.#handleEvent(event),
+      onState: (state) => this.#handleConnection(state),
+      onLive: () => void this.#loadRuns(),
+      onServerError: (message) => showNotice(`The live feed reported: ${message}`),
+    });
+  }
+
+  /** Wires the page and starts following the workspace's runs. */
+  start(): void {
+    document.addEventListener('click', (event) => this.#handleClick(event));
+    const fromHash = /^#run=(.+)$/.exec(window.location.hash)?.[1];
+    if (fromHash) this.#selectRun(decodeURIComponent(fromHash), true);
+    this.#socket.subscribe(ALL_RUNS);
+    this.#socket.connect();
+    void this.#loadRuns();
+  }
+
+  #handleClick(event: MouseEvent): void {
+    const target = (event.target as Element).closest<HTMLElement>('[data-action], #resume');
+    if (!target) return;
+    const stepId = target.dataset.step;
+    if (target.id === 'resume') void this.#resume();
+    else if (target.dataset.action === 'select-run' && target.dataset.run)
+      this.#selectRun(target.dataset.run, true);
+    else if (target.dataset.action === 'select-step' && stepId) this.#selectStep(stepId);
+    else if (target.dataset.action === 'approve' && stepId) void this.#answer(stepId, {});
+    else if (target.dataset.action === 'reject' && stepId) void this.#reject(stepId);
+  }
+
+  #handleConnection(state: ConnectionState): void {
+    showConnection(state);
+    if (state === 'refused') this.#refuse();
+  }
+
+  #refuse(): void {
+    this.#isRefused = true;
+    showTokenHelp(
+      "The server refused this page's token: it changes each time `mia dashboard` starts.",
+    );
+  }
+
+  async #call<T>(action: () => Promise<T>, what: string): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof ApiRequestError && error.isUnauthorized) this.#refuse();
+      else if (error instanceof ApiRequestError)
+        showNotice(`Could not ${what}: ${error.message}`, error.hint);
+      else showNotice(`Could not ${what}: the server is not reachable (${String(error)}).`);
+      return undefined;
+    }
+  }
+
+  async #loadRuns(): Promise<void> {
+    const runs = await this.#call(() => this.#api.listRuns(), 'load the runs');
+    if (!runs) return;
+    this.#runs = runs;
+    if (this.#isFollowingLatest) {
+      const newest = runs
+        .filter((run) => !run.parent)
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+      if (newest) this.#selectRun(newest.runId, false);
+    }
+    this.#scheduleRender();
+  }
+
+  #selectRun(runId: string, isPicked: boolean): void {
+    if (isPicked) this.#isFollowingLatest = false;
+    if (this.#view?.runId === runId) return;
+    if (this.#view) this.#socket.unsubscribe(getChannel(this.#view.runId));
+    const view = new RunView(runId);
+    this.#view = view;
+    this.#pickedStepId = null;
+    this.#answeringSteps.clear();
+    window.history.replaceState(window.history.state, '', `#run=${encodeURIComponent(runId)}`);
+    this.#socket.subscribe(getChannel(runId), () => view.lastSeq);
+    void this.#fetchRun(view);
+    this.#scheduleRender();
+  }
+
+  #selectStep(stepId: string): void {
+    this.#pickedStepId = stepId;
+    this.#scheduleRender();
+  }
+
+  async #fetchRun(view: RunView): Promise<void> {
+    view.needsRefetch = false;
+    const detail = await this.#call(() => this.#api.getRun(view.runId), `load run ${view.runId}`);
+    if (!detail || this.#view !== view) return;
+    view.setSnapshot(detail);
+    this.#scheduleRender();
+  }
+
+  #handleEvent(event: MiaEvent): void {
+    const listed = this.#runs.find((run) => run.runId === event.runId);
+    if (!listed || STRUCTURAL_EVENT_TYPES.has(event.type))
+      this.#debounce('runs', 200, () => void this.#loadRuns());
+    if (listed) applyRunEvent(listed, event);
+    const view = this.#view;
+    if (view && event.runId === view.runId) {
+      if (view.accept(event) === 'gap') {
+        this.#debounce('gap', 1000, () => {
+          if (view === this.#view && view.hasGap)
+            this.#socket.replay(getChannel(view.runId), view.lastSeq);
+        });
+      }
+      if (view.needsRefetch) this.#debounce('run', 100, () => void this.#fetchRun(view));
+    }
+    this.#scheduleRender();
+  }
+
+  async #answer(stepId: string, answer: ApproveRequest): Promise<void> {
+    const view = this.#view;
+    if (!view) return;
+    this.#answeringSteps.add(stepId);
+    this.#scheduleRender();
+    const verb = answer.reject ? 'reject' : 'approve';
+    const done = await this.#call(
+      () => this.#api.answerGate(view.runId, stepId, answer),
+      `${verb} ${stepId}`,
+    );
+    if (done === undefined) this.#answeringSteps.delete(stepId);
+    this.#scheduleRender();
+  }
+
+  async #reject(stepId: string): Promise<void> {
+    const reason = await askRejectReason(stepId);
+    if (reason !== null) await this.#answer(stepId, { reject: true, reason });
+  }
+
+  async #resume(): Promise<void> {
+    const view = this.#view;
+    if (!view) return;
+    this.#resumingRunId = view.runId;
+    this.#scheduleRender();
+    const done = await this.#call(
+      () => this.#api.resumeRun(view.runId),
+      `resume run ${view.runId}`,
+    );
+    if (done === undefined) this.#resumingRunId = null;
+    this.#scheduleRender();
+  }
+
+  #debounce(name: string, ms: number, action: () => void): void {
+    clearTimeout(this.#timers.get(name));
+    this.#timers.set(name, setTimeout(action, ms));
+  }
+
+  #scheduleRender(): void {
+    if (this.#isRenderScheduled) return;
+    this.#isRenderScheduled = true;
+    requestAnimationFrame(() => {
+      this.#isRenderScheduled = false;
+      this.#render();
+    });
+  }
+
+  #render(): void {
+    if (this.#isRefused) return;
+    const view = this.#view;
+    renderHistory(
+      document.getElementById('run-list')!,
+      document.getElementById('run-list-empty')!,
+      this.#runs,
+      view?.runId ?? null,
+    );
+    const run = view?.live;
+    if (!view || !run) {
+      renderNoRun();
+      return;
+    }
+    for (const stepId of this.#answeringSteps) {
+      if (run.steps.find((step) => step.id === stepId)?.status !== 'waiting')
+        this.#answeringSteps.delete(stepId);
+    }
+    if (this.#resumingRunId === run.runId && run.status === 'running') this.#resumingRunId = null;
+    const isPickedKnown = run.steps.some((step) => step.id === this.#pickedStepId);
+    const selectedStepId = isPickedKnown ? this.#pickedStepId : chooseStep(run);
+    renderRun({
+      view,
+      run,
+      selectedStepId,
+      answeringSteps: this.#answeringSteps,
+      isResuming: this.#resumingRunId === run.runId,
+    });
+    document.title = `mia · ${run.workflow} · STC ${run.completed}/${run.total}`;
+  }
+}

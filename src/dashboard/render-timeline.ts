@@ -1,0 +1,92 @@
+// The beats as a timeline in three universe lanes (and a thin lane for the run's own beats),
+// one column per beat in the order they happened.
+
+import type { Beat, BeatType } from '../events/types.js';
+import { createElement } from './dom.js';
+import { formatClock } from './format.js';
+
+const LANES = ['workflow', 'engineer', 'ceremony', 'story'] as const;
+const LANE_TITLES: Record<(typeof LANES)[number], string> = {
+  workflow: 'run',
+  engineer: 'engineer',
+  ceremony: 'ceremony',
+  story: 'story',
+};
+
+const BEAT_WORDS: Record<BeatType, string> = {
+  inciting_incident: 'inciting incident',
+  rising_action: 'rising action',
+  climax: 'climax',
+  falling_action: 'falling action',
+  resolution: 'resolution',
+  discovery: 'discovery',
+  challenge: 'challenge',
+  transformation: 'transformation',
+};
+
+/** The width of one beat's column, in rem (the stylesheet positions beats with it). */
+const COLUMN_REM = 13;
+
+function createLane(lane: (typeof LANES)[number]): HTMLElement {
+  return createElement(
+    'section',
+    {
+      class: `lane lane-${lane}`,
+      'data-testid': `lane-${lane === 'workflow' ? 'run' : lane}`,
+      'aria-label': `${LANE_TITLES[lane]} lane`,
+    },
+    createElement('h4', { class: 'lane-title' }, LANE_TITLES[lane]),
+    createElement('ol', { class: 'lane-beats' }),
+  );
+}
+
+function createBeat(beat: Beat, column: number): HTMLElement {
+  const time = formatClock(beat.timestamp);
+  return createElement(
+    'li',
+    {
+      class: `beat beat-${beat.type} significance-${beat.significance}`,
+      'data-testid': 'beat',
+      'data-type': beat.type,
+      'data-universe': beat.universe,
+      style: `left: ${column * COLUMN_REM}rem`,
+      title: `${BEAT_WORDS[beat.type]} · ${beat.description}`,
+    },
+    createElement('span', { class: 'beat-type' }, BEAT_WORDS[beat.type]),
+    createElement('span', { class: 'beat-description' }, beat.description),
+    createElement(
+      'span',
+      { class: 'beat-when muted' },
+      [beat.stepId, time].filter(Boolean).join(' · '),
+    ),
+  );
+}
+
+/**
+ * Draws `beats` into `container`: the lanes are built once per run, then new beats are appended,
+ * and the view follows the newest beat unless the reader scrolled back.
+ */
+export function renderTimeline(
+  container: HTMLElement,
+  runId: string,
+  beats: readonly Beat[],
+): void {
+  if (container.dataset.runId !== runId) {
+    container.dataset.runId = runId;
+    container.dataset.count = '0';
+    container.replaceChildren(...LANES.map(createLane));
+  }
+  const shown = Number(container.dataset.count);
+  if (shown === beats.length) return;
+  const isAtEnd = container.scrollLeft + container.clientWidth >= container.scrollWidth - 40;
+  beats.slice(shown).forEach((beat, index) => {
+    const lane = LANES.includes(beat.universe) ? beat.universe : 'workflow';
+    const list = container.querySelector(`.lane-${lane} .lane-beats`)!;
+    list.append(createBeat(beat, shown + index));
+  });
+  container.dataset.count = String(beats.length);
+  const width = `${beats.length * COLUMN_REM}rem`;
+  for (const list of container.querySelectorAll<HTMLElement>('.lane-beats'))
+    list.style.width = width;
+  if (isAtEnd) container.scrollLeft = container.scrollWidth;
+}

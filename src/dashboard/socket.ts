@@ -1,0 +1,128 @@
+// The narrative socket: authenticates first, subscribes, and reconnects with backoff and `since`.
+
+import type { MiaEvent } from '../events/types.js';
+import type { ClientMessage, ServerMessage } from '../server/protocol.js';
+
+/** Where the page stands with the server's live feed. */
+export type ConnectionState = 'offline' | 'connecting' | 'live' | 'reconnecting' | 'refused';
+
+export interface SocketHandlers {
+  onEvent(event: MiaEvent): void;
+  onState(state: ConnectionState): void;
+  /** Called after every successful (re)authentication, once subscriptions are sent again. */
+  onLive(): void;
+  onServerError(message: string): void;
+}
+
+const WS_PATH = '/api/ws/narrative';
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+const PING_MS = 25_000;
+
+function isEvent(message: ServerMessage): message is MiaEvent {
+  return typeof (message as { seq?: unknown }).seq === 'number';
+}
+
+/** One connection to `/api/ws/narrative` that keeps itself alive. */
+export class NarrativeSocket {
+  readonly #token: string;
+  readonly #handlers: SocketHandlers;
+  /** Channels to subscribe on each connection, with how to find the last seq already seen. */
+  readonly #subscriptions = new Map<string, () => number | undefined>();
+  #socket: WebSocket | null = null;
+  #isAuthenticated = false;
+  #isRefused = false;
+  #failures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(token: string, handlers: SocketHandlers) {
+    this.#token = token;
+    this.#handlers = handlers;
+  }
+
+  /** Opens the connection (and keeps reopening it until the token is refused). */
+  connect(): void {
+    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+    const socket = new WebSocket(`${scheme}://${window.location.host}${WS_PATH}`);
+    this.#socket = socket;
+    this.#isAuthenticated = false;
+    socket.addEventListener('open', () => this.#send({ type: 'auth', token: this.#token }));
+    socket.addEventListener('message', (message) => this.#receive(String(message.data)));
+    socket.addEventListener('close', () => this.#handleClose(socket));
+  }
+
+  /** Follows a channel now and after every reconnection, from `getSince()` when it gives a seq. */
+  subscribe(channel: string, getSince: () => number | undefined = () => undefined): void {
+    this.#subscriptions.set(channel, getSince);
+    if (this.#isAuthenticated) this.#sendSubscribe(channel, getSince);
+  }
+
+  /** Stops following a channel. */
+  unsubscribe(channel: string): void {
+    if (!this.#subscriptions.delete(channel)) return;
+    if (this.#isAuthenticated) this.#send({ type: 'unsubscribe', channel });
+  }
+
+  /** Asks again for a channel's events after `since` (used to fill a gap). */
+  replay(channel: string, since: number): void {
+    if (this.#isAuthenticated) this.#send({ type: 'replay', channel, since });
+  }
+
+  #sendSubscribe(channel: string, getSince: () => number | undefined): void {
+    const since = getSince();
+    this.#send(
+      since === undefined ? { type: 'subscribe', channel } : { type: 'subscribe', channel, since },
+    );
+  }
+
+  #send(message: ClientMessage): void {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+
+  #receive(data: string): void {
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(data) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (isEvent(message)) {
+      this.#handlers.onEvent(message);
+      return;
+    }
+    if (message.type === 'auth') {
+      if (message.status === 'ok') this.#handleAuthenticated();
+      else {
+        this.#isRefused = true;
+        this.#handlers.onState('refused');
+        this.#socket?.close();
+      }
+    } else if (message.type === 'error') {
+      this.#handlers.onServerError(message.message);
+    }
+  }
+
+  #handleAuthenticated(): void {
+    this.#isAuthenticated = true;
+    this.#failures = 0;
+    for (const [channel, getSince] of this.#subscriptions) this.#sendSubscribe(channel, getSince);
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => this.#send({ type: 'ping' }), PING_MS);
+    this.#handlers.onState('live');
+    this.#handlers.onLive();
+  }
+
+  #handleClose(socket: WebSocket): void {
+    if (socket !== this.#socket) return;
+    clearInterval(this.#pingTimer);
+    this.#isAuthenticated = false;
+    this.#socket = null;
+    if (this.#isRefused) return;
+    const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.#failures);
+    this.#failures += 1;
+    this.#handlers.onState('reconnecting');
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.connect(), delay * (0.75 + Math.random() * 0.5));
+  }
+}

@@ -1,0 +1,170 @@
+// The live feed of every run of a workspace, including runs of other `mia` processes: watches
+// `.mia/runs/*/events.jsonl` (fs.watch plus polling) and hands on each event once, in seq order.
+
+import { type FSWatcher, watch } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import type { MiaEvent } from '../events/types.js';
+import type { EventLog } from '../store/event-log.js';
+import { readEvents } from '../store/event-reader.js';
+import { getEventsPath, getRunsDir } from '../store/paths.js';
+import { isRunId } from '../util/names.js';
+import { LogTail, TERMINAL_EVENT_TYPES } from './log-tail.js';
+
+/** How often the feed looks for new runs and appended events when fs.watch says nothing. */
+export const DEFAULT_POLL_MS = 250;
+
+export interface RunFeedOptions {
+  workspace: string;
+  pollMs?: number;
+  /** Told when a run's log cannot be followed (damaged), or a listener throws. */
+  onProblem?: (message: string) => void;
+}
+
+/**
+ * Follows every run of a workspace. Runs that exist when it starts are followed from their end
+ * (their history is read with `readSince`); runs that appear later are followed from seq 1.
+ */
+export class RunFeed {
+  readonly workspace: string;
+  readonly #pollMs: number;
+  readonly #onProblem: (message: string) => void;
+  readonly #tails = new Map<string, LogTail>();
+  readonly #watchers = new Map<string, FSWatcher>();
+  readonly #listeners = new Set<(event: MiaEvent) => void>();
+  readonly #reported = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #isClosed = false;
+  #scanning: Promise<void> | undefined;
+
+  constructor(options: RunFeedOptions) {
+    this.workspace = options.workspace;
+    this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.#onProblem = options.onProblem ?? (() => {});
+  }
+
+  /** Reads where every existing run stands (without delivering), then starts watching. */
+  async start(): Promise<void> {
+    await this.#scan(true);
+    this.#timer = setInterval(() => void this.#tick(), this.#pollMs);
+    this.#timer.unref();
+  }
+
+  /** Calls `listener` with every new event of every run. Returns the function that unsubscribes. */
+  subscribe(listener: (event: MiaEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Delivers the events of an in-process run as soon as its EventLog publishes them, instead of
+   * when the file watcher notices. Events are never delivered twice. Returns the detach function.
+   */
+  attachLog(log: EventLog): () => void {
+    const tail = this.#getTail(log.runId, false);
+    this.#watchTail(tail);
+    return log.subscribe((event) => tail.offer(event));
+  }
+
+  /** The events of a run's log with a seq above `since` (the log as it is now). */
+  async readSince(runId: string, since: number): Promise<MiaEvent[]> {
+    const { events } = await readEvents(getEventsPath(this.workspace, runId));
+    return events.filter((event) => event.seq > since);
+  }
+
+  /** Stops watching; nothing is delivered afterwards. */
+  close(): void {
+    this.#isClosed = true;
+    clearInterval(this.#timer);
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    this.#listeners.clear();
+  }
+
+  async #tick(): Promise<void> {
+    await this.#scan(false);
+    await Promise.all([...this.#tails.values()].map((tail) => this.#pollTail(tail)));
+  }
+
+  /** Finds run folders; at the first scan their history is skipped rather than delivered. */
+  #scan(isBaseline: boolean): Promise<void> {
+    this.#scanning ??= (async () => {
+      const runsDir = getRunsDir(this.workspace);
+      const names = await readdir(runsDir).catch(() => [] as string[]);
+      this.#watch('', runsDir, () => void this.#scan(false));
+      const fresh = names.filter((name) => isRunId(name) && !this.#tails.has(name));
+      await Promise.all(
+        fresh.map(async (runId) => {
+          const tail = this.#getTail(runId, isBaseline);
+          await this.#pollTail(tail);
+          tail.isSilent = false;
+          if (!tail.isEnded) this.#watchTail(tail);
+        }),
+      );
+    })().finally(() => {
+      this.#scanning = undefined;
+    });
+    return this.#scanning;
+  }
+
+  #getTail(runId: string, isSilent: boolean): LogTail {
+    let tail = this.#tails.get(runId);
+    if (!tail) {
+      tail = new LogTail(runId, getEventsPath(this.workspace, runId), (event) =>
+        this.#deliver(event),
+      );
+      tail.isSilent = isSilent;
+      this.#tails.set(runId, tail);
+    }
+    return tail;
+  }
+
+  #watchTail(tail: LogTail): void {
+    this.#watch(tail.runId, tail.path, () => void this.#pollTail(tail));
+  }
+
+  async #pollTail(tail: LogTail): Promise<void> {
+    if (this.#isClosed) return;
+    await tail.poll().catch((error: unknown) => this.#report(tail.runId, String(error)));
+    if (tail.problem !== undefined) this.#report(tail.runId, tail.problem);
+  }
+
+  #deliver(event: MiaEvent): void {
+    if (this.#isClosed) return;
+    // A finished run writes nothing until it is resumed; polling notices that, so stop watching.
+    const tail = this.#tails.get(event.runId);
+    if (TERMINAL_EVENT_TYPES.has(event.type)) this.#unwatch(event.runId);
+    else if (tail) this.#watchTail(tail);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#onProblem(`A feed listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Watches a file or folder (key '' is the runs folder); polling covers whatever fails. */
+  #watch(key: string, path: string, onChange: () => void): void {
+    if (this.#isClosed || this.#watchers.has(key)) return;
+    try {
+      const watcher = watch(path, { persistent: false }, onChange);
+      watcher.on('error', () => this.#unwatch(key));
+      this.#watchers.set(key, watcher);
+    } catch {
+      // Not there yet (no runs folder, no events.jsonl): the next poll looks again.
+    }
+  }
+
+  #unwatch(key: string): void {
+    this.#watchers.get(key)?.close();
+    this.#watchers.delete(key);
+  }
+
+  #report(runId: string, message: string): void {
+    if (this.#reported.has(runId)) return;
+    this.#reported.add(runId);
+    this.#onProblem(message);
+  }
+}

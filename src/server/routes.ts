@@ -1,0 +1,179 @@
+// The HTTP API of the dashboard (contract section 7) and its page, as ONE connect/Express-style
+// handler: Host and Origin checked on every request, the token on every API call.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listWorkflows } from '../definition/lookup.js';
+import { renderStory } from '../narrative/story.js';
+import { getRunDir } from '../store/paths.js';
+import {
+  type AccessOptions,
+  checkHostAndOrigin,
+  getRequestToken,
+  getRequestUrl,
+  isTokenValid,
+  WRONG_TOKEN,
+} from './auth.js';
+import {
+  ApiFailure,
+  getPathSegments,
+  readJsonBody,
+  sendError,
+  sendFailure,
+  sendJson,
+  setCommonHeaders,
+} from './http.js';
+import { NARRATIVE_WS_PATH } from './protocol.js';
+import { approveFromDashboard, resumeFromDashboard } from './run-actions.js';
+import { listRunItems, loadRun, toRunDetail } from './run-views.js';
+import { servePage } from './static.js';
+
+/** A connect/Express-style middleware; without `next`, unknown paths are answered 404. */
+export type RequestHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+export interface ApiOptions {
+  workspace: string;
+  token: string;
+  access?: AccessOptions;
+  /** The built page's folder (default: dist/dashboard of this package). */
+  dashboardDir?: string;
+}
+
+type Route = (request: IncomingMessage, params: string[]) => Promise<Answer>;
+type Answer = { status: number; body: unknown } | { status: number; markdown: string };
+
+/** The dashboard's HTTP handler: `/`, `/assets/*` and `/api/*`; anything else goes to `next`. */
+export function createApiHandler(options: ApiOptions): RequestHandler {
+  const { workspace } = options;
+  const routes: Array<[method: string, pattern: string[], route: Route]> = [
+    ['GET', ['workflows'], async () => ok(await listWorkflows(workspace))],
+    ['GET', ['runs'], async () => ok(await listRunItems(workspace))],
+    ['GET', ['runs', ':id'], async (_, [id]) => ok(toRunDetail(await load(id), workspace))],
+    [
+      'GET',
+      ['runs', ':id', 'story'],
+      async (_, [id]) => ({
+        status: 200,
+        markdown: renderStory((await load(id)).events, workspace),
+      }),
+    ],
+    [
+      'POST',
+      ['runs', ':id', 'resume'],
+      async (request, [id]) => {
+        const yes = getRequestUrl(request).searchParams.get('yes');
+        const started = await resumeFromDashboard(workspace, checkRunId(id), {
+          yes: yes === '1' || yes === 'true',
+        });
+        return { status: 202, body: started };
+      },
+    ],
+    [
+      'POST',
+      ['runs', ':id', 'steps', ':step', 'approve'],
+      async (request, [id, step]) =>
+        ok(
+          await approveFromDashboard(
+            workspace,
+            checkRunId(id),
+            step ?? '',
+            await readJsonBody(request),
+          ),
+        ),
+    ],
+  ];
+  const load = (id: string | undefined) => loadRun(workspace, checkRunId(id));
+
+  const handle = async (request: IncomingMessage, response: ServerResponse, next?: () => void) => {
+    const segments = getPathSegments(request);
+    const isApi = segments[0] === 'api';
+    const isPage = segments.length === 0 || segments[0] === 'assets';
+    if (!isApi && !isPage) {
+      if (next) return next();
+      throw new ApiFailure(
+        404,
+        'MIA_SERVER_NOT_FOUND',
+        `No route ${request.method} /${segments.join('/')}.`,
+      );
+    }
+    const refusal = checkHostAndOrigin(request, options.access);
+    if (refusal) return sendError(response, refusal.status, refusal);
+    const method = request.method ?? 'GET';
+    if (isPage) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(response, ['GET', 'HEAD']);
+      return servePage(response, segments, method === 'HEAD', options.dashboardDir);
+    }
+    if (!isTokenValid(options.token, getRequestToken(request))) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="mia-workflow"');
+      return sendError(response, WRONG_TOKEN.status, WRONG_TOKEN);
+    }
+    const path = segments.slice(1);
+    if (`/${segments.join('/')}` === NARRATIVE_WS_PATH) {
+      throw new ApiFailure(
+        426,
+        'MIA_SERVER_UPGRADE',
+        'This is the WebSocket endpoint: connect with a WebSocket.',
+      );
+    }
+    const matching = routes.filter(([, pattern]) => matchPattern(pattern, path) !== undefined);
+    const found = matching.find(([routeMethod]) => routeMethod === method);
+    if (!found) {
+      if (matching.length > 0)
+        throw methodNotAllowed(
+          response,
+          matching.map(([m]) => m),
+        );
+      throw new ApiFailure(
+        404,
+        'MIA_SERVER_NOT_FOUND',
+        `No API route ${method} /${segments.join('/')}.`,
+        `Routes: ${routes.map(([m, pattern]) => `${m} /api/${pattern.join('/')}`).join(', ')}.`,
+      );
+    }
+    const answer = await found[2](request, matchPattern(found[1], path) ?? []);
+    if ('body' in answer) return sendJson(response, answer.status, answer.body);
+    setCommonHeaders(response);
+    response.writeHead(answer.status, { 'Content-Type': 'text/markdown; charset=utf-8' });
+    response.end(answer.markdown);
+  };
+
+  return (request, response, next) => {
+    handle(request, response, next ? () => next() : undefined).catch((error: unknown) =>
+      sendFailure(response, error),
+    );
+  };
+}
+
+function ok(body: unknown): Answer {
+  return { status: 200, body };
+}
+
+/** The parameters of `path` for a pattern (`:name` segments), or undefined when it does not match. */
+function matchPattern(pattern: readonly string[], path: readonly string[]): string[] | undefined {
+  if (pattern.length !== path.length) return undefined;
+  const params: string[] = [];
+  for (const [index, part] of pattern.entries()) {
+    const actual = path[index] ?? '';
+    if (part.startsWith(':')) params.push(actual);
+    else if (part !== actual) return undefined;
+  }
+  return params;
+}
+
+/** A run id from the path, refused with 400 when it could name anything but a run folder. */
+function checkRunId(id: string | undefined): string {
+  try {
+    getRunDir('/', id ?? '');
+  } catch (error) {
+    throw new ApiFailure(400, 'MIA_STORE_BAD_RUN_ID', (error as Error).message);
+  }
+  return id ?? '';
+}
+
+function methodNotAllowed(response: ServerResponse, allowed: string[]): ApiFailure {
+  response.setHeader('Allow', allowed.join(', '));
+  return new ApiFailure(405, 'MIA_SERVER_METHOD', `Use ${allowed.join(' or ')} here.`);
+}

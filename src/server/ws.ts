@@ -1,0 +1,181 @@
+// The narrative socket (`/api/ws/narrative`): a `noServer` WebSocket server that upgrades only
+// after the Host, Origin and token checks, then streams the feed to each client.
+
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { serializeError } from '../errors.js';
+import {
+  type AccessOptions,
+  checkHostAndOrigin,
+  getRequestToken,
+  getRequestUrl,
+  isTokenValid,
+  WRONG_TOKEN,
+} from './auth.js';
+import type { RunFeed } from './feed.js';
+import { parseClientMessage } from './messages.js';
+import { NARRATIVE_WS_PATH } from './protocol.js';
+import { CLOSE_POLICY, ClientSession } from './ws-client.js';
+
+export interface NarrativeSocketOptions {
+  feed: RunFeed;
+  token: string;
+  access?: AccessOptions;
+  /** Largest message a client may send (bytes); a bigger frame closes it with 1009. */
+  maxPayload?: number;
+  /** Bytes waiting to be sent to one client before it is cut off. */
+  maxBufferedBytes?: number;
+  /** Ping interval; a client that has not answered the previous ping is terminated. */
+  heartbeatMs?: number;
+  /** How long a client without a token in its request has to send its `auth` message. */
+  authTimeoutMs?: number;
+}
+
+/** The narrative socket, ready to take HTTP upgrades. */
+export interface NarrativeSocket {
+  /** Takes an HTTP upgrade: refuses it (HTTP 4xx) unless it is for the narrative path and allowed. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Clients that passed the token check and are still connected. */
+  readonly clientCount: number;
+  /** Closes every client (1001, cut off if it does not answer soon) and stops the heartbeat. */
+  close(): Promise<void>;
+}
+
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_GRACE_MS = 1000;
+
+const DEFAULTS = {
+  maxPayload: 64 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  heartbeatMs: 30_000,
+  authTimeoutMs: 10_000,
+};
+
+/** Creates the narrative socket on top of a feed. */
+export function createNarrativeSocket(options: NarrativeSocketOptions): NarrativeSocket {
+  const settings = { ...DEFAULTS, ...options };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayload });
+  const sessions = new Set<ClientSession>();
+  const checkToken = (given: string) => isTokenValid(options.token, given);
+  const stopFeed = options.feed.subscribe((event) => {
+    const text = JSON.stringify(event);
+    for (const session of sessions) session.push(event, text);
+  });
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) {
+      if (!session.isAlive) {
+        session.socket.terminate();
+        continue;
+      }
+      session.isAlive = false;
+      session.socket.ping();
+    }
+  }, settings.heartbeatMs);
+  heartbeat.unref();
+
+  const startSession = (socket: WebSocket): ClientSession => {
+    const session = new ClientSession(socket, {
+      feed: options.feed,
+      maxBufferedBytes: settings.maxBufferedBytes,
+      isTokenValid: checkToken,
+    });
+    sessions.add(session);
+    socket.on('pong', () => {
+      session.isAlive = true;
+    });
+    socket.on('close', () => sessions.delete(session));
+    socket.on('message', (data, isBinary) => void answer(session, data, isBinary));
+    session.send({ type: 'auth', status: 'ok' });
+    return session;
+  };
+
+  // Nothing is sent to a client before its token is checked: it must send `auth` first.
+  const awaitAuth = (socket: WebSocket) => {
+    const refuse = () => {
+      socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
+      socket.close(CLOSE_POLICY, 'authentication required');
+    };
+    const timer = setTimeout(refuse, settings.authTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('message', (data, isBinary) => {
+      clearTimeout(timer);
+      const message = isBinary ? undefined : parseClientMessage(toText(data));
+      if (message && 'type' in message && message.type === 'auth' && checkToken(message.token)) {
+        startSession(socket);
+      } else refuse();
+    });
+  };
+
+  return {
+    handleUpgrade(request, socket, head) {
+      socket.on('error', () => socket.destroy());
+      if (getRequestUrl(request).pathname !== NARRATIVE_WS_PATH) {
+        const message = `No WebSocket here; connect to ${NARRATIVE_WS_PATH}.`;
+        return refuseUpgrade(socket, 404, 'MIA_SERVER_NOT_FOUND', message);
+      }
+      const refusal = checkHostAndOrigin(request, options.access);
+      if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
+      const given = getRequestToken(request);
+      if (given !== undefined && !checkToken(given)) {
+        return refuseUpgrade(socket, 401, WRONG_TOKEN.code, WRONG_TOKEN.message);
+      }
+      wss.handleUpgrade(request, socket, head, (client) => {
+        client.on('error', () => client.terminate());
+        if (given === undefined) awaitAuth(client);
+        else startSession(client);
+      });
+    },
+    get clientCount() {
+      return sessions.size;
+    },
+    async close() {
+      stopFeed();
+      clearInterval(heartbeat);
+      const clients = [...wss.clients];
+      const closed = clients.map(
+        (client) => new Promise((resolve) => client.once('close', resolve)),
+      );
+      for (const client of clients) client.close(CLOSE_GOING_AWAY, 'The dashboard is closing.');
+      // A client that does not answer the close handshake soon is cut off.
+      const timer = setTimeout(() => {
+        for (const client of clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      await Promise.all(closed);
+      clearTimeout(timer);
+      wss.close();
+    },
+  };
+}
+
+/** One message of an authenticated client: errors are said back, the connection stays up. */
+async function answer(session: ClientSession, data: RawData, isBinary: boolean): Promise<void> {
+  if (isBinary) {
+    session.send({ type: 'error', message: 'Binary messages are not understood: send JSON text.' });
+    return;
+  }
+  const message = parseClientMessage(toText(data));
+  if ('error' in message) {
+    session.send({ type: 'error', message: message.error });
+    return;
+  }
+  try {
+    await session.handle(message);
+  } catch (error) {
+    session.send({ type: 'error', message: serializeError(error).message });
+  }
+}
+
+function toText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/** Answers an upgrade with an HTTP error and closes the connection (no WebSocket is made). */
+function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { message, code } });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,120 @@
+// Helpers of the browser tests: Debian's Chromium, a real `mia dashboard`, and screenshots.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { PACKAGE_ROOT, startMia } from '../helpers/cli.js';
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const SCREENSHOTS_DIR = join(PACKAGE_ROOT, 'test-artifacts/browser');
+const URL_WAIT_MS = 20_000;
+
+/** Launches Debian's headless Chromium; fails (never skips) when it is not installed. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: the browser tests drive Debian's chromium package. Run .ci/run (it installs it), or: apt-get update && apt-get install -y chromium`,
+    );
+  }
+  if (!existsSync(join(PACKAGE_ROOT, 'dist/dashboard/index.html'))) {
+    throw new Error('The dashboard page is not built: run `npm run build` first.');
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface RunningDashboard {
+  /** The URL `mia dashboard` printed, with its token. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `mia dashboard --port 0 -C <workspace>` and resolves with the URL it prints. */
+export async function startDashboard(workspace: string): Promise<RunningDashboard> {
+  const child = startMia(['dashboard', '--port', '0', '-C', workspace], { cwd: workspace });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`mia dashboard printed no URL within ${URL_WAIT_MS} ms:\n${output}`)),
+      URL_WAIT_MS,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^(http:\/\/\S+\?token=\S+)$/m.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void child.then((result) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`mia dashboard ended (${result.exitCode}) first:\n${output}\n${result.stderr}`),
+      );
+    });
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
+}
+
+/** The page's global scope when opened with `trackSockets`: every WebSocket it opened, in order. */
+export interface TrackedWindow {
+  openSockets: Array<{ close(): void }>;
+}
+
+type SocketClass = new (...args: unknown[]) => { close(): void };
+
+/**
+ * Opens a fresh page at `url`; errors of the page's scripts and console are collected in
+ * `errors`. With `trackSockets`, the page keeps its WebSockets in `openSockets`.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { trackSockets?: boolean } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  if (options.trackSockets) {
+    // Runs in the page, before its scripts.
+    await page.addInitScript(() => {
+      const scope = globalThis as unknown as TrackedWindow & { WebSocket: SocketClass };
+      const NativeSocket = scope.WebSocket;
+      scope.openSockets = [];
+      scope.WebSocket = class extends NativeSocket {
+        constructor(...args: unknown[]) {
+          super(...args);
+          scope.openSockets.push(this);
+        }
+      };
+    });
+  }
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Saves a screenshot of the page as test-artifacts/browser/<name>.png. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,104 @@
+// Answering a gate from the dashboard in a real browser: approve releases the run, reject asks
+// for a reason and fails the run with it.
+
+import { rm } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkspace } from '../helpers/cli.js';
+import { isEvent, startLiveRun } from '../helpers/live-run.js';
+import {
+  launchChromium,
+  openPage,
+  type RunningDashboard,
+  saveScreenshot,
+  startDashboard,
+} from './dashboard-page.js';
+
+const GATED = `name: gated
+narrative: "A person decides when it ships"
+steps:
+  - id: build
+    action: shell
+    beat: "The build stands"
+    with: { run: "echo built" }
+  - id: ship
+    action: approve
+    depends_on: [build]
+    beat: "The release is approved"
+    with: { prompt: "Ship it?" }
+  - id: after
+    action: shell
+    depends_on: [ship]
+    beat: "The release goes out"
+    with: { run: "echo shipped" }
+`;
+
+const POLL = { timeout: 20_000, interval: 100 };
+
+describe('gates on the dashboard', () => {
+  let browser: Browser;
+  let workspace: string;
+  let dashboard: RunningDashboard;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    workspace = await createWorkspace({ gated: GATED });
+    dashboard = await startDashboard(workspace);
+  });
+
+  afterAll(async () => {
+    await dashboard?.stop();
+    await browser?.close();
+    if (workspace) await rm(workspace, { recursive: true, force: true });
+  });
+
+  /** Starts the gated run and opens its page once the run waits at the gate. */
+  async function openWaitingRun() {
+    const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: workspace });
+    await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
+    const runId = run.runId()!;
+    const { page, errors } = await openPage(browser, dashboard.url);
+    await page.getByTestId(`run-${runId}`).click();
+    await page.locator('[data-testid="step-ship"][data-status="waiting"]').waitFor(POLL);
+    return { run, runId, page, errors };
+  }
+
+  it('releases a waiting gate when its approve button is pressed (from the keyboard), and the run completes', async () => {
+    const { run, runId, page, errors } = await openWaitingRun();
+    await saveScreenshot(page, 'gate-waiting');
+
+    const approve = page.getByTestId('approve-ship');
+    await approve.focus();
+    await page.keyboard.press('Enter');
+
+    const result = await run.child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    await page.locator('[data-testid="step-after"][data-status="completed"]').waitFor(POLL);
+    await page.locator(`[data-testid="run-${runId}"][data-status="completed"]`).waitFor(POLL);
+    await expect.poll(() => page.getByTestId('progress').textContent(), POLL).toBe('STC: 3/3');
+    expect(await approve.count()).toBe(0);
+    await saveScreenshot(page, 'gate-approved');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for a reason when reject is pressed, and the run fails with it as a tension', async () => {
+    const { run, page, errors } = await openWaitingRun();
+    await page.getByTestId('reject-ship').click();
+    const dialog = page.locator('#reject-dialog');
+    await dialog.waitFor();
+    await page.locator('#reject-reason').fill('not this week');
+    await saveScreenshot(page, 'gate-reject-dialog');
+    await page.getByTestId('reject-confirm').click();
+
+    const result = await run.child;
+    expect(result.exitCode).toBe(1);
+    const tension = page.getByTestId('tension-ship');
+    await expect.poll(() => tension.textContent(), POLL).toContain('not this week');
+    await page.locator('[data-testid="step-ship"][data-status="failed"]').waitFor(POLL);
+    await page.getByTestId('resume').waitFor(POLL);
+    await saveScreenshot(page, 'gate-rejected');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

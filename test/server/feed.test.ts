@@ -1,0 +1,132 @@
+// The run feed: every event of every run once, in seq order, whether it comes from the file or
+// from an attached in-process EventLog; torn lines wait for their newline.
+
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MiaEvent } from '../../src/events/types.js';
+import { RunFeed } from '../../src/server/feed.js';
+import { createWorkspace } from '../helpers/cli.js';
+import { RunEvents } from '../helpers/run-events.js';
+import { appendLogEvents, createRunLog, range, seqsOf } from './helpers.js';
+
+let feed: RunFeed | undefined;
+afterEach(() => {
+  feed?.close();
+  feed = undefined;
+});
+
+/** Starts a feed on `workspace` and collects what it delivers. */
+async function follow(workspace: string) {
+  const problems: string[] = [];
+  feed = new RunFeed({ workspace, pollMs: 20, onProblem: (m) => problems.push(m) });
+  const received: MiaEvent[] = [];
+  let wake = () => {};
+  feed.subscribe((event) => {
+    received.push(event);
+    wake();
+  });
+  await feed.start();
+  const waitUntil = async (isDone: () => boolean) => {
+    const giveUpAt = Date.now() + 20_000;
+    while (!isDone()) {
+      if (Date.now() > giveUpAt) throw new Error(`gave up; got ${seqsOf(received)}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  return { feed, received, problems, waitUntil };
+}
+
+describe('RunFeed', () => {
+  it('delivers the events of a new run from seq 1, in order, each once', async () => {
+    const ws = await createWorkspace();
+    const { received, waitUntil } = await follow(ws);
+    const log = await createRunLog(ws, 'run-a');
+    appendLogEvents(log, 200);
+    await log.close();
+    await waitUntil(() => received.length >= 201);
+    expect(seqsOf(received)).toEqual(range(1, 201));
+  });
+
+  it('follows runs that existed before it started from their end', async () => {
+    const ws = await createWorkspace();
+    const log = await createRunLog(ws, 'run-old');
+    appendLogEvents(log, 10);
+    const { received, waitUntil } = await follow(ws);
+    appendLogEvents(log, 5);
+    await log.close();
+    await waitUntil(() => received.length >= 5);
+    expect(seqsOf(received)).toEqual(range(12, 16));
+  });
+
+  it('never delivers twice an event that both the attached log and the file watcher see', async () => {
+    const ws = await createWorkspace();
+    const { feed, received, waitUntil } = await follow(ws);
+    const log = await createRunLog(ws, 'run-attached');
+    const detach = feed.attachLog(log);
+    for (let batch = 0; batch < 20; batch += 1) {
+      appendLogEvents(log, 10);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await log.close();
+    detach();
+    await waitUntil(() => received.length >= 201);
+    // Give the watcher every chance to deliver a duplicate.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seqsOf(received)).toEqual(range(1, 201));
+  });
+
+  it('delivers the first events of an attached run from the file, then the rest directly', async () => {
+    const ws = await createWorkspace();
+    const { feed, received, waitUntil } = await follow(ws);
+    const log = await createRunLog(ws, 'run-late-attach');
+    appendLogEvents(log, 3);
+    feed.attachLog(log);
+    appendLogEvents(log, 3);
+    await log.close();
+    await waitUntil(() => received.length >= 7);
+    expect(seqsOf(received)).toEqual(range(1, 7));
+  });
+
+  it('waits for the newline of a line being written before delivering its event', async () => {
+    const ws = await createWorkspace();
+    const { received, waitUntil } = await follow(ws);
+    const run = new RunEvents('run-torn').start(['a:']).reach('a', 'completed');
+    const lines = run.events.map((event) => `${JSON.stringify(event)}\n`);
+    const dir = join(ws, '.mia/runs/run-torn');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'events.jsonl');
+    const last = lines.pop() ?? '';
+    await appendFile(path, `${lines.join('')}${last.slice(0, 20)}`);
+    await waitUntil(() => received.length >= lines.length);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(seqsOf(received)).toEqual(range(1, lines.length));
+    await appendFile(path, last.slice(20));
+    await waitUntil(() => received.length > lines.length);
+    expect(seqsOf(received)).toEqual(range(1, lines.length + 1));
+  });
+
+  it('stops following a run whose log is damaged, and says so', async () => {
+    const ws = await createWorkspace();
+    const { received, problems, waitUntil } = await follow(ws);
+    const dir = join(ws, '.mia/runs/run-damaged');
+    await mkdir(dir, { recursive: true });
+    const run = new RunEvents('run-damaged').start(['a:']);
+    await appendFile(join(dir, 'events.jsonl'), `${JSON.stringify(run.events[0])}\nnot json\n`);
+    await waitUntil(() => problems.length > 0);
+    expect(seqsOf(received)).toEqual([1]);
+    expect(problems[0]).toMatch(/not a readable event/);
+  });
+
+  it('reads a run from `since` with readSince', async () => {
+    const ws = await createWorkspace();
+    const log = await createRunLog(ws, 'run-since');
+    appendLogEvents(log, 9);
+    await log.close();
+    const { feed } = await follow(ws);
+    expect(seqsOf(await feed.readSince('run-since', 7))).toEqual([8, 9, 10]);
+  });
+});
