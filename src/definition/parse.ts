@@ -22,8 +22,8 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_ALIASES = 100;
 /** Deepest nesting of maps and sequences. */
 export const MAX_DEPTH = 64;
-/** Most values (keys and scalars) in a file: a big workflow has a few thousand. */
-export const MAX_VALUES = 50_000;
+/** Most values (keys and scalars) in a file: room for a 10,000-step workflow, never for a flood. */
+export const MAX_VALUES = 150_000;
 
 /** A path into the parsed data: map keys and sequence indexes, e.g. ['steps', 2, 'action']. */
 export type DataPath = readonly (string | number)[];
