@@ -129,6 +129,11 @@ const HOSTILE: Array<[string, () => string | Buffer, RegExp]> = [
     /more than 150000 values/,
   ],
   [
+    '74,000 unknown fields (just under the cap on values)',
+    () => `${HEAD}${lines(74_000, (i) => `k${i}: 1`)}${VALID_TAIL}`,
+    /and \d+ more problems/,
+  ],
+  [
     '20,000 unknown fields',
     () => `${HEAD}${lines(20_000, (i) => `k${i}: 1`)}${VALID_TAIL}`,
     /and 900 more problems/,
