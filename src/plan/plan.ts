@@ -1,7 +1,6 @@
 // The plan of a resolved workflow: topological levels, order, critical path and dependents (pure).
 
 import { topologicalGenerations } from 'graphology-dag';
-import type { ResolvedWorkflow } from '../definition/types.js';
 import { DefinitionError } from '../errors.js';
 import { buildGraph, findGraphProblems } from './graph.js';
 
@@ -18,7 +17,9 @@ export interface Plan {
 }
 
 /** Plans a resolved workflow; throws DefinitionError if its graph is not a DAG. */
-export function buildPlan(workflow: Pick<ResolvedWorkflow, 'steps'>): Plan {
+export function buildPlan(workflow: {
+  steps: readonly { id: string; dependsOn: readonly string[] }[];
+}): Plan {
   const steps = workflow.steps.map((step) => ({ id: step.id, dependsOn: step.dependsOn }));
   const problems = findGraphProblems(steps);
   if (problems.length > 0) throw new DefinitionError(problems);
