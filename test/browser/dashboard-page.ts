@@ -1,10 +1,11 @@
 // Helpers of the browser tests: Debian's Chromium, a real `mia dashboard`, and screenshots.
 
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { PACKAGE_ROOT, startMia } from '../helpers/cli.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createWorkspace, PACKAGE_ROOT, startMia } from '../helpers/cli.js';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const SCREENSHOTS_DIR = join(PACKAGE_ROOT, 'test-artifacts/browser');
@@ -117,4 +118,30 @@ export async function openPage(
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** What a browser suite works with: Chromium, a workspace, and a dashboard serving it. */
+export interface DashboardSuite {
+  browser: Browser;
+  workspace: string;
+  dashboard: RunningDashboard;
+}
+
+/**
+ * Registers a suite's set-up (Chromium, a workspace holding `workflows`, `mia dashboard` on it)
+ * and tear-down; the returned object is filled in before the suite's tests run.
+ */
+export function useDashboardSuite(workflows: Record<string, string>): DashboardSuite {
+  const suite = {} as DashboardSuite;
+  beforeAll(async () => {
+    suite.browser = await launchChromium();
+    suite.workspace = await createWorkspace(workflows);
+    suite.dashboard = await startDashboard(suite.workspace);
+  });
+  afterAll(async () => {
+    await suite.dashboard?.stop();
+    await suite.browser?.close();
+    if (suite.workspace) await rm(suite.workspace, { recursive: true, force: true });
+  });
+  return suite;
 }

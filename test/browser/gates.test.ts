@@ -1,18 +1,9 @@
 // Answering a gate from the dashboard in a real browser: approve releases the run, reject asks
 // for a reason and fails the run with it.
 
-import { rm } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
 import { isEvent, startLiveRun } from '../helpers/live-run.js';
-import {
-  launchChromium,
-  openPage,
-  type RunningDashboard,
-  saveScreenshot,
-  startDashboard,
-} from './dashboard-page.js';
+import { openPage, saveScreenshot, useDashboardSuite } from './dashboard-page.js';
 
 const GATED = `name: gated
 narrative: "A person decides when it ships"
@@ -36,28 +27,14 @@ steps:
 const POLL = { timeout: 20_000, interval: 100 };
 
 describe('gates on the dashboard', () => {
-  let browser: Browser;
-  let workspace: string;
-  let dashboard: RunningDashboard;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    workspace = await createWorkspace({ gated: GATED });
-    dashboard = await startDashboard(workspace);
-  });
-
-  afterAll(async () => {
-    await dashboard?.stop();
-    await browser?.close();
-    if (workspace) await rm(workspace, { recursive: true, force: true });
-  });
+  const suite = useDashboardSuite({ gated: GATED });
 
   /** Starts the gated run and opens its page once the run waits at the gate. */
   async function openWaitingRun() {
-    const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: workspace });
+    const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: suite.workspace });
     await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
     const runId = run.runId()!;
-    const { page, errors } = await openPage(browser, dashboard.url);
+    const { page, errors } = await openPage(suite.browser, suite.dashboard.url);
     await page.getByTestId(`run-${runId}`).click();
     await page.locator('[data-testid="step-ship"][data-status="waiting"]').waitFor(POLL);
     return { run, runId, page, errors };

@@ -1,19 +1,14 @@
 // The dashboard follows a live run in a real browser: the chart, its progress, the beats as they
 // arrive, the selected step's log; and without a valid token it says how to open it.
 
-import { rm } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
 import { startLiveRun } from '../helpers/live-run.js';
 import { readRunEvents } from '../helpers/run-files.js';
 import {
-  launchChromium,
   openPage,
-  type RunningDashboard,
   saveScreenshot,
-  startDashboard,
   type TrackedWindow,
+  useDashboardSuite,
 } from './dashboard-page.js';
 
 const JOURNEY = `name: journey
@@ -40,29 +35,15 @@ steps:
 const POLL = { timeout: 20_000, interval: 100 };
 
 describe('the dashboard page', () => {
-  let browser: Browser;
-  let workspace: string;
-  let dashboard: RunningDashboard;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    workspace = await createWorkspace({ journey: JOURNEY });
-    dashboard = await startDashboard(workspace);
-  });
-
-  afterAll(async () => {
-    await dashboard?.stop();
-    await browser?.close();
-    if (workspace) await rm(workspace, { recursive: true, force: true });
-  });
+  const suite = useDashboardSuite({ journey: JOURNEY });
 
   it('follows a live run: outcome, steps with status and progress, beats as they arrive, reality, log', async () => {
-    const { page, errors } = await openPage(browser, dashboard.url);
+    const { page, errors } = await openPage(suite.browser, suite.dashboard.url);
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor();
     expect(page.url()).not.toContain('token=');
     await page.locator('#run-list-empty').waitFor();
 
-    const run = startLiveRun(['workflow', 'run', 'journey'], { cwd: workspace });
+    const run = startLiveRun(['workflow', 'run', 'journey'], { cwd: suite.workspace });
     await expect.poll(() => run.runId(), POLL).toBeTruthy();
     const runId = run.runId()!;
 
@@ -107,7 +88,9 @@ describe('the dashboard page', () => {
   });
 
   it('reconnects after the socket drops and catches up from the last seq it saw, without gaps or repeats', async () => {
-    const { page, errors } = await openPage(browser, dashboard.url, { trackSockets: true });
+    const { page, errors } = await openPage(suite.browser, suite.dashboard.url, {
+      trackSockets: true,
+    });
     const subscriptions: Array<{ channel: string; since?: number }> = [];
     page.on('websocket', (socket) =>
       socket.on('framesent', (frame) => {
@@ -116,7 +99,7 @@ describe('the dashboard page', () => {
       }),
     );
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor();
-    const run = startLiveRun(['workflow', 'run', 'journey'], { cwd: workspace });
+    const run = startLiveRun(['workflow', 'run', 'journey'], { cwd: suite.workspace });
     await expect.poll(() => run.runId(), POLL).toBeTruthy();
     const runId = run.runId()!;
     await page.getByTestId(`run-${runId}`).click();
@@ -131,7 +114,9 @@ describe('the dashboard page', () => {
     const result = await run.child;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     await expect.poll(() => page.getByTestId('progress').textContent(), POLL).toBe('STC: 3/3');
-    const told = (await readRunEvents(workspace, runId)).filter((e) => e.type === 'beat.created');
+    const told = (await readRunEvents(suite.workspace, runId)).filter(
+      (e) => e.type === 'beat.created',
+    );
     await expect.poll(() => page.getByTestId('beat').count(), POLL).toBe(told.length);
     const resubscribed = subscriptions.filter((s) => s.channel === `workflow:${runId}`).at(-1);
     expect(resubscribed?.since).toBeGreaterThan(0);
@@ -141,8 +126,8 @@ describe('the dashboard page', () => {
   });
 
   it('explains how to open the dashboard when the page has no token or a wrong one', async () => {
-    const origin = new URL(dashboard.url).origin;
-    const { page } = await openPage(browser, `${origin}/`);
+    const origin = new URL(suite.dashboard.url).origin;
+    const { page } = await openPage(suite.browser, `${origin}/`);
     const help = page.locator('#token-help');
     await help.waitFor();
     expect(await help.textContent()).toContain('mia dashboard');

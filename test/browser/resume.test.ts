@@ -1,19 +1,12 @@
 // A failed run on the dashboard in a real browser: its tension with the error, hint and log, and
 // the resume button that completes the run once the cause is fixed.
 
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, runMia } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runMia } from '../helpers/cli.js';
 import { parseRunId, readRunEvents } from '../helpers/run-files.js';
-import {
-  launchChromium,
-  openPage,
-  type RunningDashboard,
-  saveScreenshot,
-  startDashboard,
-} from './dashboard-page.js';
+import { openPage, saveScreenshot, useDashboardSuite } from './dashboard-page.js';
 
 const FRAGILE = `name: fragile
 narrative: "The release stands on a verified build"
@@ -38,28 +31,14 @@ steps:
 const POLL = { timeout: 30_000, interval: 100 };
 
 describe('a failed run on the dashboard', () => {
-  let browser: Browser;
-  let workspace: string;
-  let dashboard: RunningDashboard;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    workspace = await createWorkspace({ fragile: FRAGILE });
-    dashboard = await startDashboard(workspace);
-  });
-
-  afterAll(async () => {
-    await dashboard?.stop();
-    await browser?.close();
-    if (workspace) await rm(workspace, { recursive: true, force: true });
-  });
+  const suite = useDashboardSuite({ fragile: FRAGILE });
 
   it('shows the tension with its error and log, and the resume button completes the run once fixed', async () => {
-    const failed = await runMia(['workflow', 'run', 'fragile'], { cwd: workspace });
+    const failed = await runMia(['workflow', 'run', 'fragile'], { cwd: suite.workspace });
     expect(failed.exitCode, failed.stderr).toBe(1);
     const runId = parseRunId(failed.stdout);
 
-    const { page, errors } = await openPage(browser, dashboard.url);
+    const { page, errors } = await openPage(suite.browser, suite.dashboard.url);
     await page.getByTestId(`run-${runId}`).click();
     await page.locator('[data-testid="step-verify"][data-status="failed"]').waitFor(POLL);
     expect(await page.getByTestId('step-publish').getAttribute('data-status')).toBe('skipped');
@@ -77,7 +56,7 @@ describe('a failed run on the dashboard', () => {
       .toContain('the file named fixed is missing');
     await saveScreenshot(page, 'resume-tension');
 
-    await writeFile(join(workspace, 'fixed'), '');
+    await writeFile(join(suite.workspace, 'fixed'), '');
     await page.getByTestId('resume').click();
 
     await page.locator('[data-testid="step-publish"][data-status="completed"]').waitFor(POLL);
@@ -87,7 +66,7 @@ describe('a failed run on the dashboard', () => {
     await expect.poll(() => tension.getAttribute('data-resolved'), POLL).toBe('true');
     expect(await page.getByTestId('resume').isHidden()).toBe(true);
     await expect
-      .poll(async () => (await readRunEvents(workspace, runId)).at(-1)?.type, POLL)
+      .poll(async () => (await readRunEvents(suite.workspace, runId)).at(-1)?.type, POLL)
       .toBe('workflow.completed');
     await saveScreenshot(page, 'resume-completed');
     expect(errors).toEqual([]);
