@@ -12,7 +12,7 @@ import { EventLog, type EventLogFs } from '../store/event-log.js';
 import { type EventLogContents, readEvents } from '../store/event-reader.js';
 import { acquireRunLock, type RunLock } from '../store/lock.js';
 import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/paths.js';
-import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
+import { foldRunState, getRunningMsSoFar, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { runChapter } from './chapters.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
@@ -38,6 +38,8 @@ export interface RunHandle {
   /** Set on resume: what runs again and what is kept. */
   resumePlan: ResumePlan | undefined;
   isResume: boolean;
+  /** Time earlier sessions of this run spent running (0 for a new run). */
+  priorRunningMs: number;
   /** Keeps story.md and the STC chart up to date. */
   story: StoryWriter;
   /** Things the user should know before the run goes on (a repaired torn log). */
@@ -95,6 +97,7 @@ export async function createRun(options: {
     hadTension: new Set(),
     resumePlan: undefined,
     isResume: false,
+    priorRunningMs: 0,
     story,
     warnings: [],
     release: () => held.release(),
@@ -197,6 +200,7 @@ export async function resumeRun(options: {
       hadTension,
       resumePlan: plan,
       isResume: true,
+      priorRunningMs: getRunningMsSoFar(state),
       story,
       warnings: events.repairWarning ? [events.repairWarning] : [],
       release: () => lock.release(),
@@ -250,7 +254,7 @@ export async function executeRun(
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.status === 'completed') {
-      narrator.tellResolution(handle.workflow.narrative, durationMs);
+      narrator.tellResolution(handle.workflow.narrative, handle.priorRunningMs + durationMs);
       handle.events.append('workflow.completed', { durationMs });
     } else if (result.status === 'failed') {
       handle.events.append('workflow.failed', { durationMs, failedSteps: result.failedSteps });

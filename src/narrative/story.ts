@@ -27,7 +27,7 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '>',
     `> **Current reality:** ${describeReality(state)}`,
     '',
-    `Run \`${state.runId}\` · started ${state.startedAt} · ${state.status}${state.durationMs === undefined ? '' : ` in ${formatDuration(state.durationMs)}`}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
+    `Run \`${state.runId}\` · started ${state.startedAt} · ${state.status}${describeDuration(state)}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
     '',
     '## The story',
     '',
@@ -36,7 +36,11 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     if (event.type === 'workflow.step.failed' && !event.payload.interrupted) {
       headAtTension = event.payload.vcs?.after ?? headAtTension;
     }
-    lines.push(...tellEvent(event, workspace, headAtTension));
+    for (const line of tellEvent(event, workspace, headAtTension)) {
+      // Two told events that both stand apart leave one blank line between them, not two.
+      if (line === '' && lines.at(-1) === '') continue;
+      lines.push(line);
+    }
   }
   lines.push(
     '',
@@ -141,4 +145,11 @@ function describeNextMove(state: RunState): string | undefined {
   if (state.status === 'completed') return undefined;
   if (state.status === 'running') return `The story is still being told (run \`${state.runId}\`).`;
   return `The tension is unresolved. Fix the cause above, then continue the story with \`mia workflow resume ${state.runId}\`.`;
+}
+
+/** ` in 4.2s`, and over how many sessions when the run was resumed. */
+function describeDuration(state: RunState): string {
+  if (state.durationMs === undefined) return '';
+  const sessions = state.resumes > 0 ? ` over ${state.resumes + 1} sessions` : '';
+  return ` in ${formatDuration(state.durationMs)}${sessions}`;
 }

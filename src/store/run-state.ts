@@ -48,7 +48,16 @@ export interface RunState {
   startedAt: string;
   updatedAt: string;
   endedAt: string | undefined;
+  /** Time spent running, over every session (start and resumes), once the run has ended. */
   durationMs: number | undefined;
+  /** The time of the last session alone (what its final event says). */
+  lastSessionMs: number | undefined;
+  /** Time of the sessions that have ended: final events' durations, or first-to-last event. */
+  endedSessionsMs: number;
+  /** When the current session began (its `workflow.started` or `workflow.resumed`). */
+  sessionStartedAt: string;
+  /** Whether the current session has written its final event. */
+  isSessionEnded: boolean;
   resumes: number;
   lastSeq: number;
 }
@@ -74,6 +83,10 @@ export function foldRunState(events: readonly MiaEvent[]): RunState {
     updatedAt: first.timestamp,
     endedAt: undefined,
     durationMs: undefined,
+    lastSessionMs: undefined,
+    endedSessionsMs: 0,
+    sessionStartedAt: first.timestamp,
+    isSessionEnded: false,
     resumes: 0,
     lastSeq: 0,
   };
@@ -83,6 +96,7 @@ export function foldRunState(events: readonly MiaEvent[]): RunState {
 
 /** Applies one event to a state in place (also used live, event by event). */
 export function applyEvent(state: RunState, event: MiaEvent): void {
+  const previousAt = state.updatedAt;
   state.lastSeq = event.seq;
   state.updatedAt = event.timestamp;
   switch (event.type) {
@@ -90,6 +104,17 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
       resetSteps(state, event.payload.steps, []);
       break;
     case 'workflow.resumed':
+      // A session that crashed wrote no final event: it ran until its last event.
+      if (!state.isSessionEnded) {
+        state.endedSessionsMs += Math.max(
+          0,
+          Date.parse(previousAt) - Date.parse(state.sessionStartedAt),
+        );
+      }
+      state.sessionStartedAt = event.timestamp;
+      state.isSessionEnded = false;
+      state.durationMs = undefined;
+      state.lastSessionMs = undefined;
       state.resumes += 1;
       state.status = 'running';
       state.endedAt = undefined;
@@ -140,11 +165,21 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
     case 'workflow.interrupted':
       state.status = event.type.slice('workflow.'.length) as RunStatus;
       state.endedAt = event.timestamp;
-      state.durationMs = event.payload.durationMs;
+      state.lastSessionMs = event.payload.durationMs;
+      state.endedSessionsMs += event.payload.durationMs;
+      state.isSessionEnded = true;
+      state.durationMs = state.endedSessionsMs;
       break;
     default:
       break;
   }
+}
+
+/** Time spent running before the current moment's session: ended sessions plus an unended one. */
+export function getRunningMsSoFar(state: RunState): number {
+  if (state.isSessionEnded) return state.endedSessionsMs;
+  const open = Date.parse(state.updatedAt) - Date.parse(state.sessionStartedAt);
+  return state.endedSessionsMs + Math.max(0, open);
 }
 
 /** A run with no final event and no live owner died mid-run: its running steps were interrupted. */

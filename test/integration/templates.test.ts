@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDemoRepository } from '../../src/demo/demo-repo.js';
+import { formatDuration } from '../../src/util/duration.js';
 import { PACKAGE_ROOT, runMia } from '../helpers/cli.js';
 import { eventsFor, parseRunId, readRunEvents, type StoredEvent } from '../helpers/run-files.js';
 import { GIT_IDENTITY_ENV, git } from '../helpers/temp-git-repo.js';
@@ -278,7 +279,16 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     const transformation = getBeats(events).find((beat) => beat.type === 'transformation');
     expect(transformation?.stepId).toBe(c.testStep);
     expect(transformation?.description).toMatch(matchBeat(testStep?.beat ?? ''));
-    expect(getBeats(events).at(-1)?.type).toBe('resolution');
+    const resolution = getBeats(events).at(-1);
+    expect(resolution?.type).toBe('resolution');
+    // Both sessions count: the failed run's time and the resumed one's.
+    const runningMs = [
+      ...eventsFor(events, 'workflow.failed'),
+      ...eventsFor(events, 'workflow.completed'),
+    ].reduce((sum, event) => sum + Number(event.payload.durationMs), 0);
+    expect(resolution?.description).toContain(`achieved in ${formatDuration(runningMs)}`);
+    expect(story).toContain(`completed in ${formatDuration(runningMs)} over 2 sessions`);
+    expect(story, 'no double blank lines between told events').not.toMatch(/\n\n\n/);
     const told = [
       '**Tension**',
       BROKEN_TEST_NAME,

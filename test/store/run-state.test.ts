@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
   foldRunState,
+  getRunningMsSoFar,
   markCrashed,
   type StepState,
 } from '../../src/store/run-state.js';
@@ -233,5 +234,45 @@ describe('a resumed run', () => {
     expect(state.steps.map((s) => s.id)).toEqual(['a', 'b', 'x']);
     expect([...state.stepStates.keys()]).toEqual(['a', 'b', 'x']);
     expect(state.stepStates.get('x')?.status).toBe('pending');
+  });
+});
+
+describe('the time a run spent running', () => {
+  const resumed = {
+    rerun: ['b'],
+    kept: ['a'],
+    definitionChanged: false,
+    steps: describeSteps(['a:', 'b: a']),
+    from: null,
+    pid: 4343,
+  };
+
+  it('adds up the sessions that ended with a final event', () => {
+    const log = new RunEvents()
+      .start(['a:', 'b: a'])
+      .reach('a', 'completed')
+      .reach('b', 'failed')
+      .add('workflow.failed', { durationMs: 2500, failedSteps: ['b'] });
+    expect(getRunningMsSoFar(foldRunState(log.events))).toBe(2500);
+    log.add('workflow.resumed', resumed).reach('b', 'completed');
+    const running = foldRunState(log.events);
+    expect(running).toMatchObject({ durationMs: undefined, lastSessionMs: undefined });
+    log.add('workflow.completed', { durationMs: 1200 });
+    expect(foldRunState(log.events)).toMatchObject({
+      status: 'completed',
+      durationMs: 3700,
+      lastSessionMs: 1200,
+    });
+  });
+
+  it('counts a crashed session from its start to its last event', () => {
+    // Events are one second apart: the crashed session ran from seq 1 to seq 3.
+    const log = new RunEvents().start(['a:', 'b: a']).reach('a', 'completed');
+    expect(getRunningMsSoFar(foldRunState(log.events))).toBe(2000);
+    log
+      .add('workflow.resumed', resumed)
+      .reach('b', 'completed')
+      .add('workflow.completed', { durationMs: 500 });
+    expect(foldRunState(log.events)).toMatchObject({ durationMs: 2500, lastSessionMs: 500 });
   });
 });
