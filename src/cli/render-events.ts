@@ -46,6 +46,10 @@ export function createEventRenderer(
       const line = formatEventLine(event, io, running, options.autoApprove === true);
       if (event.type === 'chart.progress')
         progress = `${event.payload.completed}/${event.payload.total} done`;
+      // Until the first step settles, the footer counts from the start (or what a resume keeps).
+      else if (event.type === 'workflow.started') progress = `0/${event.payload.steps.length} done`;
+      else if (event.type === 'workflow.resumed')
+        progress = `${event.payload.kept.length}/${event.payload.steps.length} done`;
       if (line !== undefined) print(line);
       else if (mode === 'live') logUpdate(footer());
     },
