@@ -3,7 +3,8 @@
 import { basename, extname } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
-import { findGraphProblems } from '../plan/graph.js';
+import { checkPlan } from '../plan/plan.js';
+import { rememberPlan } from '../plan/plan-cache.js';
 import { checkSteps } from './check-steps.js';
 import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
 import { findChapterCycles } from './includes.js';
@@ -112,13 +113,15 @@ async function checkDefinition(
       : [],
   }));
   const located = new Map(merged.steps.map((step) => [String(step.data.id), step]));
-  problems.push(
-    ...findGraphProblems(graphSteps, (id, index) =>
-      located.get(id)?.locate(index < 0 ? ['depends_on'] : ['depends_on', index]),
-    ),
+  // The plan is made here, with the graph the check builds, and kept for whoever runs the workflow.
+  const planned = checkPlan(graphSteps, (id, index) =>
+    located.get(id)?.locate(index < 0 ? ['depends_on'] : ['depends_on', index]),
   );
-  if (problems.length > 0) return finish();
-  return { workflow: resolveWorkflow(merged, options.registry, source), problems: [] };
+  problems.push(...planned.problems);
+  if (problems.length > 0 || planned.plan === undefined) return finish();
+  const workflow = resolveWorkflow(merged, options.registry, source);
+  rememberPlan(workflow, planned.plan);
+  return { workflow, problems: [] };
 }
 
 /** Problems reported, at most: a hostile file can have hundreds of thousands. */
