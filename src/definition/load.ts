@@ -10,6 +10,7 @@ import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from
 import { findChapterCycles } from './includes.js';
 import { displayPath, findWorkflow } from './lookup.js';
 import { parseWorkflowFile } from './parse.js';
+import { rememberProvenance, reuseDefinitionRecord } from './record.js';
 import { resolveWorkflow } from './resolve.js';
 import type { DefinitionSource, ResolvedWorkflow } from './types.js';
 import { validateWorkflowSchema } from './validate.js';
@@ -20,6 +21,8 @@ export { DEFAULT_RETRY, hashStep, resolveInputs, resolveWorkflow } from './resol
 export interface LoadOptions {
   workspace: string;
   registry: ActionRegistry;
+  /** A record of an earlier load (see record.ts), reused when nothing it was made from changed. */
+  recorded?: unknown;
 }
 
 /** The outcome of checking a definition: the workflow when it is valid, else every problem. */
@@ -59,7 +62,13 @@ export async function checkWorkflowSource(
   source: DefinitionSource,
   options: LoadOptions,
 ): Promise<CheckResult> {
-  const result = await checkDefinition(source, options);
+  const reused =
+    options.recorded === undefined
+      ? undefined
+      : await reuseDefinitionRecord(options.recorded, source, options);
+  const result: CheckResult = reused
+    ? { workflow: reused, problems: [] }
+    : await checkDefinition(source, options);
   if (result.workflow === undefined) return result;
   const loadChapter = async (ref: string) =>
     (await checkDefinition(await findWorkflow(ref, options.workspace), options)).workflow;
@@ -121,6 +130,7 @@ async function checkDefinition(
   if (problems.length > 0 || planned.plan === undefined) return finish();
   const workflow = resolveWorkflow(merged, options.registry, source);
   rememberPlan(workflow, planned.plan);
+  rememberProvenance(workflow, chain, options.registry);
   return { workflow, problems: [] };
 }
 

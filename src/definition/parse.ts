@@ -13,6 +13,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { DefinitionProblem, SourcePosition } from '../errors.js';
+import { hashSha256 } from '../util/hash.js';
 import { composeDocument, MAX_DEPTH, MAX_VALUES } from './compose-yaml.js';
 
 export { MAX_DEPTH, MAX_VALUES } from './compose-yaml.js';
@@ -37,6 +38,8 @@ export interface ParsedFile {
   locate(path: DataPath, options?: { key?: boolean }): SourcePosition;
   /** True when the file itself contains a node at `path`. */
   has(path: DataPath): boolean;
+  /** sha256 of the bytes parsed, when they were read from a file. */
+  sha256?: string;
 }
 
 /**
@@ -51,7 +54,7 @@ export async function parseWorkflowFile(path: string, file: string = path): Prom
   const text = buffer.toString('utf8');
   // Invalid bytes decode to U+FFFD; a file that does not survive the round trip is not UTF-8.
   if (!Buffer.from(text, 'utf8').equals(buffer)) return refuseNotUtf8(text, file);
-  return parseWorkflowText(text, file);
+  return { ...parseWorkflowText(text, file), sha256: hashSha256(buffer) };
 }
 
 /** Parses workflow YAML text: core schema only, unique keys, bounded aliases and depth. */

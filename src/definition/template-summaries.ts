@@ -1,10 +1,10 @@
 // What `mia workflow ls` shows of each built-in template, made at build time, so that listing
 // parses only the workspace's own files. A summary is used only for the exact bytes it was made from.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hashSha256 } from '../util/hash.js';
 
 /** The file the build writes next to the compiled module. */
 export const TEMPLATE_SUMMARIES_FILE = 'template-summaries.json';
@@ -37,7 +37,7 @@ export function matchTemplateSummary(
   bytes: Buffer,
 ): WorkflowSummary | undefined {
   const stored = Object.hasOwn(summaries, fileName) ? summaries[fileName] : undefined;
-  if (stored === undefined || stored.sha256 !== hashBytes(bytes)) return undefined;
+  if (stored === undefined || stored.sha256 !== hashSha256(bytes)) return undefined;
   return stored.summary;
 }
 
@@ -72,13 +72,9 @@ export async function generateTemplateSummaries(dir: string): Promise<TemplateSu
     const parsed = await parseWorkflowFile(path);
     if (parsed.problems.length > 0) continue;
     summaries[fileName] = {
-      sha256: hashBytes(await readFile(path)),
+      sha256: hashSha256(await readFile(path)),
       summary: pickSummary(parsed.data),
     };
   }
   return summaries;
-}
-
-function hashBytes(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

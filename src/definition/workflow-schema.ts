@@ -1,8 +1,8 @@
 // The workflow JSON Schema compiled by ajv: at build time into standalone code, or at run time.
 
-import { createHash } from 'node:crypto';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
+import { hashSha256 } from '../util/hash.js';
 
 // ajv's standalone module is CommonJS: under NodeNext its default import is the module object.
 const standaloneCode = standaloneCodeModule as unknown as typeof standaloneCodeModule.default;
@@ -23,7 +23,7 @@ function createWorkflowAjv(options: { standalone: boolean }): Ajv2020 {
 
 /** sha256 of the schema's text: a prebuilt validator is used only for the schema it was built from. */
 export function hashSchemaText(schemaText: string): string {
-  return createHash('sha256').update(schemaText).digest('hex');
+  return hashSha256(schemaText);
 }
 
 /** Compiles the schema in this process. */

@@ -3,6 +3,7 @@
 import { access, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { ActionRegistry } from '../actions/registry.js';
+import { isReusedDefinition } from '../definition/record.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
 import type { StartedStep } from '../events/types.js';
@@ -15,6 +16,7 @@ import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/
 import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { runChapter } from './chapters.js';
+import { readDefinitionFile, writeDefinitionFile } from './definition-file.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
@@ -63,6 +65,8 @@ export async function createRun(options: {
   let lock: RunLock | undefined;
   try {
     lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
+    // Before the first event: whoever the handle goes to subscribes before anything is published.
+    await writeDefinitionFile(options.workspace, runId, options.workflow);
     events.append('workflow.started', {
       workflow: options.workflow.name,
       narrative: options.workflow.narrative,
@@ -129,7 +133,8 @@ export async function resumeRun(options: {
   runId: string;
   from: string | undefined;
   concurrency: number | undefined;
-  loadDefinition(state: RunState): Promise<ResolvedWorkflow>;
+  /** `recorded`: the definition recorded for the run, if any (see LoadOptions.recorded). */
+  loadDefinition(state: RunState, recorded: unknown): Promise<ResolvedWorkflow>;
   /** The event log's file layer (tests inject disk faults through it). */
   fs?: EventLogFs;
 }): Promise<RunHandle | { nothingToDo: RunState }> {
@@ -144,7 +149,10 @@ export async function resumeRun(options: {
     markCrashed(state);
     // We hold the lock, so any process of this run still alive was orphaned by a crash.
     await reapOrphans(runId);
-    const workflow = await options.loadDefinition(state);
+    const workflow = await options.loadDefinition(
+      state,
+      await readDefinitionFile(workspace, runId),
+    );
     if (options.from !== undefined && !workflow.steps.some((s) => s.id === options.from)) {
       const ids = workflow.steps.map((s) => s.id);
       throw new UsageError(
@@ -162,6 +170,7 @@ export async function resumeRun(options: {
       }
     }
     const plan = planResume(state, workflow, options.from);
+    if (!isReusedDefinition(workflow)) await writeDefinitionFile(workspace, runId, workflow);
     const events = await EventLog.open(workspace, runId, { fs: options.fs, contents });
     const story = new StoryWriter(workspace, events);
     events.append('workflow.resumed', {
