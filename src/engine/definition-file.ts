@@ -1,7 +1,7 @@
 // A run's recorded definition (`<run-dir>/definition.json`): written when the run starts or is
 // resumed from its files, read back on resume to skip parsing and checking unchanged files.
 
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serializeDefinitionRecord } from '../definition/record.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
@@ -22,9 +22,12 @@ export async function writeDefinitionFile(
   if (text === undefined) return;
   const path = join(getRunDir(workspace, runId), DEFINITION_FILE);
   const partial = `${path}.${process.pid}.tmp`;
-  await writeFile(partial, text)
-    .then(() => rename(partial, path))
-    .catch(() => undefined);
+  try {
+    await writeFile(partial, text);
+    await rename(partial, path);
+  } catch {
+    await rm(partial, { force: true }).catch(() => undefined);
+  }
 }
 
 /** The recorded definition of a run as parsed JSON, or undefined when there is none readable. */
