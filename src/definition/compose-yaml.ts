@@ -49,20 +49,10 @@ export function composeDocument(
 ): { document: Document; runaway?: undefined } | { document?: undefined; runaway: Runaway } {
   const watch = createRunawayWatch();
   const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer(DOCUMENT_OPTIONS);
+  let document: Document.Parsed | undefined;
   let isParsing = true;
-  let runaway: Runaway | undefined;
-  function* tokens() {
-    lineCounter.addNewLine(0);
-    for (const token of new Lexer().lex(text)) {
-      runaway = watch(token);
-      if (runaway !== undefined) return;
-      if (isParsing) yield* parser.next(token);
-    }
-    if (isParsing) yield* parser.end();
-  }
-  let document: Document | undefined;
-  for (const next of new Composer(DOCUMENT_OPTIONS).compose(tokens(), true, text.length)) {
-    if (runaway !== undefined) break;
+  const take = (next: Document.Parsed) => {
     if (document === undefined) {
       document = next;
     } else if (isParsing) {
@@ -76,8 +66,19 @@ export function composeDocument(
       // The rest is only watched, as the library stops at the second document.
       isParsing = false;
     }
+  };
+  // Lexer → parser → composer, token by token, as the library's parseDocument chains them.
+  lineCounter.addNewLine(0);
+  for (const token of new Lexer().lex(text)) {
+    const runaway = watch(token);
+    if (runaway !== undefined) return { runaway };
+    if (!isParsing) continue;
+    for (const node of parser.next(token)) for (const next of composer.next(node)) take(next);
   }
-  if (runaway !== undefined) return { runaway };
+  if (isParsing) {
+    for (const node of parser.end()) for (const next of composer.next(node)) take(next);
+    for (const next of composer.end(true, text.length)) take(next);
+  }
   // The composer always ends with a document, even for empty text.
   return { document: document! };
 }
