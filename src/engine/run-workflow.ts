@@ -1,12 +1,10 @@
 // Starts and resumes runs: the lock, the first and last events, and the executor in between.
 
 import { access, rm } from 'node:fs/promises';
-import { execa } from 'execa';
 import type { ActionRegistry } from '../actions/registry.js';
 import { isReusedDefinition } from '../definition/record.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
-import type { StartedStep } from '../events/types.js';
 import { Narrator } from '../narrative/narrator.js';
 import { StoryWriter, writeRunStory } from '../narrative/story-writer.js';
 import { EventLog, type EventLogFs } from '../store/event-log.js';
@@ -21,7 +19,7 @@ import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
 import { planResume, type ResumePlan } from './resume-plan.js';
-import { findGitDir, readHeadCommit } from './vcs.js';
+import { describeHead, describeSteps } from './run-description.js';
 
 /** Steps run at once when neither the CLI nor the definition says. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -283,29 +281,4 @@ export async function executeRun(
   } finally {
     await handle.release();
   }
-}
-
-function describeSteps(workflow: ResolvedWorkflow): StartedStep[] {
-  return workflow.steps.map((step) => ({
-    id: step.id,
-    action: step.action,
-    universe: step.universe,
-    beat: step.beat ?? null,
-    depends_on: step.dependsOn,
-    hash: step.hash,
-  }));
-}
-
-/** The HEAD commit and its subject, when the workspace is a git repository. */
-async function describeHead(
-  workspace: string,
-): Promise<{ vcs?: { head: string; subject: string } }> {
-  const gitDir = await findGitDir(workspace);
-  const head = gitDir ? await readHeadCommit(gitDir) : undefined;
-  if (!head) return {};
-  const log = await execa('git', ['log', '-1', '--format=%s', head], {
-    cwd: workspace,
-    reject: false,
-  });
-  return { vcs: { head, subject: log.exitCode === 0 ? String(log.stdout).trim() : '' } };
 }
