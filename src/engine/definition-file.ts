@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { serializeDefinitionRecord } from '../definition/record.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { getRunDir } from '../store/paths.js';
+import { getProcessMasker } from '../util/secrets.js';
 
 const DEFINITION_FILE = 'definition.json';
 
 /**
- * Records the run's definition, when it was loaded from files. Only a shortcut for resume: a
+ * Records the run's definition, when it was loaded from files and holds no secret of this
+ * process's environment (nor credentials in a URL). Only a shortcut for resume: a
  * failure to write it (or a torn file, which does not parse) costs a full load, never the run.
  */
 export async function writeDefinitionFile(
@@ -19,7 +21,9 @@ export async function writeDefinitionFile(
   workflow: ResolvedWorkflow,
 ): Promise<void> {
   const text = serializeDefinitionRecord(workflow);
-  if (text === undefined) return;
+  // Files under .mia/ hold no secret; a record that would need masking is not kept (masked, it
+  // would no longer be the definition).
+  if (text === undefined || getProcessMasker().mask(text) !== text) return;
   const path = join(getRunDir(workspace, runId), DEFINITION_FILE);
   const partial = `${path}.${process.pid}.tmp`;
   try {

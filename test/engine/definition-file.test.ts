@@ -44,6 +44,21 @@ describe('the definition file of a run', () => {
     expect(existsSync(join(getRunDir(workspace.root, RUN_ID), 'definition.json'))).toBe(false);
   });
 
+  it('is not written when it would hold what the masker hides (credentials in a URL)', async () => {
+    await workspace.writeWorkflow(
+      'leaky',
+      yaml(
+        'name: leaky',
+        'narrative: Leaky',
+        'steps:',
+        '  - { id: a, action: shell, with: { run: "git clone https://me:pw123456@example.com/r" } }',
+      ),
+    );
+    const options = { workspace: workspace.root, registry: createFakeRegistry() };
+    await writeDefinitionFile(workspace.root, RUN_ID, await loadWorkflow('leaky', options));
+    expect(await readdir(getRunDir(workspace.root, RUN_ID))).toEqual([]);
+  });
+
   it('reads as nothing when missing or torn', async () => {
     expect(await readDefinitionFile(workspace.root, RUN_ID)).toBeUndefined();
     await writeFile(join(getRunDir(workspace.root, RUN_ID), 'definition.json'), '{"format":1,"bu');
