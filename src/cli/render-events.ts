@@ -1,11 +1,13 @@
 // Renders a run's events on the terminal: plain lines, a live footer on a TTY, or JSON lines.
 
-import logUpdate from 'log-update';
+import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Io } from './io.js';
 
 export type RenderMode = 'json' | 'live' | 'plain';
+
+type LogUpdate = typeof LogUpdateModule;
 
 /** Chooses how to show events: JSON when asked, a live view on a TTY, plain lines otherwise. */
 export function chooseRenderMode(io: Io, isJson: boolean): RenderMode {
@@ -25,21 +27,28 @@ export function createEventRenderer(
   if (mode === 'json') {
     return { render: (event) => io.out(`${JSON.stringify(event)}\n`), stop: () => {} };
   }
+  // Only the live footer needs log-update: it is loaded meanwhile, so that JSON and plain lines
+  // start sooner and no event waits for it (the footer shows once it is there).
+  let logUpdate: LogUpdate | undefined;
+  let isStopped = false;
+  if (mode === 'live') {
+    void import('log-update')
+      .then((loaded) => {
+        if (!isStopped) logUpdate = loaded.default;
+      })
+      .catch(() => undefined);
+  }
   const running = new Set<string>();
   let progress = '';
   const startedAt = Date.now();
   const footer = () =>
     `${io.colors.dim('…')} ${progress || 'starting'}${running.size > 0 ? ` · running: ${[...running].join(', ')}` : ''} · ${formatDuration(Date.now() - startedAt)}`;
-  const timer = mode === 'live' ? setInterval(() => logUpdate(footer()), 500) : undefined;
+  const timer = mode === 'live' ? setInterval(() => logUpdate?.(footer()), 500) : undefined;
   timer?.unref();
   const print = (line: string) => {
-    if (mode === 'live') {
-      logUpdate.clear();
-      io.out(`${line}\n`);
-      logUpdate(footer());
-    } else {
-      io.out(`${line}\n`);
-    }
+    logUpdate?.clear();
+    io.out(`${line}\n`);
+    logUpdate?.(footer());
   };
   return {
     render(event) {
@@ -51,11 +60,12 @@ export function createEventRenderer(
       else if (event.type === 'workflow.resumed')
         progress = `${event.payload.kept.length}/${event.payload.steps.length} done`;
       if (line !== undefined) print(line);
-      else if (mode === 'live') logUpdate(footer());
+      else logUpdate?.(footer());
     },
     stop() {
+      isStopped = true;
       if (timer) clearInterval(timer);
-      if (mode === 'live') logUpdate.clear();
+      logUpdate?.clear();
     },
   };
 }

@@ -58,7 +58,8 @@ export async function collectExtendsChain(
       });
       return undefined;
     }
-    const source = await findBase(base, current, options.workspace);
+    const from = { name: data?.name, kind: current.source.kind };
+    const source = await findBase(base, from, options.workspace);
     if (!('path' in source)) {
       problems.push({ message: source.problem, position: at });
       return undefined;
@@ -73,14 +74,17 @@ export async function collectExtendsChain(
   }
 }
 
-async function findBase(
+/**
+ * The file `extends: <base>` names, seen from a layer with this name and kind: a template when
+ * the base is the layer's own name or the layer is a template, else any workflow.
+ */
+export async function findBase(
   base: string,
-  from: DefinitionLayer,
+  from: { name: unknown; kind: DefinitionSource['kind'] },
   workspace: string,
 ): Promise<DefinitionSource | { problem: string }> {
-  const ownName = asRecord(from.parsed.data)?.name;
   try {
-    if (base === ownName || from.source.kind === 'template') {
+    if (base === from.name || from.kind === 'template') {
       const template = await findTemplate(base);
       if (template !== undefined) return template;
       return { problem: `extends: there is no built-in template named "${base}".` };

@@ -3,12 +3,14 @@
 import { basename, extname } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
-import { findGraphProblems } from '../plan/graph.js';
+import { checkPlan } from '../plan/plan.js';
+import { rememberPlan } from '../plan/plan-cache.js';
 import { checkSteps } from './check-steps.js';
 import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
 import { findChapterCycles } from './includes.js';
 import { displayPath, findWorkflow } from './lookup.js';
 import { parseWorkflowFile } from './parse.js';
+import { rememberProvenance, reuseDefinitionRecord } from './record.js';
 import { resolveWorkflow } from './resolve.js';
 import type { DefinitionSource, ResolvedWorkflow } from './types.js';
 import { validateWorkflowSchema } from './validate.js';
@@ -19,6 +21,8 @@ export { DEFAULT_RETRY, hashStep, resolveInputs, resolveWorkflow } from './resol
 export interface LoadOptions {
   workspace: string;
   registry: ActionRegistry;
+  /** A record of an earlier load (see record.ts), reused when nothing it was made from changed. */
+  recorded?: unknown;
 }
 
 /** The outcome of checking a definition: the workflow when it is valid, else every problem. */
@@ -58,7 +62,13 @@ export async function checkWorkflowSource(
   source: DefinitionSource,
   options: LoadOptions,
 ): Promise<CheckResult> {
-  const result = await checkDefinition(source, options);
+  const reused =
+    options.recorded === undefined
+      ? undefined
+      : await reuseDefinitionRecord(options.recorded, source, options);
+  const result: CheckResult = reused
+    ? { workflow: reused, problems: [] }
+    : await checkDefinition(source, options);
   if (result.workflow === undefined) return result;
   const loadChapter = async (ref: string) =>
     (await checkDefinition(await findWorkflow(ref, options.workspace), options)).workflow;
@@ -112,13 +122,16 @@ async function checkDefinition(
       : [],
   }));
   const located = new Map(merged.steps.map((step) => [String(step.data.id), step]));
-  problems.push(
-    ...findGraphProblems(graphSteps, (id, index) =>
-      located.get(id)?.locate(index < 0 ? ['depends_on'] : ['depends_on', index]),
-    ),
+  // The plan is made here, with the graph the check builds, and kept for whoever runs the workflow.
+  const planned = checkPlan(graphSteps, (id, index) =>
+    located.get(id)?.locate(index < 0 ? ['depends_on'] : ['depends_on', index]),
   );
-  if (problems.length > 0) return finish();
-  return { workflow: resolveWorkflow(merged, options.registry, source), problems: [] };
+  problems.push(...planned.problems);
+  if (problems.length > 0 || planned.plan === undefined) return finish();
+  const workflow = resolveWorkflow(merged, options.registry, source);
+  rememberPlan(workflow, planned.plan);
+  rememberProvenance(workflow, chain, options.registry);
+  return { workflow, problems: [] };
 }
 
 /** Problems reported, at most: a hostile file can have hundreds of thousands. */

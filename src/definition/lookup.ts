@@ -1,12 +1,17 @@
 // Finds workflows by name or file: the workspace's .mia/workflows/ first, then the built-in templates.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { formatProblem, UsageError, WorkflowNotFoundError } from '../errors.js';
 import { isWorkflowName } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { TEMPLATES_DIR } from './package-paths.js';
-import { parseWorkflowFile } from './parse.js';
+import {
+  getBuiltTemplateSummaries,
+  matchTemplateSummary,
+  pickSummary,
+  type WorkflowSummary,
+} from './template-summaries.js';
 import type { DefinitionSource } from './types.js';
 
 const EXTENSIONS = ['.yaml', '.yml'] as const;
@@ -97,7 +102,11 @@ export async function listWorkflows(workspace: string): Promise<WorkflowListing[
       if (!isWorkflowName(entry.name)) {
         return { ...listing, error: `"${entry.name}" is not a valid workflow name.` };
       }
+      const summary = entry.kind === 'template' ? await findBuiltSummary(entry.path) : undefined;
+      if (summary !== undefined) return { ...listing, ...summary };
       try {
+        // Imported here: a listing of the templates alone needs no YAML parser.
+        const { parseWorkflowFile } = await import('./parse.js');
         const parsed = await parseWorkflowFile(entry.path, displayPath(entry.path, workspace));
         const first = parsed.problems[0];
         if (first !== undefined) return { ...listing, error: formatProblem(first) };
@@ -178,14 +187,11 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-function pickSummary(data: unknown): Partial<WorkflowListing> {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return {};
-  const record = data as Record<string, unknown>;
-  const summary: Partial<WorkflowListing> = {};
-  if (typeof record.narrative === 'string') summary.narrative = record.narrative;
-  if (typeof record.description === 'string') summary.description = record.description;
-  if (typeof record.extends === 'string') summary.extends = record.extends;
-  return summary;
+/** The build's summary of a template file, when the file is still what it was made from. */
+async function findBuiltSummary(path: string): Promise<WorkflowSummary | undefined> {
+  const bytes = await readFile(path).catch(() => undefined);
+  if (bytes === undefined) return undefined;
+  return matchTemplateSummary(getBuiltTemplateSummaries(), basename(path), bytes);
 }
 
 /** How a file is shown in messages: relative to the workspace when inside it, else absolute. */

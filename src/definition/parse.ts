@@ -7,23 +7,21 @@ import {
   isPair,
   isScalar,
   isSeq,
-  Lexer,
   LineCounter,
   type Node,
   type Pair,
-  parseDocument,
   type YAMLMap,
 } from 'yaml';
 import type { DefinitionProblem, SourcePosition } from '../errors.js';
+import { hashSha256 } from '../util/hash.js';
+import { composeDocument, MAX_DEPTH, MAX_VALUES } from './compose-yaml.js';
+
+export { MAX_DEPTH, MAX_VALUES } from './compose-yaml.js';
 
 /** Larger files are refused before parsing. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** Most aliases (`*ref`) a file may use: enough for real reuse, far too few for a billion laughs. */
 export const MAX_ALIASES = 100;
-/** Deepest nesting of maps and sequences. */
-export const MAX_DEPTH = 64;
-/** Most values (keys and scalars) in a file: room for a 10,000-step workflow, never for a flood. */
-export const MAX_VALUES = 150_000;
 
 /** A path into the parsed data: map keys and sequence indexes, e.g. ['steps', 2, 'action']. */
 export type DataPath = readonly (string | number)[];
@@ -40,6 +38,8 @@ export interface ParsedFile {
   locate(path: DataPath, options?: { key?: boolean }): SourcePosition;
   /** True when the file itself contains a node at `path`. */
   has(path: DataPath): boolean;
+  /** sha256 of the bytes parsed, when they were read from a file. */
+  sha256?: string;
 }
 
 /**
@@ -54,12 +54,13 @@ export async function parseWorkflowFile(path: string, file: string = path): Prom
   const text = buffer.toString('utf8');
   // Invalid bytes decode to U+FFFD; a file that does not survive the round trip is not UTF-8.
   if (!Buffer.from(text, 'utf8').equals(buffer)) return refuseNotUtf8(text, file);
-  return parseWorkflowText(text, file);
+  return { ...parseWorkflowText(text, file), sha256: hashSha256(buffer) };
 }
 
 /** Parses workflow YAML text: core schema only, unique keys, bounded aliases and depth. */
 export function parseWorkflowText(text: string, file: string): ParsedFile {
-  const runaway = findRunaway(text);
+  const lineCounter = new LineCounter();
+  const { document, runaway } = composeDocument(text, lineCounter);
   if (runaway !== undefined) {
     const position = { file, ...positionOf(text, runaway.offset) };
     const message =
@@ -68,18 +69,6 @@ export function parseWorkflowText(text: string, file: string): ParsedFile {
         : `YAML: more than ${MAX_VALUES} values; a workflow does not need that many.`;
     return refuse(file, message, position);
   }
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    // Checked in inspectNodes, in linear time: the library's check is quadratic in the keys of
-    // a map (50,000 keys in 1 MiB took 13 s).
-    uniqueKeys: false,
-    schema: 'core',
-    customTags: [],
-    resolveKnownTags: false,
-    merge: false,
-  });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
   const problems: DefinitionProblem[] = [
     ...document.errors.map((error) => ({
@@ -222,48 +211,6 @@ function inspectNodes(
   walk(root, 0);
   return problems;
 }
-
-/**
- * Where a file nests deeper than MAX_DEPTH, or holds more than MAX_VALUES values, before any node
- * is built. Nesting: unclosed flow brackets (`[[[[…`), ever deeper indentation, or `- - - …` on
- * one line. The YAML parser's memory and stack grow with nesting (1 MiB of `[` takes it about 1 GB;
- * 900 indented levels overflow its stack) and with values (1 MiB of `k: 1` lines, 250 MB), so such
- * a file is refused after only lexing it, which is cheap. Each level counted here is a level
- * of nodes (give or take the line's own), so no file within MAX_DEPTH is refused here.
- */
-function findRunaway(text: string): { kind: 'depth' | 'values'; offset: number } | undefined {
-  let offset = 0;
-  let values = 0;
-  let flowDepth = 0;
-  let lineDepth = 0;
-  // The indentations of the lines a line nests in; a line indented less closes the deeper ones.
-  const indents: number[] = [];
-  let isLineStart = true;
-  for (const token of new Lexer().lex(text)) {
-    if (isLineStart && !LEXER_CONTROL_TOKENS.has(token)) {
-      const indent = /^ +$/.test(token) ? token.length : 0;
-      while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop();
-      indents.push(indent);
-      isLineStart = false;
-    }
-    if (token === '[' || token === '{') flowDepth += 1;
-    else if (token === ']' || token === '}') flowDepth = Math.max(0, flowDepth - 1);
-    else if (token === '-' || token === '?') lineDepth += 1;
-    else if (token === '\n' || token === '\r\n') {
-      lineDepth = 0;
-      isLineStart = true;
-    } else if (token === SCALAR_TOKEN && ++values > MAX_VALUES) return { kind: 'values', offset };
-    if (Math.max(flowDepth, indents.length + lineDepth) > MAX_DEPTH + 1) {
-      return { kind: 'depth', offset };
-    }
-    // The lexer's control tokens (document, scalar, flow end) stand for no source text.
-    if (!LEXER_CONTROL_TOKENS.has(token)) offset += token.length;
-  }
-  return undefined;
-}
-
-const SCALAR_TOKEN = '\x1f';
-const LEXER_CONTROL_TOKENS = new Set(['\x02', '\x18', SCALAR_TOKEN]);
 
 // C0 controls but tab, newline and carriage return; DEL and C1 controls; bidirectional overrides.
 const UNSAFE_CHARACTER =

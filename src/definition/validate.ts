@@ -1,6 +1,7 @@
 // Validates workflow files against the JSON Schema of record, and `with` against each action's schema.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ActionAdapter } from '../actions/types.js';
@@ -8,6 +9,11 @@ import type { DefinitionProblem } from '../errors.js';
 import { WORKFLOW_SCHEMA_PATH } from './package-paths.js';
 import type { DataPath, ParsedFile } from './parse.js';
 import { convertAjvErrors, type MessageContext, valueAt } from './schema-messages.js';
+import {
+  compileWorkflowSchema,
+  hashSchemaText,
+  PREBUILT_VALIDATOR_FILE,
+} from './workflow-schema.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -19,20 +25,29 @@ let workflowValidator: ValidateFunction | undefined;
 const actionValidators = new WeakMap<object, ValidateFunction | Error>();
 let actionAjv: Ajv2020 | undefined;
 
-/** The compiled workflow schema (compiled once, on first use). */
+/**
+ * The workflow schema's validator: the one the build compiled (dist/), when it was built from
+ * the schema as it is now; else compiled here, once (under vitest, or after the schema changed).
+ */
 function getWorkflowValidator(): ValidateFunction {
   if (workflowValidator === undefined) {
-    const schema = JSON.parse(readFileSync(WORKFLOW_SCHEMA_PATH, 'utf8')) as object;
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      strict: true,
-      strictTypes: false,
-      strictRequired: false,
-    });
-    workflowValidator = ajv.compile(schema);
+    const schemaText = readFileSync(WORKFLOW_SCHEMA_PATH, 'utf8');
+    const prebuilt = loadPrebuiltValidator();
+    workflowValidator =
+      prebuilt !== undefined && prebuilt.schemaHash === hashSchemaText(schemaText)
+        ? prebuilt
+        : compileWorkflowSchema(schemaText);
   }
   return workflowValidator;
+}
+
+function loadPrebuiltValidator(): (ValidateFunction & { schemaHash?: string }) | undefined {
+  try {
+    return createRequire(import.meta.url)(`./${PREBUILT_VALIDATOR_FILE}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -1,16 +1,3 @@
-// One plan per resolved workflow: resuming plans the run, then executes it, without planning twice.
+// The engine's access to the shared plan of a workflow (kept in plan/, where loading records it).
 
-import type { ResolvedWorkflow } from '../definition/types.js';
-import { buildPlan, type Plan } from '../plan/plan.js';
-
-const plans = new WeakMap<ResolvedWorkflow, Plan>();
-
-/** The plan of `workflow`, built on first use; treat it as read-only, it is shared. */
-export function getPlan(workflow: ResolvedWorkflow): Plan {
-  let plan = plans.get(workflow);
-  if (!plan) {
-    plan = buildPlan(workflow);
-    plans.set(workflow, plan);
-  }
-  return plan;
-}
+export { getPlan } from '../plan/plan-cache.js';

@@ -2,8 +2,8 @@
 
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { getDownstream } from '../plan/plan.js';
+import { getPlan } from '../plan/plan-cache.js';
 import type { RunState } from '../store/run-state.js';
-import { getPlan } from './plan-cache.js';
 
 export interface ResumePlan {
   rerun: string[];

@@ -1,11 +1,10 @@
 // Starts and resumes runs: the lock, the first and last events, and the executor in between.
 
 import { access, rm } from 'node:fs/promises';
-import { execa } from 'execa';
 import type { ActionRegistry } from '../actions/registry.js';
+import { isReusedDefinition } from '../definition/record.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { RunNotFoundError, UsageError } from '../errors.js';
-import type { StartedStep } from '../events/types.js';
 import { Narrator } from '../narrative/narrator.js';
 import { StoryWriter, writeRunStory } from '../narrative/story-writer.js';
 import { EventLog, type EventLogFs } from '../store/event-log.js';
@@ -15,11 +14,12 @@ import { createRunId, getEventsPath, getRunDir, getStepLogPath } from '../store/
 import { foldRunState, getRunningMsSoFar, markCrashed, type RunState } from '../store/run-state.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { runChapter } from './chapters.js';
+import { readDefinitionFile, writeDefinitionFile } from './definition-file.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
 import { planResume, type ResumePlan } from './resume-plan.js';
-import { findGitDir, readHeadCommit } from './vcs.js';
+import { describeHead, describeSteps } from './run-description.js';
 
 /** Steps run at once when neither the CLI nor the definition says. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -65,6 +65,8 @@ export async function createRun(options: {
   let lock: RunLock | undefined;
   try {
     lock = await acquireRunLock(getRunDir(options.workspace, runId), runId);
+    // Before the first event: whoever the handle goes to subscribes before anything is published.
+    await writeDefinitionFile(options.workspace, runId, options.workflow);
     events.append('workflow.started', {
       workflow: options.workflow.name,
       narrative: options.workflow.narrative,
@@ -132,7 +134,8 @@ export async function resumeRun(options: {
   runId: string;
   from: string | undefined;
   concurrency: number | undefined;
-  loadDefinition(state: RunState): Promise<ResolvedWorkflow>;
+  /** `recorded`: the definition recorded for the run, if any (see LoadOptions.recorded). */
+  loadDefinition(state: RunState, recorded: unknown): Promise<ResolvedWorkflow>;
   /** The event log's file layer (tests inject disk faults through it). */
   fs?: EventLogFs;
 }): Promise<RunHandle | { nothingToDo: RunState }> {
@@ -147,7 +150,10 @@ export async function resumeRun(options: {
     markCrashed(state);
     // We hold the lock, so any process of this run still alive was orphaned by a crash.
     await reapOrphans(runId);
-    const workflow = await options.loadDefinition(state);
+    const workflow = await options.loadDefinition(
+      state,
+      await readDefinitionFile(workspace, runId),
+    );
     if (options.from !== undefined && !workflow.steps.some((s) => s.id === options.from)) {
       const ids = workflow.steps.map((s) => s.id);
       throw new UsageError(
@@ -165,6 +171,7 @@ export async function resumeRun(options: {
       }
     }
     const plan = planResume(state, workflow, options.from);
+    if (!isReusedDefinition(workflow)) await writeDefinitionFile(workspace, runId, workflow);
     const events = await EventLog.open(workspace, runId, { fs: options.fs, contents });
     const story = new StoryWriter(workspace, events);
     events.append('workflow.resumed', {
@@ -278,29 +285,4 @@ export async function executeRun(
   } finally {
     await handle.release();
   }
-}
-
-function describeSteps(workflow: ResolvedWorkflow): StartedStep[] {
-  return workflow.steps.map((step) => ({
-    id: step.id,
-    action: step.action,
-    universe: step.universe,
-    beat: step.beat ?? null,
-    depends_on: step.dependsOn,
-    hash: step.hash,
-  }));
-}
-
-/** The HEAD commit and its subject, when the workspace is a git repository. */
-async function describeHead(
-  workspace: string,
-): Promise<{ vcs?: { head: string; subject: string } }> {
-  const gitDir = await findGitDir(workspace);
-  const head = gitDir ? await readHeadCommit(gitDir) : undefined;
-  if (!head) return {};
-  const log = await execa('git', ['log', '-1', '--format=%s', head], {
-    cwd: workspace,
-    reject: false,
-  });
-  return { vcs: { head, subject: log.exitCode === 0 ? String(log.stdout).trim() : '' } };
 }

@@ -37,14 +37,14 @@ export function buildGraph(steps: readonly GraphStep[]): DirectedGraph {
 }
 
 /**
- * Every problem of the graph: unknown dependencies (with "did you mean"), self-dependencies and
+ * The graph of the steps (see buildGraph) and every problem it has: unknown dependencies (with "did you mean"), self-dependencies and
  * each cycle named in full (`a -> b -> c -> a`, following depends_on, starting from the cycle's
  * first step in definition order). `positions` gives a step's position, or a depends_on entry's.
  */
-export function findGraphProblems(
+export function checkGraph(
   steps: readonly GraphStep[],
   positions?: ReadonlyMap<string, SourcePosition> | DependencyLocator,
-): DefinitionProblem[] {
+): { graph: DirectedGraph; problems: DefinitionProblem[] } {
   const locate: DependencyLocator =
     typeof positions === 'function' ? positions : (id) => positions?.get(id);
   const problems: DefinitionProblem[] = [];
@@ -70,7 +70,8 @@ export function findGraphProblems(
       }
     }
   }
-  if (!hasCycle(buildGraph(steps))) return problems;
+  const graph = buildGraph(steps);
+  if (!hasCycle(graph)) return { graph, problems };
   const { cycles, isComplete } = findCycles(steps);
   const byId = new Map(steps.map((step) => [step.id, step]));
   for (const cycle of cycles) {
@@ -85,7 +86,7 @@ export function findGraphProblems(
   if (!isComplete) {
     problems.push({ message: `More cycles exist than the ${cycles.length} named above.` });
   }
-  return problems;
+  return { graph, problems };
 }
 
 /**

@@ -1,8 +1,9 @@
 // The plan of a resolved workflow: topological levels, order, critical path and dependents (pure).
 
+import type { DirectedGraph } from 'graphology';
 import { topologicalGenerations } from 'graphology-dag';
-import { DefinitionError } from '../errors.js';
-import { buildGraph, findGraphProblems } from './graph.js';
+import { DefinitionError, type DefinitionProblem, type SourcePosition } from '../errors.js';
+import { checkGraph, type DependencyLocator, type GraphStep } from './graph.js';
 
 /** How a workflow's steps can run. */
 export interface Plan {
@@ -16,17 +17,32 @@ export interface Plan {
   dependents: Map<string, string[]>;
 }
 
-/** Plans a resolved workflow; throws DefinitionError if its graph is not a DAG. */
-export function buildPlan(workflow: {
-  steps: readonly { id: string; dependsOn: readonly string[] }[];
-}): Plan {
-  const steps = workflow.steps.map((step) => ({ id: step.id, dependsOn: step.dependsOn }));
-  const problems = findGraphProblems(steps);
-  if (problems.length > 0) throw new DefinitionError(problems);
+/** A plan, or every problem of the graph (see checkGraph) when it is not a DAG. */
+export type PlanResult =
+  | { plan: Plan; problems: [] }
+  | { plan: undefined; problems: DefinitionProblem[] };
 
+/** Plans a resolved workflow; throws DefinitionError if its graph is not a DAG. */
+export function buildPlan(workflow: { steps: readonly GraphStep[] }): Plan {
+  const result = checkPlan(workflow.steps);
+  if (result.plan === undefined) throw new DefinitionError(result.problems);
+  return result.plan;
+}
+
+/** Checks the steps' graph and plans it, building the graph once; problems are positioned as in checkGraph. */
+export function checkPlan(
+  steps: readonly GraphStep[],
+  positions?: ReadonlyMap<string, SourcePosition> | DependencyLocator,
+): PlanResult {
+  const { graph, problems } = checkGraph(steps, positions);
+  if (problems.length > 0) return { plan: undefined, problems };
+  return { plan: planGraph(steps, graph), problems: [] };
+}
+
+function planGraph(steps: readonly GraphStep[], graph: DirectedGraph): Plan {
   const rank = new Map(steps.map((step, index) => [step.id, index]));
   const byRank = (a: string, b: string) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-  const levels = topologicalGenerations(buildGraph(steps)).map((level) => [...level].sort(byRank));
+  const levels = topologicalGenerations(graph).map((level) => [...level].sort(byRank));
   const order = levels.flat();
 
   const dependents = new Map<string, string[]>(steps.map((step) => [step.id, []]));

@@ -6,6 +6,8 @@ import {
   resolveInputs,
 } from '../../src/definition/load.js';
 import { DefinitionError, formatProblem, UsageError } from '../../src/errors.js';
+import { buildPlan } from '../../src/plan/plan.js';
+import { getPlan } from '../../src/plan/plan-cache.js';
 import { createFakeRegistry, createWorkspace, yaml } from './fixtures.js';
 
 let workspace: Awaited<ReturnType<typeof createWorkspace>>;
@@ -37,6 +39,14 @@ describe('loadWorkflow', () => {
     ]);
     expect(workflow.steps[0]?.retry).toEqual({ attempts: 1, delayMs: 1000, backoff: 'fixed' });
     expect(workflow.steps[0]?.position).toMatchObject({ line: 11, col: 5 });
+  });
+
+  it('keeps the plan it made while checking, equal to planning the resolved workflow anew', async () => {
+    const workflow = await loadWorkflow('hello-world', options);
+    const plan = getPlan(workflow);
+    expect(plan).toEqual(buildPlan(workflow));
+    expect(plan.levels).toEqual([['greet', 'count'], ['wrap-up']]);
+    expect(getPlan(workflow)).toBe(plan);
   });
 
   it('converts durations to milliseconds and env values to strings', async () => {

@@ -1,6 +1,6 @@
 // Resume end to end: crashes, interruptions, concurrent resumes and changed definitions.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, runMia } from '../helpers/cli.js';
@@ -123,6 +123,35 @@ steps:
     expect(resumedEvent?.payload.definitionChanged).toBe(true);
     expect(resumedEvent?.payload.kept).toEqual(['stable']);
     expect(resumedEvent?.payload.rerun).toEqual(['base', 'on-base', 'broken']);
+  });
+
+  it('records the definition with the run, yet checks an edited file again on resume', async () => {
+    const flaky = `name: flaky
+narrative: "Fails until fixed"
+steps:
+  - { id: first, action: shell, with: { run: "echo first >> ran.txt" } }
+  - { id: gate, action: shell, depends_on: [first], with: { run: "test -f fixed" } }
+`;
+    const ws = await createWorkspace({ flaky });
+    const first = await runMia(['workflow', 'run', 'flaky'], { cwd: ws });
+    expect(first.exitCode).toBe(1);
+    const runId = parseRunId(first.stdout);
+    await access(join(ws, '.mia/runs', runId, 'definition.json'));
+
+    const file = join(ws, '.mia/workflows/flaky.yaml');
+    await writeFile(file, flaky.replace('id: gate, action: shell', 'id: gate, action: shel'));
+    const broken = await runMia(['workflow', 'resume', runId], { cwd: ws });
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stderr).toContain('.mia/workflows/flaky.yaml:5:');
+    expect(broken.stderr).toContain('Did you mean "shell"?');
+
+    await writeFile(file, flaky);
+    await writeFile(join(ws, 'fixed'), '');
+    const resumed = await runMia(['workflow', 'resume', runId], { cwd: ws });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const resumedEvent = eventsFor(await readRunEvents(ws, runId), 'workflow.resumed').at(-1);
+    expect(resumedEvent?.payload).toMatchObject({ definitionChanged: false, kept: ['first'] });
+    expect(await readMarkers(join(ws, 'ran.txt'))).toEqual(['first']);
   });
 
   it('re-runs a step and its downstream with --from, keeping what is upstream', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourcePosition } from '../../src/errors.js';
-import { buildGraph, findCycles, findGraphProblems, type GraphStep } from '../../src/plan/graph.js';
+import { buildGraph, checkGraph, findCycles, type GraphStep } from '../../src/plan/graph.js';
 
 /** Steps from a compact table: `a: b c` means step a depends on b and c. */
 function steps(...lines: string[]): GraphStep[] {
@@ -10,9 +10,9 @@ function steps(...lines: string[]): GraphStep[] {
   });
 }
 
-const messages = (list: GraphStep[]) => findGraphProblems(list).map((problem) => problem.message);
+const messages = (list: GraphStep[]) => checkGraph(list).problems.map((problem) => problem.message);
 
-describe('findGraphProblems', () => {
+describe('checkGraph', () => {
   it.each([
     ['a valid diamond', steps('a:', 'b: a', 'c: a', 'd: b c'), []],
     [
@@ -70,7 +70,7 @@ describe('findGraphProblems', () => {
       line: id.charCodeAt(0),
       col: index + 1,
     });
-    const problems = findGraphProblems(steps('a: x b', 'b: a'), locate);
+    const { problems } = checkGraph(steps('a: x b', 'b: a'), locate);
     expect(problems.map((problem) => problem.position)).toEqual([
       { file: 'w.yaml', line: 97, col: 1 },
       { file: 'w.yaml', line: 97, col: 2 },
@@ -79,7 +79,7 @@ describe('findGraphProblems', () => {
 
   it('positions problems at the step through a map of positions', () => {
     const position = { file: 'w.yaml', line: 3, col: 5 };
-    const problems = findGraphProblems(steps('a: a'), new Map([['a', position]]));
+    const { problems } = checkGraph(steps('a: a'), new Map([['a', position]]));
     expect(problems[0]?.position).toEqual(position);
   });
 

@@ -3,6 +3,7 @@ import type { ResolvedStep, ResolvedWorkflow } from '../../src/definition/types.
 import { DefinitionError } from '../../src/errors.js';
 import {
   buildPlan,
+  checkPlan,
   formatPlanMermaid,
   formatPlanText,
   getDownstream,
@@ -94,6 +95,40 @@ describe('buildPlan', () => {
       criticalPath: [],
       dependents: new Map(),
     });
+  });
+});
+
+describe('checkPlan', () => {
+  it('plans a DAG and reports no problem', () => {
+    const result = checkPlan([
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: ['a'] },
+    ]);
+    expect(result.problems).toEqual([]);
+    expect(result.plan?.levels).toEqual([['a'], ['b']]);
+  });
+
+  it('gives no plan for a cycle, and names the cycle at the depends_on entry that starts it', () => {
+    const position = (id: string, index: number) => ({
+      file: 'w.yaml',
+      line: id === 'a' ? 1 : 2,
+      col: index + 1,
+    });
+    const result = checkPlan(
+      [
+        { id: 'a', dependsOn: ['b'] },
+        { id: 'b', dependsOn: ['a'] },
+      ],
+      position,
+    );
+    expect(result.plan).toBeUndefined();
+    expect(result.problems).toEqual([
+      {
+        message:
+          'Cycle in depends_on: a -> b -> a (each step waits for the next, so none of them can start).',
+        position: { file: 'w.yaml', line: 1, col: 1 },
+      },
+    ]);
   });
 });
 

@@ -84,7 +84,7 @@ async function resumeWithDashboard(
     runId,
     from: options.from,
     concurrency: options.concurrency,
-    loadDefinition: (state) => reloadDefinition(ctx, state),
+    loadDefinition: (state, recorded) => reloadDefinition(ctx, state, recorded),
   });
   if ('nothingToDo' in resumed) {
     const message = `Run ${runId} already completed; there is nothing to resume. To run steps again: mia workflow resume ${runId} --from <step>`;
@@ -102,8 +102,19 @@ async function resumeWithDashboard(
   return code;
 }
 
-/** A run is resumed with its definition as it is now: a workflow file by path, others by name. */
-async function reloadDefinition(ctx: CommandContext, state: RunState): Promise<ResolvedWorkflow> {
+/**
+ * A run is resumed with its definition as it is now: a workflow file by path, others by name;
+ * its recorded definition is reused when the files are unchanged.
+ */
+async function reloadDefinition(
+  ctx: CommandContext,
+  state: RunState,
+  recorded: unknown,
+): Promise<ResolvedWorkflow> {
   const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, { workspace: ctx.workspace, registry: await ctx.getRegistry() });
+  return loadWorkflow(ref, {
+    workspace: ctx.workspace,
+    registry: await ctx.getRegistry(),
+    recorded,
+  });
 }

@@ -1,0 +1,161 @@
+// A resolved definition recorded with what it was made from (each file's sha256, how `extends`
+// found it, the actions, the build), so that resuming a run whose files are unchanged reuses it
+// instead of parsing and checking them again.
+
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { Plan } from '../plan/plan.js';
+import { getPlan, rememberPlan } from '../plan/plan-cache.js';
+import { hashSha256 } from '../util/hash.js';
+import { asRecord, type DefinitionLayer, findBase } from './extends.js';
+import { stableStringify } from './resolve.js';
+import type { DefinitionSource, ResolvedWorkflow } from './types.js';
+
+/** The file the build writes next to the compiled module: a new id for each build. */
+export const BUILD_ID_FILE = 'build-id.txt';
+
+const RECORD_FORMAT = 1;
+
+/** One file of a definition as it was read, the workflow's own first. */
+interface LayerRecord {
+  kind: DefinitionSource['kind'];
+  path: string;
+  sha256: string;
+  name: string | undefined;
+  extends: string | undefined;
+}
+
+/** What a resolved workflow was made from. */
+interface Provenance {
+  layers: LayerRecord[];
+  /** sha256 of the actions' names, universes and schemas, in registry order. */
+  registry: string;
+}
+
+/** A resolved workflow with its plan and provenance, as stored. */
+export interface DefinitionRecord extends Provenance {
+  format: typeof RECORD_FORMAT;
+  build: string;
+  workflow: ResolvedWorkflow;
+  plan: Omit<Plan, 'dependents'> & { dependents: [string, string[]][] };
+}
+
+const provenances = new WeakMap<ResolvedWorkflow, Provenance>();
+const reused = new WeakSet<ResolvedWorkflow>();
+
+/** Remembers the layers (bottom first, as merged) and actions a workflow was just resolved from. */
+export function rememberProvenance(
+  workflow: ResolvedWorkflow,
+  layers: readonly DefinitionLayer[],
+  registry: ActionRegistry,
+): void {
+  const records: LayerRecord[] = [];
+  for (const layer of [...layers].reverse()) {
+    const { sha256 } = layer.parsed;
+    if (sha256 === undefined) return;
+    const data = asRecord(layer.parsed.data);
+    records.push({
+      kind: layer.source.kind,
+      path: layer.source.path,
+      sha256,
+      name: typeof data?.name === 'string' ? data.name : undefined,
+      extends: typeof data?.extends === 'string' ? data.extends : undefined,
+    });
+  }
+  provenances.set(workflow, { layers: records, registry: fingerprintRegistry(registry) });
+}
+
+/**
+ * The record of a workflow loaded from files, as JSON; undefined for one built otherwise, or
+ * holding a value JSON cannot keep (a non-finite number).
+ */
+export function serializeDefinitionRecord(workflow: ResolvedWorkflow): string | undefined {
+  const provenance = provenances.get(workflow);
+  if (provenance === undefined) return undefined;
+  const plan = getPlan(workflow);
+  const record: DefinitionRecord = {
+    format: RECORD_FORMAT,
+    build: getBuildId(),
+    ...provenance,
+    workflow,
+    plan: { ...plan, dependents: [...plan.dependents] },
+  };
+  let isKeepable = true;
+  const text = JSON.stringify(record, (_, value: unknown) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) isKeepable = false;
+    return value;
+  });
+  return isKeepable ? text : undefined;
+}
+
+/** True when the workflow came from a record rather than from its files. */
+export function isReusedDefinition(workflow: ResolvedWorkflow): boolean {
+  return reused.has(workflow);
+}
+
+/**
+ * The recorded workflow, when it was resolved from `source` by this build with the same actions,
+ * and every file it read is still where `extends` finds it, byte for byte; else undefined.
+ */
+export async function reuseDefinitionRecord(
+  recorded: unknown,
+  source: DefinitionSource,
+  options: { workspace: string; registry: ActionRegistry },
+): Promise<ResolvedWorkflow | undefined> {
+  const record = asRecord(recorded) as Partial<DefinitionRecord> | undefined;
+  if (
+    record?.format !== RECORD_FORMAT ||
+    record.build !== getBuildId() ||
+    record.registry !== fingerprintRegistry(options.registry) ||
+    !Array.isArray(record.layers) ||
+    record.workflow === undefined ||
+    record.plan === undefined
+  ) {
+    return undefined;
+  }
+  let expected: DefinitionSource = source;
+  for (const [index, layer] of record.layers.entries()) {
+    if (layer.kind !== expected.kind || layer.path !== expected.path) return undefined;
+    const bytes = await readFile(layer.path).catch(() => undefined);
+    if (bytes === undefined || hashSha256(bytes) !== layer.sha256) return undefined;
+    const isLast = index === record.layers.length - 1;
+    if (layer.extends === undefined) {
+      if (!isLast) return undefined;
+      break;
+    }
+    if (isLast) return undefined;
+    const base = await findBase(layer.extends, layer, options.workspace);
+    if (!('path' in base)) return undefined;
+    expected = base;
+  }
+  const { workflow, plan } = record;
+  rememberPlan(workflow, { ...plan, dependents: new Map(plan.dependents) });
+  provenances.set(workflow, { layers: record.layers, registry: record.registry });
+  reused.add(workflow);
+  return workflow;
+}
+
+function fingerprintRegistry(registry: ActionRegistry): string {
+  const actions = registry.list().map((adapter) => ({
+    name: adapter.name,
+    universes: adapter.universes,
+    schema: adapter.schema ?? null,
+  }));
+  return hashSha256(stableStringify(actions));
+}
+
+let buildId: string | undefined;
+
+/** This build's id; running from the sources (vitest), "sources". */
+function getBuildId(): string {
+  if (buildId === undefined) {
+    try {
+      buildId = readFileSync(new URL(`./${BUILD_ID_FILE}`, import.meta.url), 'utf8').trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      buildId = 'sources';
+    }
+  }
+  return buildId;
+}

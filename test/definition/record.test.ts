@@ -1,0 +1,142 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ActionRegistry } from '../../src/actions/registry.js';
+import { type LoadOptions, loadWorkflow } from '../../src/definition/load.js';
+import { findWorkflow } from '../../src/definition/lookup.js';
+import {
+  isReusedDefinition,
+  reuseDefinitionRecord,
+  serializeDefinitionRecord,
+} from '../../src/definition/record.js';
+import type { ResolvedWorkflow } from '../../src/definition/types.js';
+import { DefinitionError } from '../../src/errors.js';
+import { getPlan } from '../../src/plan/plan-cache.js';
+import { createFakeRegistry, createWorkspace, yaml } from './fixtures.js';
+
+let workspace: Awaited<ReturnType<typeof createWorkspace>>;
+let options: LoadOptions;
+beforeEach(async () => {
+  workspace = await createWorkspace();
+  options = { workspace: workspace.root, registry: createFakeRegistry() };
+  await workspace.writeWorkflow('base', BASE);
+  await workspace.writeWorkflow('top', TOP);
+});
+afterEach(() => workspace.cleanup());
+
+const BASE = yaml(
+  'name: base',
+  'narrative: Base',
+  'steps:',
+  '  - { id: a, action: shell, with: { run: "true" } }',
+);
+const TOP = yaml(
+  'name: top',
+  'extends: base',
+  'steps:',
+  '  - { id: b, action: wait, depends_on: [a], with: { for: 1s } }',
+);
+
+/** Loads `name` from its files and returns it with its record, as written and read back. */
+async function loadRecorded(name: string) {
+  const workflow = await loadWorkflow(name, options);
+  const text = serializeDefinitionRecord(workflow);
+  if (text === undefined) throw new Error('no record');
+  return { workflow, recorded: JSON.parse(text) as Record<string, unknown> };
+}
+
+const reuse = async (recorded: unknown, name = 'top') =>
+  reuseDefinitionRecord(recorded, await findWorkflow(name, workspace.root), options);
+
+describe('reuseDefinitionRecord', () => {
+  it('gives back the recorded workflow and its plan when nothing it was made from changed', async () => {
+    const { workflow, recorded } = await loadRecorded('top');
+    const reused = await reuse(recorded);
+    expect(reused).toEqual(JSON.parse(JSON.stringify(workflow)));
+    expect(reused?.steps.map((step) => [step.id, step.hash])).toEqual(
+      workflow.steps.map((step) => [step.id, step.hash]),
+    );
+    expect(getPlan(reused as ResolvedWorkflow)).toEqual(getPlan(workflow));
+    expect(isReusedDefinition(reused as ResolvedWorkflow)).toBe(true);
+    expect(isReusedDefinition(workflow)).toBe(false);
+  });
+
+  it.each([
+    ['the workflow file changed by one byte', () => workspace.writeWorkflow('top', `${TOP} `)],
+    [
+      'the file it extends changed',
+      () => workspace.writeWorkflow('base', BASE.replace('"true"', '"false"')),
+    ],
+    ['the file it extends is gone', () => rm(join(workspace.root, '.mia/workflows/base.yaml'))],
+  ])('gives nothing when %s', async (_, change) => {
+    const { recorded } = await loadRecorded('top');
+    await change();
+    expect(await reuse(recorded)).toBeUndefined();
+  });
+
+  it('gives nothing when extends now finds another file (a workspace file shadows the template)', async () => {
+    await workspace.writeWorkflow(
+      'greeting',
+      yaml('name: greeting', 'extends: hello-world', 'steps: [{ id: greet, beat: Hi }]'),
+    );
+    const { recorded } = await loadRecorded('greeting');
+    expect(await reuse(recorded, 'greeting')).toBeDefined();
+    await workspace.writeWorkflow(
+      'hello-world',
+      yaml(
+        'name: hello-world',
+        'narrative: Mine',
+        'steps: [{ id: greet, action: shell, with: { run: x } }]',
+      ),
+    );
+    expect(await reuse(recorded, 'greeting')).toBeUndefined();
+  });
+
+  it('gives nothing for other actions, another build, another format or another file', async () => {
+    const { recorded } = await loadRecorded('top');
+    const registry = new ActionRegistry([...createFakeRegistry().list()]);
+    registry.register({ name: 'extra', universes: ['story'], run: async () => ({}) });
+    expect(
+      await reuseDefinitionRecord(recorded, await findWorkflow('top', workspace.root), {
+        ...options,
+        registry,
+      }),
+    ).toBeUndefined();
+    expect(await reuse({ ...recorded, build: 'another build' })).toBeUndefined();
+    expect(await reuse({ ...recorded, format: 2 })).toBeUndefined();
+    expect(await reuse(recorded, 'base')).toBeUndefined();
+    expect(await reuse(null)).toBeUndefined();
+    expect(await reuse('not a record')).toBeUndefined();
+  });
+});
+
+describe('loadWorkflow with a record', () => {
+  it('checks the files again once they changed, and reports their problems', async () => {
+    const { recorded } = await loadRecorded('top');
+    await workspace.writeWorkflow('top', TOP.replace('action: wait', 'action: wiat'));
+    const load = loadWorkflow('top', { ...options, recorded });
+    await expect(load).rejects.toThrow(DefinitionError);
+    await expect(load).rejects.toThrow(/Unknown action "wiat" in step "b"/);
+  });
+
+  it('reuses the record when the files are unchanged', async () => {
+    const { recorded } = await loadRecorded('top');
+    const workflow = await loadWorkflow('top', { ...options, recorded });
+    expect(isReusedDefinition(workflow)).toBe(true);
+    expect(workflow.steps.map((step) => step.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('serializeDefinitionRecord', () => {
+  it('records nothing for a workflow that was not loaded from files', async () => {
+    const { workflow } = await loadRecorded('top');
+    expect(serializeDefinitionRecord({ ...workflow })).toBeUndefined();
+  });
+
+  it('records nothing when a value would not survive JSON (a non-finite number)', async () => {
+    const { workflow } = await loadRecorded('top');
+    const step = workflow.steps[0] as ResolvedWorkflow['steps'][number];
+    step.with = { ...step.with, limit: Number.POSITIVE_INFINITY };
+    expect(serializeDefinitionRecord(workflow)).toBeUndefined();
+  });
+});
