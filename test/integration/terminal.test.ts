@@ -2,7 +2,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkspace, MIA_BIN } from '../helpers/cli.js';
 
@@ -13,7 +14,7 @@ steps:
   - id: greet
     action: shell
     with:
-      run: echo hello from a terminal
+      run: while [ ! -e go ]; do sleep 0.05; done; echo hello from a terminal
 `;
 
 const workspaces: string[] = [];
@@ -72,7 +73,9 @@ describe('run --dashboard on a terminal', () => {
     const mia = startOnTerminal(['workflow', 'run', 'hello', '--dashboard'], cwd);
 
     // The live footer counts steps and names the running ones from the start.
+    // The step waits for the file \`go\`, so the footer is seen while it runs.
     await mia.waitFor(/… 0\/1 done · running: greet · /);
+    await writeFile(join(cwd, 'go'), '');
     await mia.waitFor(/✓ greet /);
     const [, url] = await mia.waitFor(/the dashboard stays open at (\S+)/);
     const page = new URL(url ?? '');
