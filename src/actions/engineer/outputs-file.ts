@@ -1,6 +1,7 @@
 // The MIA_OUTPUT file: a step's command writes `key=value` lines (or `key<<EOF` blocks) to it.
 
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ export function createOutputsPath(): string {
 
 /** Reads and removes an output file; a missing file means no outputs. */
 export async function readOutputsFile(path: string): Promise<Record<string, string>> {
+  // Most steps write no outputs: a synchronous check spares them a round trip to the thread pool.
+  if (!existsSync(path)) return {};
   let text: string;
   try {
     text = await readFile(path, 'utf8');
