@@ -1,16 +1,29 @@
 // The MIA_OUTPUT file: a step's command writes `key=value` lines (or `key<<EOF` blocks) to it.
 
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** A fresh path for a step's output file. */
+let outputsDir: string | undefined;
+
+/**
+ * A fresh path for a step's output file, in a folder of this process's own (mode 0700): no other
+ * user can read it or plant a link there, and looking a name up in it is cheap, unlike in a
+ * crowded shared temp folder. The folder goes when the process exits.
+ */
 export function createOutputsPath(): string {
-  return join(tmpdir(), `mia-output-${randomUUID()}`);
+  outputsDir ??= createOutputsDir();
+  return join(outputsDir, randomUUID());
+}
+
+function createOutputsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mia-outputs-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** Reads and removes an output file; a missing file means no outputs. */

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createOutputsPath,
@@ -8,8 +9,12 @@ import {
 } from '../../../src/actions/engineer/outputs-file.js';
 
 describe('the MIA_OUTPUT file', () => {
-  it('gives a fresh path each time', () => {
-    expect(createOutputsPath()).not.toBe(createOutputsPath());
+  it('gives a fresh path each time, in one folder only this user can enter', () => {
+    const first = createOutputsPath();
+    const second = createOutputsPath();
+    expect(first).not.toBe(second);
+    expect(dirname(first)).toBe(dirname(second));
+    expect(statSync(dirname(first)).mode & 0o777).toBe(0o700);
   });
 
   it('means no outputs when the step wrote no file', async () => {
