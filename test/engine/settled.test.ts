@@ -1,37 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedStep, ResolvedWorkflow } from '../../src/definition/types.js';
 import { findBlocker, type Settled, summarizeRun } from '../../src/engine/settled.js';
+import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 
-function makeStep(id: string, dependsOn: string[] = []): ResolvedStep {
-  return {
-    id,
-    action: 'wait',
-    universe: 'engineer',
-    beat: undefined,
-    tension: undefined,
-    dependsOn,
-    when: undefined,
-    with: {},
-    env: {},
-    timeoutMs: undefined,
-    retry: { attempts: 1, delayMs: 0, backoff: 'fixed' },
-    continueOnError: false,
-    hash: id,
-    position: undefined,
-  };
-}
-
-function makeWorkflow(ids: string[]): ResolvedWorkflow {
-  return {
-    name: 'wf',
-    narrative: 'n',
-    description: undefined,
-    inputs: {},
-    concurrency: undefined,
-    steps: ids.map((id) => makeStep(id)),
-    source: { kind: 'workspace', path: '/w/wf.yaml' },
-    extends: undefined,
-  };
+function makeWorkflow(ids: string[]) {
+  return makeResolvedWorkflow(ids.map((id) => makeResolvedStep(id)));
 }
 
 const completed: Settled = { status: 'completed', outputs: {} };
@@ -68,7 +40,7 @@ describe('findBlocker', () => {
   ])('%s', (_title, dependency, expected) => {
     const settled = new Map<string, Settled>();
     if (dependency) settled.set('a', dependency);
-    expect(findBlocker(makeStep('b', ['a']), settled)).toEqual(expected);
+    expect(findBlocker(makeResolvedStep('b', ['a']), settled)).toEqual(expected);
   });
 });
 
