@@ -22,7 +22,13 @@ export function createOutputsPath(): string {
 
 function createOutputsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mia-outputs-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  process.once('exit', () => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Leaving a temp folder behind must not change how the process exits.
+    }
+  });
   return dir;
 }
 
