@@ -133,6 +133,8 @@ export function toShellSafeScript(
   if (!ENV_NAME_PATTERN.test(prefix)) {
     throw new TypeError(`The prefix "${prefix}" is not the start of an environment variable name.`);
   }
+  // Most scripts hold no expression: scanning and rewriting them per step would change nothing.
+  if (!script.includes('${{')) return { script, env: {} };
   assertClosed(script);
   const spans = findExpressions(script);
   const env: Record<string, string> = {};

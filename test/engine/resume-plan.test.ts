@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
 import { planResume } from '../../src/engine/resume-plan.js';
 import { foldRunState, markCrashed } from '../../src/store/run-state.js';
+import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 import { describeSteps, type ReachedStatus, RunEvents } from '../helpers/run-events.js';
 
 /** The definition the run started with: a -> b -> c, and d on its own. */
@@ -9,31 +10,15 @@ const BEFORE = ['a:', 'b: a', 'c: b', 'd:'];
 
 /** A workflow as it is now, from `id: deps` lines (a `*` after the id: its definition changed). */
 function workflowOf(lines: string[]): ResolvedWorkflow {
-  return {
-    name: 'demo',
-    narrative: 'The demo reaches its end',
-    description: undefined,
-    inputs: {},
-    concurrency: undefined,
-    source: { kind: 'workspace', path: '/w/.mia/workflows/demo.yaml' },
-    extends: undefined,
-    steps: describeSteps(lines).map((step) => ({
-      id: step.id,
-      action: step.action,
-      universe: step.universe,
-      beat: undefined,
-      tension: undefined,
-      dependsOn: step.depends_on,
-      when: undefined,
-      with: {},
-      env: {},
-      timeoutMs: undefined,
-      retry: { attempts: 1, delayMs: 1000, backoff: 'fixed' },
-      continueOnError: false,
-      hash: step.hash,
-      position: undefined,
-    })),
-  };
+  return makeResolvedWorkflow(
+    describeSteps(lines).map((step) =>
+      makeResolvedStep(step.id, step.depends_on, {
+        action: step.action,
+        universe: step.universe,
+        hash: step.hash,
+      }),
+    ),
+  );
 }
 
 /** A run of BEFORE whose steps reached the given statuses, then crashed (or ended). */

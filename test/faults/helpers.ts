@@ -1,11 +1,12 @@
 // Shared by the fault suite: throwaway workspaces, the events of a run, and what a run left behind.
 
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { MiaEvent } from '../../src/events/types.js';
+
+export { isProcessAlive, waitUntil } from '../helpers/processes.js';
 
 const workspaces: string[] = [];
 
@@ -63,29 +64,4 @@ export async function readLines(path: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** True while a process with this pid runs (a zombie, dead but not yet reaped, does not count). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Waits until `predicate` holds, up to `ms`; returns whether it did. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, ms = 10_000) {
-  const giveUpAt = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > giveUpAt) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
 }

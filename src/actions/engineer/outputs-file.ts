@@ -1,19 +1,57 @@
 // The MIA_OUTPUT file: a step's command writes `key=value` lines (or `key<<EOF` blocks) to it.
 
 import { randomUUID } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** A fresh path for a step's output file. */
+let outputsDir: string | undefined;
+
+/**
+ * A fresh path for a step's output file, in a folder only this user can enter (mode 0700): no
+ * other user can read it or plant a link there, and looking a name up in it is cheap, unlike in
+ * a crowded shared temp folder.
+ */
 export function createOutputsPath(): string {
-  return join(tmpdir(), `mia-output-${randomUUID()}`);
+  outputsDir ??= openOutputsDir(tmpdir());
+  return join(outputsDir, randomUUID());
+}
+
+/**
+ * The folder for output files in `parent`: `mia-outputs-<uid>`, made once and shared by the
+ * user's processes so that nothing piles up when one is killed. When that name is taken by
+ * anything but the user's own 0700 folder, a fresh folder of this process is used instead.
+ */
+export function openOutputsDir(parent: string): string {
+  const uid = process.getuid?.();
+  if (uid !== undefined) {
+    const shared = join(parent, `mia-outputs-${uid}`);
+    try {
+      mkdirSync(shared, { mode: 0o700 });
+    } catch {
+      // Already there (checked below), or not creatable: a private folder will do.
+    }
+    const stat = lstatSync(shared, { throwIfNoEntry: false });
+    if (stat?.isDirectory() && stat.uid === uid && (stat.mode & 0o777) === 0o700) return shared;
+  }
+  const own = mkdtempSync(join(parent, 'mia-outputs-'));
+  process.once('exit', () => {
+    try {
+      rmSync(own, { recursive: true, force: true });
+    } catch {
+      // Leaving a temp folder behind must not change how the process exits.
+    }
+  });
+  return own;
 }
 
 /** Reads and removes an output file; a missing file means no outputs. */
 export async function readOutputsFile(path: string): Promise<Record<string, string>> {
+  // Most steps write no outputs: a synchronous check spares them a round trip to the thread pool.
+  if (!existsSync(path)) return {};
   let text: string;
   try {
     text = await readFile(path, 'utf8');

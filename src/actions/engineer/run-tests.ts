@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
 import type { ActionAdapter } from '../types.js';
-import { runProcessGroup } from './process.js';
+import { describeEnding, type ProcessResult, runProcessGroup } from './process.js';
 import { parseTestReport, type TestReport } from './test-report.js';
 
 /** How much of the combined output is kept to find the runner's summary in. */
@@ -98,10 +98,7 @@ async function getDefaultCommand(cwd: string): Promise<string> {
   return 'npm test';
 }
 
-function describeFailure(
-  report: TestReport | undefined,
-  result: { exitCode: number | undefined; signal: string | undefined; outputTail: string },
-): string {
+function describeFailure(report: TestReport | undefined, result: ProcessResult): string {
   const names = report?.failedTests ?? [];
   const failed = Math.max(report?.failed ?? 0, names.length);
   if (failed > 0) {
@@ -110,10 +107,7 @@ function describeFailure(
     const which = listed.length > 0 ? `: ${listed.join(', ')}${more}` : '.';
     return `${failed} test${failed === 1 ? '' : 's'} failed${which}`;
   }
-  const how =
-    result.exitCode === undefined
-      ? `was killed by ${result.signal}`
-      : `exited with ${result.exitCode}`;
+  const how = describeEnding(result);
   const why = report ? `, though ${report.runner} reported no failing tests` : '';
   const lastLine = findLastLine(result.outputTail);
   return `The test command ${how}${why}${lastLine === undefined ? '.' : `: ${lastLine}`}`;

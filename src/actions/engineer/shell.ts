@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
 import type { ActionAdapter } from '../types.js';
 import { createOutputsPath, readOutputsFile } from './outputs-file.js';
-import { runProcessGroup } from './process.js';
+import { describeEnding, runProcessGroup } from './process.js';
 
 /** Runs `with.run` in a shell; outputs `exitCode`, `stdout` and any `key=value` written to $MIA_OUTPUT. */
 export const shellAction: ActionAdapter = {
@@ -34,15 +34,15 @@ export const shellAction: ActionAdapter = {
     const written = await readOutputsFile(outputsPath);
     if (result.exitCode !== 0) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const how =
-        result.exitCode === undefined
-          ? `was killed by ${result.signal}`
-          : `exited with ${result.exitCode}`;
       const lastLine = lastNonEmptyLine(result.stderrTail) ?? lastNonEmptyLine(result.stdoutTail);
       throw new MiaError(
         'MIA_SHELL_FAILED',
-        `The command ${how}${lastLine === undefined ? '.' : `: ${lastLine}`}`,
-        { hint: 'Read the step log for the full output.' },
+        `The command ${describeEnding(result)}${lastLine === undefined ? '.' : `: ${lastLine}`}`,
+        {
+          hint: result.startError
+            ? `Check that ${cwd} exists and that sh is on PATH.`
+            : 'Read the step log for the full output.',
+        },
       );
     }
     return { outputs: { ...written, exitCode: 0, stdout: result.stdoutTail.trimEnd() } };

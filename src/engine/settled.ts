@@ -1,0 +1,46 @@
+// How the steps of a run ended: what blocks a dependent, and the run's result once all have settled.
+
+import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+
+/** How a step ended, as its dependents see it. */
+export type Settled =
+  | { status: 'completed'; outputs: Record<string, unknown> }
+  | { status: 'failed'; continueOnError: boolean }
+  | { status: 'skipped'; cause: 'condition' | 'upstream' }
+  | { status: 'interrupted' };
+
+export interface ExecuteResult {
+  status: 'completed' | 'failed' | 'interrupted';
+  failedSteps: string[];
+}
+
+/** The dependency that keeps `step` from running: one that failed, was skipped or never ended. */
+export function findBlocker(
+  step: ResolvedStep,
+  settled: ReadonlyMap<string, Settled>,
+): { id: string; status: 'failed' | 'skipped' | 'interrupted' } | undefined {
+  for (const dep of step.dependsOn) {
+    const result = settled.get(dep);
+    if (!result || result.status === 'interrupted') return { id: dep, status: 'interrupted' };
+    if (result.status === 'failed' && !result.continueOnError) return { id: dep, status: 'failed' };
+    if (result.status === 'skipped' && result.cause === 'upstream')
+      return { id: dep, status: 'skipped' };
+  }
+  return undefined;
+}
+
+/** The result of a run whose scheduling has ended: interrupted unless every step settled. */
+export function summarizeRun(
+  workflow: ResolvedWorkflow,
+  settled: ReadonlyMap<string, Settled>,
+  isAborted: boolean,
+): ExecuteResult {
+  const failedSteps = [...settled]
+    .filter(([, s]) => s.status === 'failed' && !s.continueOnError)
+    .map(([id]) => id);
+  const isComplete = workflow.steps.every((step) => settled.has(step.id));
+  if (isAborted || !isComplete || [...settled.values()].some((s) => s.status === 'interrupted')) {
+    return { status: 'interrupted', failedSteps };
+  }
+  return { status: failedSteps.length > 0 ? 'failed' : 'completed', failedSteps };
+}
