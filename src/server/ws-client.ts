@@ -1,10 +1,11 @@
 // One authenticated client of the narrative socket: its subscriptions, replays from the log, and a
 // bounded send buffer (a client that cannot keep up is cut off; sending never waits for it).
 
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
-import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
+import { type EncodedEvent, encodeEvent } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { type ChannelTarget, parseChannel } from './messages.js';
 import type { ClientMessage, ServerMessage } from './protocol.js';
@@ -15,9 +16,13 @@ export const CLOSE_POLICY = 1008;
 const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
 /** Live events held for one client while a replay reads the log, at most. */
 const MAX_HELD_EVENTS = 50_000;
+/** While corked, past this many bytes the frames are handed to the network before more are added. */
+const CORK_BYTES = 64 * 1024;
 
 export interface ClientSessionOptions {
   feed: RunFeed;
+  /** The connection under the WebSocket: corked while a batch of frames is written. */
+  stream: Duplex;
   /** Past this many bytes waiting to be sent, the client is disconnected. */
   maxBufferedBytes: number;
   isTokenValid(token: string): boolean;
@@ -33,7 +38,7 @@ export class ClientSession {
   readonly #targets = new Set<string>();
   /** Per run, the seq of the last event sent: nothing at or below it is sent again live. */
   readonly #lastSent = new Map<string, number>();
-  #held: MiaEvent[] = [];
+  #held: EncodedEvent[] = [];
   #replays = 0;
 
   constructor(socket: WebSocket, options: ClientSessionOptions) {
@@ -41,20 +46,23 @@ export class ClientSession {
     this.#options = options;
   }
 
-  /** A live event of the feed, with its JSON text (made once for every client). */
-  push(event: MiaEvent, text: string): void {
-    if (!this.#targets.has('*') && !this.#targets.has(event.runId)) return;
+  /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
+  deliver(events: readonly EncodedEvent[]): void {
+    const wanted = events.filter(
+      ({ event }) => this.#targets.has('*') || this.#targets.has(event.runId),
+    );
+    if (wanted.length === 0) return;
     if (this.#replays > 0) {
-      this.#held.push(event);
+      this.#held.push(...wanted);
       if (this.#held.length > MAX_HELD_EVENTS) this.socket.terminate();
       return;
     }
-    this.#sendLive(event, text);
+    this.#sendLive(wanted);
   }
 
   /** Sends a control message. */
   send(message: ServerMessage): void {
-    this.#sendText(JSON.stringify(message));
+    this.#sendFrames([Buffer.from(JSON.stringify(message), 'utf8')]);
   }
 
   /** Answers one message (already parsed and checked). */
@@ -116,7 +124,7 @@ export class ClientSession {
         try {
           const events = await feed.readSince(runId, since);
           for (const event of events) {
-            this.#sendText(JSON.stringify(event));
+            this.#sendFrames([encodeEvent(event).bytes]);
             // A long history goes out as fast as the client reads it, not all into the buffer.
             if (this.socket.bufferedAmount > REPLAY_HIGH_WATER_BYTES) await this.#drain();
           }
@@ -152,23 +160,44 @@ export class ClientSession {
   #releaseHeld(): void {
     const held = this.#held;
     this.#held = [];
-    for (const event of held) this.#sendLive(event, JSON.stringify(event));
+    this.#sendLive(held);
   }
 
-  #sendLive(event: MiaEvent, text: string): void {
-    if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) return;
-    this.#lastSent.set(event.runId, event.seq);
-    this.#sendText(text);
-  }
-
-  #sendText(text: string): void {
-    const socket = this.socket;
-    if (socket.readyState !== WebSocket.OPEN) return;
-    if (socket.bufferedAmount + text.length > this.#options.maxBufferedBytes) {
-      // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
-      socket.terminate();
-      return;
+  /** Sends the events not sent yet (a replay may have covered some). */
+  #sendLive(events: readonly EncodedEvent[]): void {
+    const frames: Buffer[] = [];
+    for (const { event, bytes } of events) {
+      if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) continue;
+      this.#lastSent.set(event.runId, event.seq);
+      frames.push(bytes);
     }
-    socket.send(text);
+    this.#sendFrames(frames);
+  }
+
+  /** Sends text frames with the connection corked: one write per CORK_BYTES, not one per frame. */
+  #sendFrames(frames: readonly Buffer[]): void {
+    const { socket } = this;
+    const { stream, maxBufferedBytes } = this.#options;
+    if (frames.length === 0 || socket.readyState !== WebSocket.OPEN) return;
+    stream.cork();
+    try {
+      let corked = 0;
+      for (const frame of frames) {
+        if (socket.bufferedAmount + frame.length > maxBufferedBytes) {
+          // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
+          socket.terminate();
+          return;
+        }
+        socket.send(frame, { binary: false });
+        corked += frame.length;
+        if (corked >= CORK_BYTES) {
+          stream.uncork();
+          stream.cork();
+          corked = 0;
+        }
+      }
+    } finally {
+      stream.uncork();
+    }
   }
 }

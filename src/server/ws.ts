@@ -13,6 +13,7 @@ import {
   isTokenValid,
   WRONG_TOKEN,
 } from './auth.js';
+import { EventBatcher } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { parseClientMessage } from './messages.js';
 import { NARRATIVE_WS_PATH } from './protocol.js';
@@ -58,10 +59,10 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayload });
   const sessions = new Set<ClientSession>();
   const checkToken = (given: string) => isTokenValid(options.token, given);
-  const stopFeed = options.feed.subscribe((event) => {
-    const text = JSON.stringify(event);
-    for (const session of sessions) session.push(event, text);
+  const batcher = new EventBatcher((events) => {
+    for (const session of sessions) session.deliver(events);
   });
+  const stopFeed = options.feed.subscribe((event) => batcher.add(event));
   const heartbeat = setInterval(() => {
     for (const session of sessions) {
       if (!session.isAlive) {
@@ -74,9 +75,10 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  const startSession = (socket: WebSocket): ClientSession => {
+  const startSession = (socket: WebSocket, stream: Duplex): ClientSession => {
     const session = new ClientSession(socket, {
       feed: options.feed,
+      stream,
       maxBufferedBytes: settings.maxBufferedBytes,
       isTokenValid: checkToken,
     });
@@ -91,7 +93,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   };
 
   // Nothing is sent to a client before its token is checked: it must send `auth` first.
-  const awaitAuth = (socket: WebSocket) => {
+  const awaitAuth = (socket: WebSocket, stream: Duplex) => {
     const refuse = () => {
       socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
       socket.close(CLOSE_POLICY, 'authentication required');
@@ -102,7 +104,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       clearTimeout(timer);
       const message = isBinary ? undefined : parseClientMessage(toText(data));
       if (message && 'type' in message && message.type === 'auth' && checkToken(message.token)) {
-        startSession(socket);
+        startSession(socket, stream);
       } else refuse();
     });
   };
@@ -122,8 +124,8 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       }
       wss.handleUpgrade(request, socket, head, (client) => {
         client.on('error', () => client.terminate());
-        if (given === undefined) awaitAuth(client);
-        else startSession(client);
+        if (given === undefined) awaitAuth(client, socket);
+        else startSession(client, socket);
       });
     },
     get clientCount() {
@@ -131,6 +133,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     },
     async close() {
       stopFeed();
+      batcher.stop();
       clearInterval(heartbeat);
       const clients = [...wss.clients];
       const closed = clients.map(
