@@ -4,8 +4,9 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
+import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
-import { type EncodedEvent, encodeEvent } from './fan-out.js';
+import { type EncodedEvent, type EventBatch, encodeEvent, encodeFrames } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { type ChannelTarget, parseChannel } from './messages.js';
 import type { ClientMessage, ServerMessage } from './protocol.js';
@@ -34,8 +35,8 @@ export class ClientSession {
   /** Set on each pong; a client that misses one heartbeat is terminated. */
   isAlive = true;
   readonly #options: ClientSessionOptions;
-  /** Run ids subscribed to, or `*` for every run. */
-  readonly #targets = new Set<string>();
+  /** Run ids subscribed to (or `*` for every run), each with whether its events come batched. */
+  readonly #targets = new Map<string, boolean>();
   /** Per run, the seq of the last event sent: nothing at or below it is sent again live. */
   readonly #lastSent = new Map<string, number>();
   #held: EncodedEvent[] = [];
@@ -47,17 +48,15 @@ export class ClientSession {
   }
 
   /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
-  deliver(events: readonly EncodedEvent[]): void {
-    const wanted = events.filter(
-      ({ event }) => this.#targets.has('*') || this.#targets.has(event.runId),
-    );
+  deliver(batch: EventBatch): void {
+    const wanted = batch.events.filter(({ event }) => this.#isBatched(event.runId) !== undefined);
     if (wanted.length === 0) return;
     if (this.#replays > 0) {
       this.#held.push(...wanted);
       if (this.#held.length > MAX_HELD_EVENTS) this.socket.terminate();
       return;
     }
-    this.#sendLive(wanted);
+    this.#sendLive(wanted, wanted.length === batch.events.length ? batch : undefined);
   }
 
   /** Sends a control message. */
@@ -89,16 +88,25 @@ export class ClientSession {
         const target = this.#parseTarget(message.channel);
         if (!target) return;
         // Listening before reading the log: nothing appended in between can be missed.
-        this.#targets.add(target.runId);
+        const isBatched = message.batch === true;
+        this.#targets.set(target.runId, isBatched);
         this.send({ type: 'subscribed', channel: message.channel });
-        if (message.since !== undefined) await this.#replay(message.channel, target, message.since);
+        if (message.since !== undefined) {
+          await this.#replay(message.channel, target, message.since, isBatched);
+        }
         return;
       }
       case 'replay': {
         const target = this.#parseTarget(message.channel);
-        if (target) await this.#replay(message.channel, target, message.since);
+        if (target)
+          await this.#replay(message.channel, target, message.since, message.batch === true);
       }
     }
+  }
+
+  /** Whether a run's events come batched; undefined when the client does not follow the run. */
+  #isBatched(runId: string): boolean | undefined {
+    return this.#targets.get(runId) ?? this.#targets.get('*');
   }
 
   #parseTarget(channel: string): ChannelTarget | undefined {
@@ -114,7 +122,12 @@ export class ClientSession {
    * Sends the log's events above `since`, then `replayed`. Live events that come meanwhile are
    * held, then sent without those the replay already covered: gap-free and duplicate-free.
    */
-  async #replay(channel: string, target: ChannelTarget, since: number): Promise<void> {
+  async #replay(
+    channel: string,
+    target: ChannelTarget,
+    since: number,
+    isBatched: boolean,
+  ): Promise<void> {
     this.#replays += 1;
     let count = 0;
     try {
@@ -123,8 +136,8 @@ export class ClientSession {
       for (const runId of runIds) {
         try {
           const events = await feed.readSince(runId, since);
-          for (const event of events) {
-            this.#sendFrames([encodeEvent(event).bytes]);
+          for (const frame of encodeFrames(events.map(encodeEvent), () => isBatched)) {
+            this.#sendFrames([frame]);
             // A long history goes out as fast as the client reads it, not all into the buffer.
             if (this.socket.bufferedAmount > REPLAY_HIGH_WATER_BYTES) await this.#drain();
           }
@@ -160,18 +173,25 @@ export class ClientSession {
   #releaseHeld(): void {
     const held = this.#held;
     this.#held = [];
-    this.#sendLive(held);
+    this.#sendLive(held, undefined);
   }
 
-  /** Sends the events not sent yet (a replay may have covered some). */
-  #sendLive(events: readonly EncodedEvent[]): void {
-    const frames: Buffer[] = [];
-    for (const { event, bytes } of events) {
-      if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) continue;
+  /**
+   * Sends the events not sent yet (a replay may have covered some). `shared` is the batch when
+   * `events` are all of it, so that its `events` messages are made once for every client.
+   */
+  #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
+    const fresh = events.filter(({ event }) => {
+      if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) return false;
       this.#lastSent.set(event.runId, event.seq);
-      frames.push(bytes);
+      return true;
+    });
+    const isBatched = (event: MiaEvent) => this.#isBatched(event.runId) === true;
+    if (shared && fresh.length === events.length && fresh.every(({ event }) => isBatched(event))) {
+      this.#sendFrames(shared.messages);
+    } else {
+      this.#sendFrames(encodeFrames(fresh, isBatched));
     }
-    this.#sendFrames(frames);
   }
 
   /** Sends text frames with the connection corked: one write per CORK_BYTES, not one per frame. */

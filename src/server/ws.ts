@@ -59,8 +59,8 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayload });
   const sessions = new Set<ClientSession>();
   const checkToken = (given: string) => isTokenValid(options.token, given);
-  const batcher = new EventBatcher((events) => {
-    for (const session of sessions) session.deliver(events);
+  const batcher = new EventBatcher((batch) => {
+    for (const session of sessions) session.deliver(batch);
   });
   const stopFeed = options.feed.subscribe((event) => batcher.add(event));
   const heartbeat = setInterval(() => {
