@@ -1,19 +1,23 @@
 // The fan-out clients: N WebSockets subscribed to every run of the dashboard; `read` clients check
 // that they get every event once, in order, and time each arrival; a `stall` client stops reading.
-// Usage: node clients.mjs <url> <count> <read|stall>
+// `batch` subscribes with `batch: true` (events come in `{type:"events"}` messages).
+// Usage: node clients.mjs <url> <count> <read|stall> [single|batch]
 // Messages: → ready, → received (read mode), ← published {path}, → latency
 
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { createInbox, readMonotonicMs, say } from '../lib/lines.mjs';
 
-const [pageUrl, countText, mode] = process.argv.slice(2);
+const [pageUrl, countText, mode, delivery = 'single'] = process.argv.slice(2);
+const isBatched = delivery === 'batch';
 const count = Number(countText);
 const inbox = createInbox();
 const url = new URL(pageUrl);
 const socketUrl = `ws://${url.host}/api/ws/narrative?token=${url.searchParams.get('token')}`;
 // The event JSON starts {"v":…,"id":"…","seq":N,"type":"…": read those without parsing it all.
 const HEAD = /"seq":(\d+),"type":"([^"]+)"/;
+// The same in an `events` message: the start of each event object in its array.
+const HEADS = /\{"v":\d+,"id":"[^"]*","seq":(\d+),"type":"([^"]+)"/g;
 
 const clients = await Promise.all(Array.from({ length: count }, () => connect()));
 say({ type: 'ready' });
@@ -64,25 +68,38 @@ function connect() {
     socket.on('error', reject);
     socket.on('close', () => finish());
     socket.on('open', () =>
-      socket.send(JSON.stringify({ type: 'subscribe', channel: 'workflow:*' })),
+      socket.send(
+        JSON.stringify({
+          type: 'subscribe',
+          channel: 'workflow:*',
+          ...(isBatched && { batch: true }),
+        }),
+      ),
     );
-    socket.on('message', (data) => {
-      const text = data.toString();
-      const head = HEAD.exec(text.slice(0, 200));
-      if (!head) {
-        if (text.includes('"type":"subscribed"')) {
-          if (mode === 'stall') socket.pause();
-          resolve(client);
-        }
-        return;
-      }
-      const seq = Number(head[1]);
-      client.receivedAt[seq] = readMonotonicMs();
+    const receive = (seq, type, at) => {
+      client.receivedAt[seq] = at;
       if (seq !== client.lastSeq + 1) client.isInOrder = false;
       client.lastSeq = seq;
-      if (head[2] === 'workflow.completed') {
+      if (type === 'workflow.completed') {
         client.isComplete = client.isInOrder;
         finish();
+      }
+    };
+    socket.on('message', (data) => {
+      const at = readMonotonicMs();
+      const text = data.toString();
+      if (text.startsWith('{"type":"events"')) {
+        for (const head of text.matchAll(HEADS)) receive(Number(head[1]), head[2], at);
+        return;
+      }
+      const head = HEAD.exec(text.slice(0, 200));
+      if (head) {
+        receive(Number(head[1]), head[2], at);
+        return;
+      }
+      if (text.includes('"type":"subscribed"')) {
+        if (mode === 'stall') socket.pause();
+        resolve(client);
       }
     });
   });

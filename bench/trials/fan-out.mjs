@@ -1,13 +1,14 @@
 // Trial: a run of the dashboard server streamed to WebSocket clients.
-// Usage: node fan-out.mjs <none|read|stall> <steps> <clients>
+// Usage: node fan-out.mjs <none|read|stall> <steps> <clients> [single|batch]
 // `read`: <clients> clients read every event (order, completeness, latency); `stall`: one client
-// that stops reading; `none`: no client. Reports the run's time and what the clients saw.
+// that stops reading; `none`: no client. `batch`: the clients subscribe with `batch: true`.
+// Reports the run's time and what the clients saw.
 
 import { fileURLToPath } from 'node:url';
 import { report } from '../lib/child.mjs';
 import { startScript } from '../lib/lines.mjs';
 
-const [mode, steps, clientCount] = process.argv.slice(2);
+const [mode, steps, clientCount, delivery = 'single'] = process.argv.slice(2);
 const script = (name) => fileURLToPath(new URL(`../fan-out/${name}.mjs`, import.meta.url));
 
 const server = startScript(script('server'), [steps]);
@@ -16,13 +17,18 @@ try {
   const { url } = await server.next('listening');
   if (mode !== 'none') {
     const count = mode === 'stall' ? 1 : Number(clientCount);
-    clients = startScript(script('clients'), [url, count, mode === 'stall' ? 'stall' : 'read']);
+    clients = startScript(script('clients'), [
+      url,
+      count,
+      mode === 'stall' ? 'stall' : 'read',
+      delivery,
+    ]);
     await clients.next('ready');
   }
   server.send({ type: 'go' });
   const done = await server.next('done');
   if (done.status !== 'completed') throw new Error(`the run ${done.status}`);
-  const result = { mode, runMs: done.runMs, events: done.lastSeq };
+  const result = { mode, delivery, runMs: done.runMs, events: done.lastSeq };
   if (mode === 'read') {
     const received = await clients.next('received');
     clients.send({ type: 'published', path: done.publishedPath });
