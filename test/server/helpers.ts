@@ -13,7 +13,7 @@ import {
   type DashboardServerOptions,
   startDashboardServer,
 } from '../../src/server/standalone.js';
-import { EventLog } from '../../src/store/event-log.js';
+import { EventLog, type EventLogOptions } from '../../src/store/event-log.js';
 import { createWorkspace } from '../helpers/cli.js';
 
 /** Gives up on an awaited message after this long (a safety net, not an assertion). */
@@ -214,8 +214,12 @@ export async function request(
 }
 
 /** Starts a run's log with `workflow.started` for steps a → b → c, with the real EventLog. */
-export async function createRunLog(workspace: string, runId: string): Promise<EventLog> {
-  const log = await EventLog.create(workspace, runId);
+export async function createRunLog(
+  workspace: string,
+  runId: string,
+  options: EventLogOptions = {},
+): Promise<EventLog> {
+  const log = await EventLog.create(workspace, runId, options);
   log.append('workflow.started', {
     workflow: 'demo',
     narrative: 'The demo reaches its end',
