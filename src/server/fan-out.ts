@@ -1,5 +1,5 @@
-// Hands the feed's live events to the socket's clients: each event is encoded once (one Buffer for
-// every client), and the events of one turn of the event loop reach each client together.
+// Hands the feed's live events to the socket's clients: the events of one turn of the event loop
+// are encoded once, as WebSocket frames ready to write, and the same bytes go to every client.
 
 import type { MiaEvent } from '../events/types.js';
 
@@ -17,16 +17,20 @@ export function encodeEvent(event: MiaEvent): EncodedEvent {
 /** The live events of one loop turn, handed to every client. */
 export class EventBatch {
   readonly events: readonly EncodedEvent[];
-  #messages: Buffer[] | undefined;
+  readonly #frames: { single?: Buffer; batched?: Buffer } = {};
 
   constructor(events: readonly EncodedEvent[]) {
     this.events = events;
   }
 
-  /** All the events as `events` messages, made once for the clients that want them all batched. */
-  get messages(): Buffer[] {
-    this.#messages ??= encodeBatchMessages(this.events);
-    return this.#messages;
+  /** All the events as frames (one per event, or `events` messages), made once for every client. */
+  getFrames(isBatched: boolean): Buffer {
+    if (isBatched) {
+      this.#frames.batched ??= frameTextMessages(encodeBatchMessages(this.events));
+      return this.#frames.batched;
+    }
+    this.#frames.single ??= frameTextMessages(this.events.map(({ bytes }) => bytes));
+    return this.#frames.single;
   }
 }
 
@@ -87,22 +91,47 @@ export function encodeBatchMessages(events: readonly EncodedEvent[]): Buffer[] {
   return messages;
 }
 
-/** The frames that carry `events` in order: batched ones grouped into `events` messages. */
-export function encodeFrames(
+/** The messages that carry `events` in order: batched ones grouped into `events` messages. */
+export function encodeMessages(
   events: readonly EncodedEvent[],
   isBatched: (event: MiaEvent) => boolean,
 ): Buffer[] {
-  const frames: Buffer[] = [];
+  const messages: Buffer[] = [];
   let group: EncodedEvent[] = [];
   for (const item of events) {
     if (isBatched(item.event)) {
       group.push(item);
       continue;
     }
-    if (group.length > 0) frames.push(...encodeBatchMessages(group));
+    if (group.length > 0) messages.push(...encodeBatchMessages(group));
     group = [];
-    frames.push(item.bytes);
+    messages.push(item.bytes);
   }
-  if (group.length > 0) frames.push(...encodeBatchMessages(group));
-  return frames;
+  if (group.length > 0) messages.push(...encodeBatchMessages(group));
+  return messages;
+}
+
+const TEXT_FINAL = 0x81;
+
+/**
+ * The bytes of WebSocket text frames (RFC 6455 5.2: final, unmasked, as a server sends them), one
+ * per message, ready to write to a connection after anything `ws` sent before.
+ */
+export function frameTextMessages(messages: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const payload of messages) {
+    const { length } = payload;
+    let header: Buffer;
+    if (length < 126) {
+      header = Buffer.from([TEXT_FINAL, length]);
+    } else if (length < 0x10000) {
+      header = Buffer.from([TEXT_FINAL, 126, 0, 0]);
+      header.writeUInt16BE(length, 2);
+    } else {
+      header = Buffer.from([TEXT_FINAL, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+      header.writeBigUInt64BE(BigInt(length), 2);
+    }
+    parts.push(header, payload);
+  }
+  return Buffer.concat(parts);
 }

@@ -6,7 +6,13 @@ import { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
-import { type EncodedEvent, type EventBatch, encodeEvent, encodeFrames } from './fan-out.js';
+import {
+  type EncodedEvent,
+  type EventBatch,
+  encodeEvent,
+  encodeMessages,
+  frameTextMessages,
+} from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { type ChannelTarget, parseChannel } from './messages.js';
 import type { ClientMessage, ServerMessage } from './protocol.js';
@@ -17,12 +23,12 @@ export const CLOSE_POLICY = 1008;
 const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
 /** Live events held for one client while a replay reads the log, at most. */
 const MAX_HELD_EVENTS = 50_000;
-/** While corked, past this many bytes the frames are handed to the network before more are added. */
-const CORK_BYTES = 64 * 1024;
+/** Frames are written in pieces of this size, each checked against the client's buffer bound. */
+const WRITE_PIECE_BYTES = 64 * 1024;
 
 export interface ClientSessionOptions {
   feed: RunFeed;
-  /** The connection under the WebSocket: corked while a batch of frames is written. */
+  /** The connection under the WebSocket: event frames, made once for every client, go straight to it. */
   stream: Duplex;
   /** Past this many bytes waiting to be sent, the client is disconnected. */
   maxBufferedBytes: number;
@@ -61,7 +67,7 @@ export class ClientSession {
 
   /** Sends a control message. */
   send(message: ServerMessage): void {
-    this.#sendFrames([Buffer.from(JSON.stringify(message), 'utf8')]);
+    this.#writeFrames(frameTextMessages([Buffer.from(JSON.stringify(message), 'utf8')]));
   }
 
   /** Answers one message (already parsed and checked). */
@@ -136,8 +142,8 @@ export class ClientSession {
       for (const runId of runIds) {
         try {
           const events = await feed.readSince(runId, since);
-          for (const frame of encodeFrames(events.map(encodeEvent), () => isBatched)) {
-            this.#sendFrames([frame]);
+          for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
+            this.#writeFrames(frameTextMessages([message]));
             // A long history goes out as fast as the client reads it, not all into the buffer.
             if (this.socket.bufferedAmount > REPLAY_HIGH_WATER_BYTES) await this.#drain();
           }
@@ -178,7 +184,7 @@ export class ClientSession {
 
   /**
    * Sends the events not sent yet (a replay may have covered some). `shared` is the batch when
-   * `events` are all of it, so that its `events` messages are made once for every client.
+   * `events` are all of it: if they all go the same way, its frames serve every client.
    */
   #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
     const fresh = events.filter(({ event }) => {
@@ -186,38 +192,36 @@ export class ClientSession {
       this.#lastSent.set(event.runId, event.seq);
       return true;
     });
+    if (fresh.length === 0) return;
     const isBatched = (event: MiaEvent) => this.#isBatched(event.runId) === true;
-    if (shared && fresh.length === events.length && fresh.every(({ event }) => isBatched(event))) {
-      this.#sendFrames(shared.messages);
+    const mode = isBatched(fresh[0]!.event);
+    if (
+      shared &&
+      fresh.length === shared.events.length &&
+      fresh.every(({ event }) => isBatched(event) === mode)
+    ) {
+      this.#writeFrames(shared.getFrames(mode));
     } else {
-      this.#sendFrames(encodeFrames(fresh, isBatched));
+      this.#writeFrames(frameTextMessages(encodeMessages(fresh, isBatched)));
     }
   }
 
-  /** Sends text frames with the connection corked: one write per CORK_BYTES, not one per frame. */
-  #sendFrames(frames: readonly Buffer[]): void {
+  /**
+   * Writes whole frames to the connection, behind whatever `ws` wrote before (it queues nothing:
+   * no compression). A client whose unsent bytes would pass the bound is cut off instead.
+   */
+  #writeFrames(frames: Buffer): void {
     const { socket } = this;
     const { stream, maxBufferedBytes } = this.#options;
-    if (frames.length === 0 || socket.readyState !== WebSocket.OPEN) return;
-    stream.cork();
-    try {
-      let corked = 0;
-      for (const frame of frames) {
-        if (socket.bufferedAmount + frame.length > maxBufferedBytes) {
-          // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
-          socket.terminate();
-          return;
-        }
-        socket.send(frame, { binary: false });
-        corked += frame.length;
-        if (corked >= CORK_BYTES) {
-          stream.uncork();
-          stream.cork();
-          corked = 0;
-        }
+    if (socket.readyState !== WebSocket.OPEN || !stream.writable) return;
+    for (let start = 0; start < frames.length; start += WRITE_PIECE_BYTES) {
+      const piece = frames.subarray(start, start + WRITE_PIECE_BYTES);
+      if (socket.bufferedAmount + piece.length > maxBufferedBytes) {
+        // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
+        socket.terminate();
+        return;
       }
-    } finally {
-      stream.uncork();
+      stream.write(piece);
     }
   }
 }

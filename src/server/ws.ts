@@ -56,7 +56,12 @@ const DEFAULTS = {
 /** Creates the narrative socket on top of a feed. */
 export function createNarrativeSocket(options: NarrativeSocketOptions): NarrativeSocket {
   const settings = { ...DEFAULTS, ...options };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayload });
+  // No compression: ws then queues nothing, so event frames written to the connection stay in order.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: settings.maxPayload,
+    perMessageDeflate: false,
+  });
   const sessions = new Set<ClientSession>();
   const checkToken = (given: string) => isTokenValid(options.token, given);
   const batcher = new EventBatcher((batch) => {
