@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { startDashboardServer } from '../../dist/server/standalone.js';
 import { buildLayeredDag } from '../lib/dag.mjs';
 import { buildResolvedWorkflow } from '../lib/engine.mjs';
-import { createInbox, readMonotonicMs, say } from '../lib/lines.mjs';
+import { createInbox, readCpuMs, readMonotonicMs, say } from '../lib/lines.mjs';
+import { percentile } from '../lib/stats.mjs';
 
 const { createBuiltinRegistry } = await import('../../dist/actions/builtin.js');
 const { createRun, executeRun } = await import('../../dist/engine/run-workflow.js');
@@ -25,11 +26,14 @@ say({ type: 'listening', url: server.url });
 
 await inbox.next('go');
 const registry = createBuiltinRegistry();
+const cpuAtStart = process.cpuUsage();
 const start = performance.now();
 const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
-// When each event was written: the dashboard may read it from the file before the log publishes
-// it, so latency counts from the write (the first event, written by createRun, from its publication).
+// When each event was written: latency counts from the write (the first event, written by
+// createRun, from its publication). The wait from write to publication (an fsync for durable
+// events and those behind them) is reported on its own.
 const writtenAt = [];
+const publishWaits = [];
 const append = handle.events.append.bind(handle.events);
 handle.events.append = (type, payload) => {
   const event = append(type, payload);
@@ -37,15 +41,27 @@ handle.events.append = (type, payload) => {
   return event;
 };
 handle.events.subscribe((event) => {
-  writtenAt[event.seq] ??= readMonotonicMs();
+  const now = readMonotonicMs();
+  writtenAt[event.seq] ??= now;
+  publishWaits.push(now - writtenAt[event.seq]);
 });
 const detach = server.module.attachLog(handle.events);
 const result = await executeRun(handle, { registry, signal: new AbortController().signal });
 const runMs = performance.now() - start;
+const cpuMs = readCpuMs(cpuAtStart);
 detach();
 const publishedPath = join(workspace, 'published.json');
 writeFileSync(publishedPath, JSON.stringify(writtenAt));
-say({ type: 'done', status: result.status, runMs, lastSeq: handle.events.lastSeq, publishedPath });
+say({
+  type: 'done',
+  status: result.status,
+  runMs,
+  cpuMs,
+  publishWaitP50: percentile(publishWaits, 50),
+  publishWaitP99: percentile(publishWaits, 99),
+  lastSeq: handle.events.lastSeq,
+  publishedPath,
+});
 
 await inbox.next('stop');
 await server.close();

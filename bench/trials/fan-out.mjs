@@ -28,7 +28,15 @@ try {
   server.send({ type: 'go' });
   const done = await server.next('done');
   if (done.status !== 'completed') throw new Error(`the run ${done.status}`);
-  const result = { mode, delivery, runMs: done.runMs, events: done.lastSeq };
+  const result = {
+    mode,
+    delivery,
+    runMs: done.runMs,
+    serverCpuMs: done.cpuMs,
+    publishWaitP50Ms: done.publishWaitP50,
+    publishWaitP99Ms: done.publishWaitP99,
+    events: done.lastSeq,
+  };
   if (mode === 'read') {
     const received = await clients.next('received');
     clients.send({ type: 'published', path: done.publishedPath });
@@ -37,6 +45,7 @@ try {
       clients: Number(clientCount),
       complete: received.complete,
       inOrder: received.inOrder,
+      clientsCpuMs: received.cpuMs,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       maxMs: latency.max,
