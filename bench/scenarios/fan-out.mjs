@@ -15,17 +15,18 @@ const TARGET_P99_MS = 50;
 const TARGET_STALL_RATIO = 1.1;
 const SERVER = fileURLToPath(new URL('../../dist/server/standalone.js', import.meta.url));
 
-/** The trials of one round: [sample name, trial mode, delivery]. */
+/** The trials of one round: [sample name, trial mode, delivery, where the dashboard runs]. */
 const TRIALS = [
-  ['none', 'none', 'single'],
-  ['stall', 'stall', 'single'],
-  ['read', 'read', 'single'],
-  ['readBatch', 'read', 'batch'],
+  ['none', 'none', 'single', 'attached'],
+  ['stall', 'stall', 'single', 'attached'],
+  ['read', 'read', 'single', 'attached'],
+  ['readBatch', 'read', 'batch', 'attached'],
+  ['readBatchSeparate', 'read', 'batch', 'separate'],
 ];
 
 /**
  * Runs with no client, one stalled client, 100 reading clients one event per message and 100 in
- * batches, in turn, `runs` times.
+ * batches (with the dashboard in the run's process, then in its own), in turn, `runs` times.
  */
 export async function measureFanOut({ runs, progress }) {
   if (!existsSync(SERVER)) {
@@ -41,11 +42,11 @@ export async function measureFanOut({ runs, progress }) {
   }
   const samples = Object.fromEntries(TRIALS.map(([name]) => [name, []]));
   for (let i = 0; i < runs; i++) {
-    for (const [name, mode, delivery] of TRIALS) {
-      const result = await runTrial('fan-out', [mode, STEPS, CLIENTS, delivery]);
+    for (const [name, mode, delivery, placement] of TRIALS) {
+      const result = await runTrial('fan-out', [mode, STEPS, CLIENTS, delivery, placement]);
       samples[name].push(result);
       progress(
-        `fan-out ${name} run ${i + 1}/${runs}: ${formatMs(result.runMs)}${mode === 'read' ? `, ${result.complete}/${result.clients} clients complete and in order, p50 ${formatMs(result.p50Ms)}, p99 ${formatMs(result.p99Ms)}` : ''}`,
+        `fan-out ${name} run ${i + 1}/${runs}: ${formatMs(result.runMs)}${mode === 'read' ? `, ${result.complete}/${result.clients} clients complete and in order, p50 ${formatMs(result.p50Ms)}, p99 ${formatMs(result.p99Ms)}; CPU: run process ${formatMs(result.serverCpuMs)}, clients ${formatMs(result.clientsCpuMs)}; write to publication p50 ${formatMs(result.publishWaitP50Ms)}, p99 ${formatMs(result.publishWaitP99Ms)}` : ''}`,
       );
     }
   }
@@ -54,6 +55,7 @@ export async function measureFanOut({ runs, progress }) {
   const stall = median(samples.stall.map((r) => r.runMs));
   const single = summarizeReads(samples.read);
   const batched = summarizeReads(samples.readBatch);
+  const separate = summarizeReads(samples.readBatchSeparate);
   const label = `${CLIENTS} WebSocket clients, ${formatCount(events)} events`;
   return {
     samples,
@@ -79,6 +81,12 @@ export async function measureFanOut({ runs, progress }) {
         value: formatMs(batched.runMs),
         baseline: `${formatMs(none)} (no client)`,
         ratio: batched.runMs / none,
+      },
+      {
+        figure: `5. Fan-out, batched, the dashboard in its own process (as \`mia dashboard\`): run time with ${CLIENTS} clients (latency p50 ${formatMs(separate.p50)}, p99 ${formatMs(separate.p99)}${separate.isEveryEventInOrder ? '' : '; NOT every event in order'}) (reference)`,
+        value: formatMs(separate.runMs),
+        baseline: `${formatMs(none)} (no client)`,
+        ratio: separate.runMs / none,
       },
     ],
   };

@@ -1,17 +1,19 @@
 // Trial: a run of the dashboard server streamed to WebSocket clients.
-// Usage: node fan-out.mjs <none|read|stall> <steps> <clients> [single|batch]
+// Usage: node fan-out.mjs <none|read|stall> <steps> <clients> [single|batch] [attached|separate]
 // `read`: <clients> clients read every event (order, completeness, latency); `stall`: one client
 // that stops reading; `none`: no client. `batch`: the clients subscribe with `batch: true`.
+// `separate`: the dashboard runs in its own process, following the run's file.
 // Reports the run's time and what the clients saw.
 
 import { fileURLToPath } from 'node:url';
 import { report } from '../lib/child.mjs';
 import { startScript } from '../lib/lines.mjs';
 
-const [mode, steps, clientCount, delivery = 'single'] = process.argv.slice(2);
+const [mode, steps, clientCount, delivery = 'single', placement = 'attached'] =
+  process.argv.slice(2);
 const script = (name) => fileURLToPath(new URL(`../fan-out/${name}.mjs`, import.meta.url));
 
-const server = startScript(script('server'), [steps]);
+const server = startScript(script('server'), [steps, placement]);
 let clients;
 try {
   const { url } = await server.next('listening');
@@ -31,6 +33,7 @@ try {
   const result = {
     mode,
     delivery,
+    placement,
     runMs: done.runMs,
     serverCpuMs: done.cpuMs,
     publishWaitP50Ms: done.publishWaitP50,
