@@ -19,7 +19,10 @@ import type { ClientMessage, ServerMessage } from './protocol.js';
 
 /** Close code for a policy violation (a wrong token). */
 export const CLOSE_POLICY = 1008;
-/** During a replay, past this many buffered bytes the next event waits for the client to read. */
+/**
+ * During a replay, past this many buffered bytes (or a quarter of the client's bound, if less)
+ * the next message waits for the client to read.
+ */
 const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
 /** Live events held for one client while a replay reads the log, at most. */
 const MAX_HELD_EVENTS = 50_000;
@@ -45,12 +48,14 @@ export class ClientSession {
   readonly #targets = new Map<string, boolean>();
   /** Per run, the seq of the last event sent: nothing at or below it is sent again live. */
   readonly #lastSent = new Map<string, number>();
+  readonly #replayHighWater: number;
   #held: EncodedEvent[] = [];
   #replays = 0;
 
   constructor(socket: WebSocket, options: ClientSessionOptions) {
     this.socket = socket;
     this.#options = options;
+    this.#replayHighWater = Math.min(REPLAY_HIGH_WATER_BYTES, options.maxBufferedBytes / 4);
   }
 
   /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
@@ -145,7 +150,7 @@ export class ClientSession {
           for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
             this.#writeFrames(frameTextMessages([message]));
             // A long history goes out as fast as the client reads it, not all into the buffer.
-            if (this.socket.bufferedAmount > REPLAY_HIGH_WATER_BYTES) await this.#drain();
+            if (this.socket.bufferedAmount > this.#replayHighWater) await this.#drain();
           }
           count += events.length;
           const last = events.at(-1)?.seq ?? 0;

@@ -14,8 +14,8 @@ import {
 
 const servers = useStreamingServer();
 
-async function start() {
-  const started = await servers.start();
+async function start(options: Parameters<typeof servers.start>[0] = {}) {
+  const started = await servers.start(options);
   return { ...started, connect: () => servers.connect(started.port, started.token) };
 }
 
@@ -117,6 +117,36 @@ describe('batched narrative feed', () => {
     expect(alone.every((m) => 'seq' in m && m.runId === 'run-own')).toBe(true);
     expect(seqsOf(client.events('run-own'))).toEqual(range(1, 6));
     expect(seqsOf(client.events('run-other'))).toEqual(range(1, 6));
+  });
+
+  it('cuts off a batched client past its buffer bound; reconnecting with `since` gives the rest, gap-free', async () => {
+    const { workspace, connect } = await start({ socket: { maxBufferedBytes: 1024 * 1024 } });
+    const slow = await connect();
+    slow.send({ type: 'subscribe', channel: 'workflow:run-flood', batch: true });
+    await slow.waitFor(isMessage('subscribed'));
+    slow.tcp.pause();
+    const log = await createRunLog(workspace, 'run-flood');
+    // 40 MB: more than the kernel's socket buffers can hold for a client that does not read.
+    for (let burst = 0; burst < 200; burst += 1) {
+      appendLogEvents(log, 50, `${'z'.repeat(4000)}\n`);
+      await yieldToLoop();
+    }
+    await log.close();
+    slow.tcp.resume();
+    expect((await slow.closed).code).toBe(1006);
+    const seen = seqsOf(slow.events('run-flood'));
+    expect(seen).toEqual(range(1, seen.length));
+    expect(seen.length).toBeLessThan(log.lastSeq);
+
+    const again = await connect();
+    again.send({
+      type: 'subscribe',
+      channel: 'workflow:run-flood',
+      since: seen.length,
+      batch: true,
+    });
+    await again.waitForSeq('run-flood', log.lastSeq);
+    expect([...seen, ...seqsOf(again.events('run-flood'))]).toEqual(range(1, log.lastSeq));
   });
 
   it('refuses a `batch` that is not a boolean, naming both choices', async () => {
