@@ -63,7 +63,7 @@ export class ClientSession {
     const wanted = batch.events.filter(({ event }) => this.#isBatched(event.runId) !== undefined);
     if (wanted.length === 0) return;
     if (this.#replays > 0) {
-      this.#held.push(...wanted);
+      for (const item of wanted) this.#held.push(item);
       if (this.#held.length > MAX_HELD_EVENTS) this.socket.terminate();
       return;
     }
