@@ -44,6 +44,7 @@ export class EventBatcher {
     this.#deliver = deliver;
   }
 
+  /** Encodes the event and sends it with the others of this loop turn. */
   add(event: MiaEvent): void {
     this.#events.push(encodeEvent(event));
     this.#timer ??= setImmediate(() => this.#flush());

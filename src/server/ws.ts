@@ -67,7 +67,10 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   const batcher = new EventBatcher((batch) => {
     for (const session of sessions) session.deliver(batch);
   });
-  const stopFeed = options.feed.subscribe((event) => batcher.add(event));
+  // With no client, nobody can want the event: it is not even encoded.
+  const stopFeed = options.feed.subscribe((event) => {
+    if (sessions.size > 0) batcher.add(event);
+  });
   const heartbeat = setInterval(() => {
     for (const session of sessions) {
       if (!session.isAlive) {
