@@ -33,21 +33,17 @@ if (mode === 'read') {
     cpuMs: readCpuMs(cpuAtReady),
   });
   const { path } = await inbox.next('published');
-  const publishedAt = JSON.parse(readFileSync(path, 'utf8'));
-  const latencies = new Float64Array(clients.reduce((sum, c) => sum + c.lastSeq, 0));
-  let index = 0;
-  for (const client of clients) {
-    for (let seq = 1; seq <= client.lastSeq; seq++) {
-      latencies[index++] = client.receivedAt[seq] - publishedAt[seq];
-    }
-  }
-  latencies.sort();
+  const { writtenAt, publishedAt } = JSON.parse(readFileSync(path, 'utf8'));
+  const fromWrite = measureLatencies(writtenAt);
+  const fromPublication = measureLatencies(publishedAt);
   say({
     type: 'latency',
-    samples: latencies.length,
-    p50: pick(latencies, 0.5),
-    p99: pick(latencies, 0.99),
-    max: latencies.at(-1),
+    samples: fromWrite.length,
+    p50: pick(fromWrite, 0.5),
+    p99: pick(fromWrite, 0.99),
+    max: fromWrite.at(-1),
+    fromPublicationP50: pick(fromPublication, 0.5),
+    fromPublicationP99: pick(fromPublication, 0.99),
   });
 }
 await inbox.next('stop');
@@ -111,6 +107,18 @@ function connect() {
       }
     });
   });
+}
+
+/** Every client's arrival time of every event minus `since[seq]`, sorted. */
+function measureLatencies(since) {
+  const latencies = new Float64Array(clients.reduce((sum, c) => sum + c.lastSeq, 0));
+  let index = 0;
+  for (const client of clients) {
+    for (let seq = 1; seq <= client.lastSeq; seq++) {
+      latencies[index++] = client.receivedAt[seq] - since[seq];
+    }
+  }
+  return latencies.sort();
 }
 
 /** The value at fraction `q` of sorted `values`. */

@@ -39,7 +39,7 @@ const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: u
 // createRun, from its publication). The wait from write to publication (an fsync for durable
 // events and those behind them) is reported on its own.
 const writtenAt = [];
-const publishWaits = [];
+const publishedAt = [];
 const append = handle.events.append.bind(handle.events);
 handle.events.append = (type, payload) => {
   const event = append(type, payload);
@@ -47,9 +47,8 @@ handle.events.append = (type, payload) => {
   return event;
 };
 handle.events.subscribe((event) => {
-  const now = readMonotonicMs();
-  writtenAt[event.seq] ??= now;
-  publishWaits.push(now - writtenAt[event.seq]);
+  publishedAt[event.seq] = readMonotonicMs();
+  writtenAt[event.seq] ??= publishedAt[event.seq];
 });
 const detach = isSeparate ? () => {} : server.module.attachLog(handle.events);
 const result = await executeRun(handle, { registry, signal: new AbortController().signal });
@@ -57,7 +56,11 @@ const runMs = performance.now() - start;
 const cpuMs = readCpuMs(cpuAtStart);
 detach();
 const publishedPath = join(workspace, 'published.json');
-writeFileSync(publishedPath, JSON.stringify(writtenAt));
+writeFileSync(publishedPath, JSON.stringify({ writtenAt, publishedAt }));
+const publishWaits = writtenAt
+  .slice(1)
+  .map((at, index) => publishedAt[index + 1] - at)
+  .filter(Number.isFinite);
 say({
   type: 'done',
   status: result.status,

@@ -52,6 +52,8 @@ try {
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       maxMs: latency.max,
+      fromPublicationP50Ms: latency.fromPublicationP50,
+      fromPublicationP99Ms: latency.fromPublicationP99,
     });
   }
   clients?.send({ type: 'stop' });
