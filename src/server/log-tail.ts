@@ -8,6 +8,8 @@ import { DURABLE_EVENT_TYPES, type MiaEvent } from '../events/types.js';
 import { migrateEvent } from '../store/event-reader.js';
 
 const NEWLINE = 0x0a;
+/** Errors of an fsync refused because the handle is open for reading only. */
+const READ_ONLY_SYNC_CODES: ReadonlySet<string> = new Set(['EPERM', 'EBADF', 'EACCES', 'EINVAL']);
 const FIRST_CHUNK_BYTES = 1024 * 1024;
 
 /** The events a run ends with: after one, the run writes nothing until it is resumed. */
@@ -173,7 +175,12 @@ export class LogTail {
     if (this.isAttached || this.isSilent) return;
     if (!events.some((event) => DURABLE_EVENT_TYPES.has(event.type))) return;
     try {
-      await file.sync();
+      await file.sync().catch(async (error: NodeJS.ErrnoException) => {
+        // Some systems (Windows) fsync only through a handle open for writing.
+        if (!READ_ONLY_SYNC_CODES.has(error.code ?? '')) throw error;
+        const writable = await open(this.path, 'r+');
+        await writable.sync().finally(() => writable.close());
+      });
     } catch (error) {
       throw new Error(
         `${this.path}: could not make the events read durable (fsync failed: ${(error as Error).message}); they are held until it succeeds.`,

@@ -24,14 +24,23 @@ function letFeedLook(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 300));
 }
 
-/** Makes every fsync through a FileHandle fail with EIO until the mocks are restored. */
-async function failFileHandleSyncs(path: string) {
+/** An empty events.jsonl of `runId`, as another process starts it; returns its path. */
+async function createEmptyLog(workspace: string, runId: string): Promise<string> {
+  const dir = join(workspace, '.mia/runs', runId);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'events.jsonl');
+  await writeFile(path, '');
+  return path;
+}
+
+/** Makes every fsync through a FileHandle fail with `code` until the mocks are restored. */
+async function failFileHandleSyncs(path: string, code = 'EIO') {
   const handle = await open(path, 'r');
   const prototype = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
   await handle.close();
   return vi
     .spyOn(prototype, 'sync')
-    .mockRejectedValue(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    .mockRejectedValue(Object.assign(new Error(`${code}: fsync refused`), { code }));
 }
 
 /** Starts a feed on `workspace` and collects what it delivers. */
@@ -139,10 +148,7 @@ describe('RunFeed', () => {
   it('holds a durable event read from the log of another process until it has fsynced the file', async () => {
     const ws = await createWorkspace();
     const { received, problems, waitUntil } = await follow(ws);
-    const dir = join(ws, '.mia/runs/run-other');
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, 'events.jsonl');
-    await writeFile(path, '');
+    const path = await createEmptyLog(ws, 'run-other');
     const syncs = await failFileHandleSyncs(path);
     const run = new RunEvents('run-other').start(['a:']);
     await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
@@ -154,6 +160,22 @@ describe('RunFeed', () => {
     syncs.mockRestore();
     await waitUntil(() => received.length >= run.events.length);
     expect(seqsOf(received)).toEqual(range(1, run.events.length));
+  });
+
+  it('fsyncs through a handle open for writing where a read-only one is refused (as on Windows)', async () => {
+    const ws = await createWorkspace();
+    const { received, problems, waitUntil } = await follow(ws);
+    const path = await createEmptyLog(ws, 'run-windows');
+    // Refused once (through the read-only handle), then accepted (through the writable one).
+    const syncs = await failFileHandleSyncs(path, 'EPERM');
+    syncs.mockRejectedValueOnce(Object.assign(new Error('EPERM: refused'), { code: 'EPERM' }));
+    syncs.mockResolvedValue(undefined);
+    const run = new RunEvents('run-windows').start(['a:']);
+    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await waitUntil(() => received.length >= run.events.length);
+    expect(seqsOf(received)).toEqual(range(1, run.events.length));
+    expect(syncs.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
   });
 
   it('hands on events of the log of another process that need no fsync without one', async () => {
