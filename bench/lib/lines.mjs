@@ -75,3 +75,9 @@ export function readMonotonicMs() {
 export function say(message) {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
+
+/** The CPU time (user + system) this process used since `since` (a process.cpuUsage()), in ms. */
+export function readCpuMs(since) {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+}

@@ -1,4 +1,5 @@
-// The narrative socket: authenticates first, subscribes, and reconnects with backoff and `since`.
+// The narrative socket: authenticates first, subscribes (events in batches), and reconnects with
+// backoff and `since`.
 
 import type { MiaEvent } from '../events/types.js';
 import type { ClientMessage, ServerMessage } from '../server/protocol.js';
@@ -66,13 +67,15 @@ export class NarrativeSocket {
 
   /** Asks again for a channel's events after `since` (used to fill a gap). */
   replay(channel: string, since: number): void {
-    if (this.#isAuthenticated) this.#send({ type: 'replay', channel, since });
+    if (this.#isAuthenticated) this.#send({ type: 'replay', channel, since, batch: true });
   }
 
   #sendSubscribe(channel: string, getSince: () => number | undefined): void {
     const since = getSince();
     this.#send(
-      since === undefined ? { type: 'subscribe', channel } : { type: 'subscribe', channel, since },
+      since === undefined
+        ? { type: 'subscribe', channel, batch: true }
+        : { type: 'subscribe', channel, since, batch: true },
     );
   }
 
@@ -91,7 +94,9 @@ export class NarrativeSocket {
       this.#handlers.onEvent(message);
       return;
     }
-    if (message.type === 'auth') {
+    if (message.type === 'events') {
+      for (const event of message.events) this.#handlers.onEvent(event);
+    } else if (message.type === 'auth') {
       if (message.status === 'ok') this.#handleAuthenticated();
       else {
         this.#isRefused = true;

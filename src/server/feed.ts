@@ -1,5 +1,6 @@
 // The live feed of every run of a workspace, including runs of other `mia` processes: watches
-// `.mia/runs/*/events.jsonl` (fs.watch plus polling) and hands on each event once, in seq order.
+// `.mia/runs/*/events.jsonl` (fs.watch plus polling) and hands on each event once, in seq order,
+// never before it may be shown (see LogTail).
 
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -58,13 +59,21 @@ export class RunFeed {
   }
 
   /**
-   * Delivers the events of an in-process run as soon as its EventLog publishes them, instead of
-   * when the file watcher notices. Events are never delivered twice. Returns the detach function.
+   * Delivers the events of an in-process run as the EventLog publishes them, never ahead of it
+   * (the file is read only for what it published before this call). Events are never delivered
+   * twice. Returns the detach function, after which the file is followed again.
    */
   attachLog(log: EventLog): () => void {
     const tail = this.#getTail(log.runId, false);
-    this.#watchTail(tail);
-    return log.subscribe((event) => tail.offer(event));
+    tail.attach(log.publishedSeq);
+    this.#unwatch(tail.runId);
+    const unsubscribe = log.subscribe((event) => tail.offer(event));
+    void this.#pollTail(tail);
+    return () => {
+      unsubscribe();
+      tail.detach();
+      if (!tail.isEnded) this.#watchTail(tail);
+    };
   }
 
   /** The events of a run's log with a seq above `since` (the log as it is now). */
@@ -84,7 +93,8 @@ export class RunFeed {
 
   async #tick(): Promise<void> {
     await this.#scan(false);
-    await Promise.all([...this.#tails.values()].map((tail) => this.#pollTail(tail)));
+    const followed = [...this.#tails.values()].filter((tail) => !tail.isAttached);
+    await Promise.all(followed.map((tail) => this.#pollTail(tail)));
   }
 
   /** Finds run folders; at the first scan their history is skipped rather than delivered. */
@@ -120,7 +130,9 @@ export class RunFeed {
     return tail;
   }
 
+  /** Watches a tail's file, unless its log is attached (its publications drive it then). */
   #watchTail(tail: LogTail): void {
+    if (tail.isAttached) return;
     this.#watch(tail.runId, tail.path, () => void this.#pollTail(tail));
   }
 

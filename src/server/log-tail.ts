@@ -1,11 +1,15 @@
 // Follows one run's events.jsonl as it grows: reads only appended bytes, waits for a line's newline,
 // and hands each event on once, in seq order (events also offered directly are not repeated).
+// Nothing is handed on before it may be shown: for a log attached in process, only what it has
+// published; for another process's log, a durable event only once it is fsynced.
 
-import { open, stat } from 'node:fs/promises';
-import type { MiaEvent } from '../events/types.js';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { DURABLE_EVENT_TYPES, type MiaEvent } from '../events/types.js';
 import { migrateEvent } from '../store/event-reader.js';
 
 const NEWLINE = 0x0a;
+/** Errors of an fsync refused because the handle is open for reading only. */
+const READ_ONLY_SYNC_CODES: ReadonlySet<string> = new Set(['EPERM', 'EBADF', 'EACCES', 'EINVAL']);
 const FIRST_CHUNK_BYTES = 1024 * 1024;
 
 /** The events a run ends with: after one, the run writes nothing until it is resumed. */
@@ -28,6 +32,8 @@ export class LogTail {
   /** Deliveries are dropped while silent: used to skip the history of runs that already existed. */
   isSilent = false;
   readonly #deliver: (event: MiaEvent) => void;
+  /** While the run's EventLog is attached: the last seq it published. Undefined otherwise. */
+  #publishedSeq: number | undefined;
   /** Byte offset of the end of the last complete line read. */
   #offset = 0;
   #seenSize = -1;
@@ -61,14 +67,35 @@ export class LogTail {
     return this.#reading;
   }
 
-  /** An event from the run's own EventLog (written already): delivered now when it is the next. */
+  /** True while the run's EventLog is attached: its publications drive the tail. */
+  get isAttached(): boolean {
+    return this.#publishedSeq !== undefined;
+  }
+
+  /**
+   * From now on the file is read only up to what the run's EventLog has published (`publishedSeq`
+   * now, then each event offered), never ahead of it.
+   */
+  attach(publishedSeq: number): void {
+    this.#publishedSeq = publishedSeq;
+  }
+
+  /** The log is no longer attached: the file is followed as another process's would be. */
+  detach(): void {
+    this.#publishedSeq = undefined;
+  }
+
+  /** An event the run's own EventLog published: delivered now when it is the next. */
   offer(event: MiaEvent): void {
+    if (this.#publishedSeq !== undefined && event.seq > this.#publishedSeq) {
+      this.#publishedSeq = event.seq;
+    }
     if (this.problem !== undefined || event.seq <= this.lastSeq) return;
     if (event.seq === this.lastSeq + 1) {
       this.#accept(event);
       return;
     }
-    // Events before it are not delivered yet: they are in the file, read them in order.
+    // Events before it are not delivered yet: they are in the file (published), read them in order.
     void this.poll();
   }
 
@@ -99,8 +126,12 @@ export class LogTail {
           chunk *= 2;
           continue;
         }
-        this.#consumeLines(buffer.subarray(0, end));
-        this.#offset += end;
+        const { events, consumed } = this.#readLines(buffer.subarray(0, end));
+        await this.#confirm(file, events);
+        for (const event of events) this.#accept(event);
+        this.#offset += consumed;
+        // Stopped before the attached log's publications: read the rest once it publishes more.
+        if (consumed < end) return;
       }
       this.#seenSize = stats.size;
       this.#seenMtime = stats.mtimeMs;
@@ -109,18 +140,51 @@ export class LogTail {
     }
   }
 
-  #consumeLines(bytes: Buffer): void {
-    const lines = bytes.toString('utf8').split('\n');
-    lines.pop();
-    for (const line of lines) {
-      const event = this.#parse(line);
-      if (event === undefined) return;
-      if (event.seq <= this.lastSeq) continue;
-      if (event.seq !== this.lastSeq + 1) {
-        this.problem = `${this.path}: expected event seq ${this.lastSeq + 1}, found ${event.seq}.`;
-        return;
+  /**
+   * The next events in whole lines of the log, and how many bytes they take. Stops before an event
+   * the attached log has not published, and at a damaged line or a seq gap (setting `problem`).
+   */
+  #readLines(bytes: Buffer): { events: MiaEvent[]; consumed: number } {
+    const events: MiaEvent[] = [];
+    let lastSeq = this.lastSeq;
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+      const event = this.#parse(bytes.toString('utf8', start, end));
+      if (event === undefined) break;
+      if (this.#publishedSeq !== undefined && event.seq > this.#publishedSeq) break;
+      if (event.seq > lastSeq) {
+        if (event.seq !== lastSeq + 1) {
+          this.problem = `${this.path}: expected event seq ${lastSeq + 1}, found ${event.seq}.`;
+          break;
+        }
+        events.push(event);
+        lastSeq = event.seq;
       }
-      this.#accept(event);
+      start = end + 1;
+    }
+    return { events, consumed: start };
+  }
+
+  /**
+   * Makes `events` durable before they are handed on when the log is another process's: its
+   * writer shows a durable event only after an fsync, and so does this reader (the fsync of any
+   * descriptor of the file flushes what every writer wrote). An attached log's events are
+   * published, so already durable.
+   */
+  async #confirm(file: FileHandle, events: readonly MiaEvent[]): Promise<void> {
+    if (this.isAttached || this.isSilent) return;
+    if (!events.some((event) => DURABLE_EVENT_TYPES.has(event.type))) return;
+    try {
+      await file.sync().catch(async (error: NodeJS.ErrnoException) => {
+        // Some systems (Windows) fsync only through a handle open for writing.
+        if (!READ_ONLY_SYNC_CODES.has(error.code ?? '')) throw error;
+        const writable = await open(this.path, 'r+');
+        await writable.sync().finally(() => writable.close());
+      });
+    } catch (error) {
+      throw new Error(
+        `${this.path}: could not make the events read durable (fsync failed: ${(error as Error).message}); they are held until it succeeds.`,
+      );
     }
   }
 

@@ -44,7 +44,7 @@ function parseChannelMessage(
   type: 'subscribe' | 'unsubscribe' | 'replay',
   message: Record<string, unknown>,
 ): ClientMessage | { error: string } {
-  const { channel, since } = message;
+  const { channel, since, batch } = message;
   if (typeof channel !== 'string') {
     return {
       error: `A ${type} message needs a "channel" string (workflow:<run-id> or workflow:*).`,
@@ -57,12 +57,20 @@ function parseChannelMessage(
     };
   }
   if (type === 'unsubscribe') return { type, channel };
+  if (batch !== undefined && typeof batch !== 'boolean') {
+    return {
+      error: `"batch" must be true (events in batches) or false (one event per message), not ${JSON.stringify(batch)}.`,
+    };
+  }
+  const mode = batch === true ? { batch } : {};
   if (type === 'replay') {
     if (!isSinceValid)
       return { error: 'A replay message needs "since" (the last seq you have, or 0).' };
-    return { type, channel, since: since as number };
+    return { type, channel, since: since as number, ...mode };
   }
-  return since === undefined ? { type, channel } : { type, channel, since: since as number };
+  return since === undefined
+    ? { type, channel, ...mode }
+    : { type, channel, since: since as number, ...mode };
 }
 
 /** The run (or every run) a channel names, or why the name is refused. */

@@ -12,9 +12,9 @@ export const ALL_RUNS_CHANNEL = 'workflow:*';
 /** Messages a client sends on the socket. */
 export type ClientMessage =
   | { type: 'auth'; token: string }
-  | { type: 'subscribe'; channel: string; since?: number }
+  | { type: 'subscribe'; channel: string; since?: number; batch?: boolean }
   | { type: 'unsubscribe'; channel: string }
-  | { type: 'replay'; channel: string; since: number }
+  | { type: 'replay'; channel: string; since: number; batch?: boolean }
   | { type: 'ping' };
 
 /** Messages the server sends that are not events. */
@@ -26,8 +26,17 @@ export type ControlMessage =
   | { type: 'error'; message: string }
   | { type: 'pong' };
 
+/**
+ * Several events in one message, in seq order per run: sent instead of one message per event for
+ * a subscription or replay made with `batch: true` (an extension of the contract's feed).
+ */
+export interface EventsMessage {
+  type: 'events';
+  events: MiaEvent[];
+}
+
 /** Everything the server sends: control messages, and run events (contract section 5) as they are. */
-export type ServerMessage = ControlMessage | MiaEvent;
+export type ServerMessage = ControlMessage | EventsMessage | MiaEvent;
 
 /** One row of `GET /api/runs`. */
 export interface RunListItem {

@@ -13,6 +13,7 @@ import {
   isTokenValid,
   WRONG_TOKEN,
 } from './auth.js';
+import { EventBatcher } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { parseClientMessage } from './messages.js';
 import { NARRATIVE_WS_PATH } from './protocol.js';
@@ -55,12 +56,20 @@ const DEFAULTS = {
 /** Creates the narrative socket on top of a feed. */
 export function createNarrativeSocket(options: NarrativeSocketOptions): NarrativeSocket {
   const settings = { ...DEFAULTS, ...options };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayload });
+  // No compression: ws then queues nothing, so event frames written to the connection stay in order.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: settings.maxPayload,
+    perMessageDeflate: false,
+  });
   const sessions = new Set<ClientSession>();
   const checkToken = (given: string) => isTokenValid(options.token, given);
+  const batcher = new EventBatcher((batch) => {
+    for (const session of sessions) session.deliver(batch);
+  });
+  // With no client, nobody can want the event: it is not even encoded.
   const stopFeed = options.feed.subscribe((event) => {
-    const text = JSON.stringify(event);
-    for (const session of sessions) session.push(event, text);
+    if (sessions.size > 0) batcher.add(event);
   });
   const heartbeat = setInterval(() => {
     for (const session of sessions) {
@@ -74,9 +83,10 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  const startSession = (socket: WebSocket): ClientSession => {
+  const startSession = (socket: WebSocket, stream: Duplex): ClientSession => {
     const session = new ClientSession(socket, {
       feed: options.feed,
+      stream,
       maxBufferedBytes: settings.maxBufferedBytes,
       isTokenValid: checkToken,
     });
@@ -91,7 +101,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   };
 
   // Nothing is sent to a client before its token is checked: it must send `auth` first.
-  const awaitAuth = (socket: WebSocket) => {
+  const awaitAuth = (socket: WebSocket, stream: Duplex) => {
     const refuse = () => {
       socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
       socket.close(CLOSE_POLICY, 'authentication required');
@@ -102,7 +112,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       clearTimeout(timer);
       const message = isBinary ? undefined : parseClientMessage(toText(data));
       if (message && 'type' in message && message.type === 'auth' && checkToken(message.token)) {
-        startSession(socket);
+        startSession(socket, stream);
       } else refuse();
     });
   };
@@ -122,8 +132,8 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       }
       wss.handleUpgrade(request, socket, head, (client) => {
         client.on('error', () => client.terminate());
-        if (given === undefined) awaitAuth(client);
-        else startSession(client);
+        if (given === undefined) awaitAuth(client, socket);
+        else startSession(client, socket);
       });
     },
     get clientCount() {
@@ -131,6 +141,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     },
     async close() {
       stopFeed();
+      batcher.stop();
       clearInterval(heartbeat);
       const clients = [...wss.clients];
       const closed = clients.map(

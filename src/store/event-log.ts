@@ -55,6 +55,7 @@ export class EventLog {
   readonly #breakListeners = new Set<(error: Error) => void>();
   readonly #queue: CommitQueue<MiaEvent>;
   #lastSeq: number;
+  #publishedSeq: number;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -68,6 +69,7 @@ export class EventLog {
     this.history = history;
     this.repairWarning = repairWarning;
     this.#lastSeq = history.at(-1)?.seq ?? 0;
+    this.#publishedSeq = this.#lastSeq;
     this.#queue = new CommitQueue<MiaEvent>({
       lastSeq: this.#lastSeq,
       sync: (callback) => file.sync(callback),
@@ -137,6 +139,14 @@ export class EventLog {
   /** The seq of the last event appended (0 for an empty log). */
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /**
+   * The seq of the last event published (history counts as published): every event up to it may
+   * be shown, and those of durable types are fsynced.
+   */
+  get publishedSeq(): number {
+    return this.#publishedSeq;
   }
 
   /**
@@ -237,6 +247,7 @@ export class EventLog {
   }
 
   #publish(event: MiaEvent): void {
+    this.#publishedSeq = event.seq;
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -1,20 +1,47 @@
 // The run feed: every event of every run once, in seq order, whether it comes from the file or
-// from an attached in-process EventLog; torn lines wait for their newline.
+// from an attached in-process EventLog; torn lines wait for their newline; nothing is handed on
+// before it is durable.
 
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MiaEvent } from '../../src/events/types.js';
 import { RunFeed } from '../../src/server/feed.js';
 import { createWorkspace } from '../helpers/cli.js';
 import { RunEvents } from '../helpers/run-events.js';
+import { createControlledFs } from '../store/helpers.js';
 import { appendLogEvents, createRunLog, range, seqsOf } from './helpers.js';
 
 let feed: RunFeed | undefined;
 afterEach(() => {
   feed?.close();
   feed = undefined;
+  vi.restoreAllMocks();
 });
+
+/** Lets the feed poll and watch for a while (it must deliver nothing meanwhile). */
+function letFeedLook(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+/** An empty events.jsonl of `runId`, as another process starts it; returns its path. */
+async function createEmptyLog(workspace: string, runId: string): Promise<string> {
+  const dir = join(workspace, '.mia/runs', runId);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'events.jsonl');
+  await writeFile(path, '');
+  return path;
+}
+
+/** Makes every fsync through a FileHandle fail with `code` until the mocks are restored. */
+async function failFileHandleSyncs(path: string, code = 'EIO') {
+  const handle = await open(path, 'r');
+  const prototype = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
+  await handle.close();
+  return vi
+    .spyOn(prototype, 'sync')
+    .mockRejectedValue(Object.assign(new Error(`${code}: fsync refused`), { code }));
+}
 
 /** Starts a feed on `workspace` and collects what it delivers. */
 async function follow(workspace: string) {
@@ -89,6 +116,78 @@ describe('RunFeed', () => {
     await log.close();
     await waitUntil(() => received.length >= 7);
     expect(seqsOf(received)).toEqual(range(1, 7));
+  });
+
+  it('never delivers an event of an attached log before the log has fsynced and published it', async () => {
+    const ws = await createWorkspace();
+    const { feed, received, waitUntil } = await follow(ws);
+    const files = createControlledFs({ isSyncHeld: true });
+    const log = await createRunLog(ws, 'run-held', { fs: files.fs });
+    const published = new Set<number>();
+    log.subscribe((event) => published.add(event.seq));
+    const early: number[] = [];
+    feed.subscribe((event) => {
+      if (!published.has(event.seq)) early.push(event.seq);
+    });
+    feed.attachLog(log);
+    appendLogEvents(log, 3);
+    await waitUntil(() => files.heldSyncCount > 0);
+    await letFeedLook();
+    expect(seqsOf(received)).toEqual([]);
+
+    files.releaseSync();
+    await waitUntil(() => received.length >= 4);
+    expect(seqsOf(received)).toEqual(range(1, 4));
+    expect(early).toEqual([]);
+    const closing = log.close();
+    await waitUntil(() => files.heldSyncCount > 0);
+    files.releaseSync();
+    await closing;
+  });
+
+  it('holds a durable event read from the log of another process until it has fsynced the file', async () => {
+    const ws = await createWorkspace();
+    const { received, problems, waitUntil } = await follow(ws);
+    const path = await createEmptyLog(ws, 'run-other');
+    const syncs = await failFileHandleSyncs(path);
+    const run = new RunEvents('run-other').start(['a:']);
+    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await waitUntil(() => problems.length > 0);
+    expect(problems[0]).toMatch(/could not make the events read durable \(fsync failed: EIO/);
+    await letFeedLook();
+    expect(seqsOf(received)).toEqual([]);
+
+    syncs.mockRestore();
+    await waitUntil(() => received.length >= run.events.length);
+    expect(seqsOf(received)).toEqual(range(1, run.events.length));
+  });
+
+  it('fsyncs through a handle open for writing where a read-only one is refused (as on Windows)', async () => {
+    const ws = await createWorkspace();
+    const { received, problems, waitUntil } = await follow(ws);
+    const path = await createEmptyLog(ws, 'run-windows');
+    // Refused once (through the read-only handle), then accepted (through the writable one).
+    const syncs = await failFileHandleSyncs(path, 'EPERM');
+    syncs.mockRejectedValueOnce(Object.assign(new Error('EPERM: refused'), { code: 'EPERM' }));
+    syncs.mockResolvedValue(undefined);
+    const run = new RunEvents('run-windows').start(['a:']);
+    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await waitUntil(() => received.length >= run.events.length);
+    expect(seqsOf(received)).toEqual(range(1, run.events.length));
+    expect(syncs.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+  });
+
+  it('hands on events of the log of another process that need no fsync without one', async () => {
+    const ws = await createWorkspace();
+    const log = await createRunLog(ws, 'run-logs');
+    const { received, problems, waitUntil } = await follow(ws);
+    await failFileHandleSyncs(log.path);
+    appendLogEvents(log, 5);
+    await waitUntil(() => received.length >= 5);
+    expect(seqsOf(received)).toEqual(range(2, 6));
+    expect(problems).toEqual([]);
+    await log.close();
   });
 
   it('waits for the newline of a line being written before delivering its event', async () => {

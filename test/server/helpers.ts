@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { type ClientOptions, WebSocket } from 'ws';
 import type { MiaEvent } from '../../src/events/types.js';
 import type { ServerMessage } from '../../src/server/protocol.js';
@@ -12,7 +13,7 @@ import {
   type DashboardServerOptions,
   startDashboardServer,
 } from '../../src/server/standalone.js';
-import { EventLog } from '../../src/store/event-log.js';
+import { EventLog, type EventLogOptions } from '../../src/store/event-log.js';
 import { createWorkspace } from '../helpers/cli.js';
 
 /** Gives up on an awaited message after this long (a safety net, not an assertion). */
@@ -25,6 +26,33 @@ export async function startTestServer(
   const workspace = options.workspace ?? (await createWorkspace());
   const server = await startDashboardServer({ pollMs: 50, port: 0, ...options, workspace });
   return { server, workspace, port: server.port, token: server.module.token };
+}
+
+/**
+ * For a test file: `start` a server and `connect` authenticated clients to it; after each test
+ * the clients and the server are closed.
+ */
+export function useStreamingServer() {
+  let server: DashboardServer | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    async start(options: Partial<DashboardServerOptions> = {}) {
+      const started = await startTestServer(options);
+      server = started.server;
+      return started;
+    },
+    async connect(port: number, token: string): Promise<TestClient> {
+      const client = await TestClient.connect(port, { token });
+      clients.push(client);
+      await client.waitFor(isMessage('auth'));
+      return client;
+    },
+  };
 }
 
 /** A WebSocket client that keeps every message it receives. */
@@ -85,11 +113,11 @@ export class TestClient {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Events received, optionally of one run only. */
+  /** Events received (alone or in `events` messages), optionally of one run only. */
   events(runId?: string): MiaEvent[] {
-    return this.messages.filter(
-      (m): m is MiaEvent => 'seq' in m && (runId === undefined || m.runId === runId),
-    );
+    return this.messages
+      .flatMap(getEventsIn)
+      .filter((event) => runId === undefined || event.runId === runId);
   }
 
   /** Resolves once `count` received messages match; rejects when the socket closes first. */
@@ -118,7 +146,7 @@ export class TestClient {
 
   /** Waits until the event of `runId` numbered `seq` has arrived. */
   waitForSeq(runId: string, seq: number): Promise<ServerMessage[]> {
-    return this.waitFor((m) => 'seq' in m && m.runId === runId && m.seq === seq);
+    return this.waitFor((m) => getEventsIn(m).some((e) => e.runId === runId && e.seq === seq));
   }
 
   /** The underlying TCP socket (to stop reading from it). */
@@ -129,6 +157,12 @@ export class TestClient {
   close(): void {
     this.socket.terminate();
   }
+}
+
+/** The events a message carries: itself, those of an `events` message, or none. */
+export function getEventsIn(message: ServerMessage): MiaEvent[] {
+  if ('seq' in message) return [message];
+  return message.type === 'events' ? message.events : [];
 }
 
 /** Is this message a control message of `type`? */
@@ -180,8 +214,12 @@ export async function request(
 }
 
 /** Starts a run's log with `workflow.started` for steps a → b → c, with the real EventLog. */
-export async function createRunLog(workspace: string, runId: string): Promise<EventLog> {
-  const log = await EventLog.create(workspace, runId);
+export async function createRunLog(
+  workspace: string,
+  runId: string,
+  options: EventLogOptions = {},
+): Promise<EventLog> {
+  const log = await EventLog.create(workspace, runId, options);
   log.append('workflow.started', {
     workflow: 'demo',
     narrative: 'The demo reaches its end',

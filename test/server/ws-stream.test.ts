@@ -2,11 +2,10 @@
 // run, many clients at once, slow clients cut off without slowing the run, other processes' runs.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from '../../src/actions/builtin.js';
 import { loadWorkflow } from '../../src/definition/load.js';
 import { createRun, executeRun } from '../../src/engine/run-workflow.js';
-import type { DashboardServer } from '../../src/server/standalone.js';
 import { createWorkspace, startMia } from '../helpers/cli.js';
 import { parseRunId, readRunEvents } from '../helpers/run-files.js';
 import {
@@ -15,30 +14,10 @@ import {
   isMessage,
   range,
   seqsOf,
-  startTestServer,
-  TestClient,
+  useStreamingServer,
 } from './helpers.js';
 
-let server: DashboardServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(options: Parameters<typeof startTestServer>[0] = {}) {
-  const started = await startTestServer(options);
-  server = started.server;
-  return started;
-}
-
-async function connect(port: number, token: string): Promise<TestClient> {
-  const client = await TestClient.connect(port, { token });
-  clients.push(client);
-  await client.waitFor(isMessage('auth'));
-  return client;
-}
+const { start, connect } = useStreamingServer();
 
 describe('narrative socket streaming', () => {
   it('replays from `since` while the run is still appending, then goes live: no gap, no repeat', async () => {
@@ -144,7 +123,7 @@ steps:
     with: { run: "head -c 40000000 /dev/zero | tr '\\\\0' x | fold -w 1000" }
 `,
     });
-    const { port, token } = await start({ workspace });
+    const { port, token, server } = await start({ workspace });
     const slow = await connect(port, token);
     const fast = await connect(port, token);
     for (const client of [slow, fast]) client.send({ type: 'subscribe', channel: 'workflow:*' });
@@ -154,7 +133,7 @@ steps:
     const registry = createBuiltinRegistry();
     const workflow = await loadWorkflow('loud', { workspace, registry });
     const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
-    const detach = server!.module.attachLog(handle.events);
+    const detach = server.module.attachLog(handle.events);
     const result = await executeRun(handle, { registry, signal: new AbortController().signal });
     detach();
     expect(result.status).toBe('completed');
