@@ -9,9 +9,10 @@ const TRIALS_DIR = fileURLToPath(new URL('../trials/', import.meta.url));
  * Spawns `node bench/trials/<trial>.mjs ...args` and resolves to the JSON object printed as the
  * last line of its stdout. Rejects with its stderr when it exits with an error.
  */
-export function runTrial(trial, args = [], { nodeArgs = [] } = {}) {
+export function runTrial(trial, args = [], { nodeArgs = [], cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, `${TRIALS_DIR}${trial}.mjs`, ...args], {
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -21,12 +21,16 @@ export async function measureStartup({ runs, progress }) {
     ls: [MIA, 'workflow', 'ls'],
   };
   const samples = { node: [], version: [], ls: [] };
+  let loaded;
+  let loadedByVersion;
   try {
     for (let i = 0; i < runs; i++) {
       for (const [name, args] of Object.entries(commands)) {
         samples[name].push(timeCommand(args, workspace));
       }
     }
+    loaded = await runTrial('loaded-modules', ['workflow', 'ls'], { cwd: workspace });
+    loadedByVersion = await runTrial('loaded-modules', ['--version'], { cwd: workspace });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
@@ -34,8 +38,6 @@ export async function measureStartup({ runs, progress }) {
   const version = median(samples.version);
   const ls = median(samples.ls);
   progress(`start-up: node ${formatMs(node)}, --version ${formatMs(version)}, ls ${formatMs(ls)}`);
-  const loaded = await runTrial('loaded-modules', ['workflow', 'ls']);
-  const loadedByVersion = await runTrial('loaded-modules', ['--version']);
   return {
     samples: { ...samples, modules: { ls: loaded.heavy, version: loadedByVersion.heavy } },
     rows: [

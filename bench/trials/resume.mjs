@@ -1,9 +1,11 @@
 // Trial: a 10,000-step run fails at one step; `mia workflow resume` (the real CLI) restarts it.
-// Usage: node resume.mjs <steps>
+// Usage: node resume.mjs <steps> [edited]
 // Reports the time from spawning the CLI to the failed step's `workflow.step.started` event.
+// `edited`: a comment is added to the workflow file before the resume, so the run's recorded
+// definition no longer matches and the file is loaded and checked in full.
 
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from '../lib/child.mjs';
@@ -12,6 +14,7 @@ import { runWorkflowInProcess } from '../lib/engine.mjs';
 
 const MIA = fileURLToPath(new URL('../../bin/mia.js', import.meta.url));
 const count = Number(process.argv[2]);
+const isEdited = process.argv[3] === 'edited';
 const layers = 10;
 const steps = buildLayeredDag({ layers, width: count / layers });
 // A step in the middle layer fails until a file exists: the tension the user fixes, then resumes.
@@ -37,6 +40,9 @@ try {
 }
 if (first.status !== 'failed') throw new Error(`the first run ${first.status}, not failed`);
 writeFileSync(join(workspace, 'fixed'), '');
+if (isEdited) {
+  appendFileSync(join(workspace, '.mia/workflows/resume-dag.yaml'), '# edited before the resume\n');
+}
 
 const { restartMs, totalMs } = await timeResume(first.runId);
 rmSync(workspace, { recursive: true, force: true });

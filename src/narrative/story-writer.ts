@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStoryPath } from '../store/paths.js';
-import { applyEvent, foldRunState, type RunState } from '../store/run-state.js';
+import { applyEvent, foldRunState, isTick, type RunState } from '../store/run-state.js';
 import { buildChart, observe } from './chart.js';
 import { renderStory } from './story.js';
 
@@ -105,7 +105,7 @@ export async function writeRunStory(workspace: string, events: readonly MiaEvent
  * printed in memory until the run ends.
  */
 function isTold(event: MiaEvent): boolean {
-  return event.type !== 'workflow.step.log' && event.type !== 'chart.progress';
+  return !isTick(event);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -58,6 +58,8 @@ export interface RunState {
   sessionStartedAt: string;
   /** Whether the current session has written its final event. */
   isSessionEnded: boolean;
+  /** When the current session's latest event that is not a tick was written. */
+  sessionReachedAt: string;
   resumes: number;
   lastSeq: number;
 }
@@ -87,6 +89,7 @@ export function foldRunState(events: readonly MiaEvent[]): RunState {
     endedSessionsMs: 0,
     sessionStartedAt: first.timestamp,
     isSessionEnded: false,
+    sessionReachedAt: first.timestamp,
     resumes: 0,
     lastSeq: 0,
   };
@@ -94,9 +97,18 @@ export function foldRunState(events: readonly MiaEvent[]): RunState {
   return state;
 }
 
+/**
+ * Step output and progress ticks: they change no step's state and are not told in the story
+ * (which keeps no ticks), so how long a session ran is read from its other events.
+ */
+export function isTick(event: MiaEvent): boolean {
+  return event.type === 'workflow.step.log' || event.type === 'chart.progress';
+}
+
 /** Applies one event to a state in place (also used live, event by event). */
 export function applyEvent(state: RunState, event: MiaEvent): void {
-  const previousAt = state.updatedAt;
+  const reachedAt = state.sessionReachedAt;
+  if (!isTick(event)) state.sessionReachedAt = event.timestamp;
   state.lastSeq = event.seq;
   state.updatedAt = event.timestamp;
   switch (event.type) {
@@ -108,7 +120,7 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
       if (!state.isSessionEnded) {
         state.endedSessionsMs += Math.max(
           0,
-          Date.parse(previousAt) - Date.parse(state.sessionStartedAt),
+          Date.parse(reachedAt) - Date.parse(state.sessionStartedAt),
         );
       }
       state.sessionStartedAt = event.timestamp;
@@ -178,7 +190,7 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
 /** Time spent running before the current moment's session: ended sessions plus an unended one. */
 export function getRunningMsSoFar(state: RunState): number {
   if (state.isSessionEnded) return state.endedSessionsMs;
-  const open = Date.parse(state.updatedAt) - Date.parse(state.sessionStartedAt);
+  const open = Date.parse(state.sessionReachedAt) - Date.parse(state.sessionStartedAt);
   return state.endedSessionsMs + Math.max(0, open);
 }
 

@@ -9,38 +9,20 @@ import {
   getDownstream,
   toPlanJson,
 } from '../../src/plan/plan.js';
+import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 
 /** A resolved workflow from a compact table: `a: b c` means step a depends on b and c. */
 function workflowOf(lines: string[], extra: Partial<ResolvedStep>[] = []): ResolvedWorkflow {
-  return {
-    name: 'demo',
-    narrative: 'A demo reaches its end',
-    description: undefined,
-    inputs: {},
-    concurrency: undefined,
-    source: { kind: 'workspace', path: '/w/.mia/workflows/demo.yaml' },
-    extends: undefined,
-    steps: lines.map((line, index) => {
+  return makeResolvedWorkflow(
+    lines.map((line, index) => {
       const [id = '', deps = ''] = line.split(':');
-      return {
-        id: id.trim(),
+      return makeResolvedStep(id.trim(), deps.split(' ').filter(Boolean), {
         action: 'shell',
-        universe: 'engineer',
-        beat: undefined,
-        tension: undefined,
-        dependsOn: deps.split(' ').filter(Boolean),
-        when: undefined,
-        with: {},
-        env: {},
-        timeoutMs: undefined,
-        retry: { attempts: 1, delayMs: 1000, backoff: 'fixed' },
-        continueOnError: false,
         hash: 'h',
-        position: undefined,
         ...extra[index],
-      };
+      });
     }),
-  };
+  );
 }
 
 describe('buildPlan', () => {
@@ -164,7 +146,7 @@ describe('formatting a plan', () => {
   it('tells the plan as text: narrative, levels, steps in short and the critical path', () => {
     expect(formatPlanText(plan, workflow)).toBe(
       [
-        'demo: A demo reaches its end',
+        'demo: The demo reaches its end',
         '(workspace: /w/.mia/workflows/demo.yaml)',
         'Inputs: greeting (default "Hello"), who (required)',
         '',

@@ -275,4 +275,15 @@ describe('the time a run spent running', () => {
       .add('workflow.completed', { durationMs: 500 });
     expect(foldRunState(log.events)).toMatchObject({ durationMs: 2500, lastSessionMs: 500 });
   });
+
+  it('reads how far a crashed session got from its events, not from its ticks', () => {
+    // The story keeps no ticks: the time it tells must not depend on them.
+    const told = new RunEvents().start(['a:', 'b: a']).reach('a', 'completed');
+    const ticked = new RunEvents().start(['a:', 'b: a']).reach('a', 'completed');
+    ticked.add('chart.progress', { completed: 1, total: 2, percent: 50 });
+    ticked.add('workflow.step.log', { stepId: 'a', stream: 'stdout', text: 'late line' });
+    expect(getRunningMsSoFar(foldRunState(ticked.events))).toBe(
+      getRunningMsSoFar(foldRunState(told.events)),
+    );
+  });
 });
