@@ -96,17 +96,20 @@ describe('concurrent runs and resumes', () => {
     [
       'a zombie (exited, never reaped)',
       async () => {
-        // The shell's child exits at once; `exec sleep` never reaps it, so it stays a zombie.
-        const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], {
+        // The shell's child exits once the shell has become `sleep`, which never reaps it, so it
+        // stays a zombie (a child that ended sooner could be reaped by the shell itself).
+        const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 8'], {
           stdio: ['ignore', 'pipe', 'ignore'],
         });
         const [chunk] = (await once(parent.stdout!, 'data')) as [Buffer];
         const zombie = Number(chunk.toString().trim());
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        for (let waited = 0; isProcessAlive(zombie) && waited < 5000; waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         expect(isProcessAlive(zombie)).toBe(false);
         expect(() => process.kill(zombie, 0)).not.toThrow();
         parent.unref();
-        setTimeout(() => parent.kill('SIGKILL'), 3000).unref();
+        setTimeout(() => parent.kill('SIGKILL'), 6000).unref();
         return lockText(zombie);
       },
     ],

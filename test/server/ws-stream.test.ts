@@ -25,18 +25,22 @@ describe('narrative socket streaming', () => {
     const log = await createRunLog(workspace, 'run-busy');
     appendLogEvents(log, 300);
     const client = await connect(port, token);
-    let isWriting = true;
+    // The writer appends until 20 batches after the replay has ended, however long it takes.
+    let isReplayed = false;
     const writer = (async () => {
-      for (let batch = 0; batch < 60; batch += 1) {
+      for (let after = 0, batch = 0; after < 20 && batch < 100_000; batch += 1) {
         appendLogEvents(log, 20);
         await yieldToLoop();
+        if (isReplayed) after += 1;
       }
-      isWriting = false;
       await log.close();
     })();
+    const seqAtSubscribe = log.lastSeq;
     client.send({ type: 'subscribe', channel: 'workflow:run-busy', since: 120 });
     await client.waitFor(isMessage('replayed'));
-    expect(isWriting).toBe(true);
+    isReplayed = true;
+    // Events were appended while the replay ran.
+    expect(log.lastSeq).toBeGreaterThan(seqAtSubscribe);
     await writer;
     await client.waitForSeq('run-busy', log.lastSeq);
     expect(seqsOf(client.events('run-busy'))).toEqual(range(121, log.lastSeq));
@@ -123,7 +127,12 @@ steps:
     with: { run: "head -c 40000000 /dev/zero | tr '\\\\0' x | fold -w 1000" }
 `,
     });
-    const { port, token, server } = await start({ workspace });
+    // A bound well above what a reading client lags by (it shares this busy process), and well
+    // below the 40 MB the step prints, which the client that stops reading leaves unread.
+    const { port, token, server } = await start({
+      workspace,
+      socket: { maxBufferedBytes: 16 * 1024 * 1024 },
+    });
     const slow = await connect(port, token);
     const fast = await connect(port, token);
     for (const client of [slow, fast]) client.send({ type: 'subscribe', channel: 'workflow:*' });
