@@ -1,6 +1,7 @@
 // Hands the feed's live events to the socket's clients: the events of one turn of the event loop
 // are encoded once, as WebSocket frames ready to write, and the same bytes go to every client.
 
+import { getEventJson } from '../events/json.js';
 import type { MiaEvent } from '../events/types.js';
 
 /** An event with its JSON text as UTF-8 bytes, shared by every client. */
@@ -9,9 +10,9 @@ export interface EncodedEvent {
   readonly bytes: Buffer;
 }
 
-/** Encodes an event's JSON once. */
+/** An event's JSON, once for every client (the log's own bytes while it publishes the event). */
 export function encodeEvent(event: MiaEvent): EncodedEvent {
-  return { event, bytes: Buffer.from(JSON.stringify(event), 'utf8') };
+  return { event, bytes: getEventJson(event) };
 }
 
 /** The live events of one loop turn, handed to every client. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MiaError } from '../errors.js';
+import { lendEventJson, returnEventJson } from '../events/json.js';
 import {
   DURABLE_EVENT_TYPES,
   EVENT_FORMAT_VERSION,
@@ -173,13 +174,15 @@ export class EventLog {
       // Secrets never reach the log, and so never the terminal, the socket or the story.
       payload: getProcessMasker().maskDeep(payload),
     } as unknown as EventOf<T>;
+    const line = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
     try {
-      this.#file.writeAll(Buffer.from(`${JSON.stringify(event)}\n`, 'utf8'));
+      this.#file.writeAll(line);
     } catch (error) {
       const what = `Could not write event ${seq} (${type}) to ${this.path}`;
       throw this.#queue.fail(this.#broke(toInfrastructureError(what, error)));
     }
     this.#lastSeq = seq;
+    lendEventJson(event, line.subarray(0, line.length - 1));
     this.#queue.add(event);
     return event;
   }
@@ -257,5 +260,6 @@ export class EventLog {
         });
       }
     }
+    returnEventJson(event);
   }
 }

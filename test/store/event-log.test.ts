@@ -2,6 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InfrastructureError, MiaError } from '../../src/errors.js';
+import { getEventJson } from '../../src/events/json.js';
+import type { MiaEvent } from '../../src/events/types.js';
 import { EventLog, type EventLogFs } from '../../src/store/event-log.js';
 import { readEvents } from '../../src/store/event-reader.js';
 import { getEventsPath, getRunDir } from '../../src/store/paths.js';
@@ -40,6 +42,25 @@ describe('EventLog', () => {
     });
     const { events } = await readEvents(getEventsPath(workspace, RUN_ID));
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("lends listeners each event's JSON as written to the file, and keeps none of it after", async () => {
+    const workspace = await createWorkspace();
+    const log = await EventLog.create(workspace, RUN_ID);
+    const seen: Array<{ lent: Buffer; event: MiaEvent }> = [];
+    log.subscribe((event) => seen.push({ lent: getEventJson(event), event }));
+    log.append('workflow.step.log', logLine('build', 'héllo'));
+    log.append('workflow.step.completed', completed('build'));
+    await log.close();
+
+    const lines = (await readFile(getEventsPath(workspace, RUN_ID), 'utf8')).trimEnd().split('\n');
+    expect(seen.map(({ lent }) => lent.toString('utf8'))).toEqual(lines);
+    for (const { lent, event } of seen) {
+      // Once published, the event is serialised anew: the same text, not the lent bytes.
+      const again = getEventJson(event);
+      expect(again).not.toBe(lent);
+      expect(again.equals(lent)).toBe(true);
+    }
   });
 
   it('creates the run folder with its logs folder', async () => {
