@@ -62,10 +62,11 @@ export async function checkWorkflowSource(
   source: DefinitionSource,
   options: LoadOptions,
 ): Promise<CheckResult> {
+  // A record that cannot be used, whatever is wrong with it, costs a full load and nothing else.
   const reused =
     options.recorded === undefined
       ? undefined
-      : await reuseDefinitionRecord(options.recorded, source, options);
+      : await reuseDefinitionRecord(options.recorded, source, options).catch(() => undefined);
   const result: CheckResult = reused
     ? { workflow: reused, problems: [] }
     : await checkDefinition(source, options);

@@ -109,8 +109,10 @@ export async function reuseDefinitionRecord(
     record.build !== getBuildId() ||
     record.registry !== fingerprintRegistry(options.registry) ||
     !Array.isArray(record.layers) ||
+    record.layers.length === 0 ||
     record.workflow === undefined ||
-    record.plan === undefined
+    record.plan === undefined ||
+    !isPlanOf(record.workflow, record.plan)
   ) {
     return undefined;
   }
@@ -134,6 +136,31 @@ export async function reuseDefinitionRecord(
   provenances.set(workflow, { layers: record.layers, registry: record.registry });
   reused.add(workflow);
   return workflow;
+}
+
+/**
+ * Whether a recorded plan orders exactly the recorded steps and lists every dependency edge as a
+ * dependent (the executor starts dependents from it): a record that disagrees is not used.
+ */
+function isPlanOf(workflow: ResolvedWorkflow, plan: DefinitionRecord['plan']): boolean {
+  if (!Array.isArray(workflow.steps) || !Array.isArray(plan.order)) return false;
+  if (!Array.isArray(plan.levels) || !Array.isArray(plan.dependents)) return false;
+  const ids = new Set(workflow.steps.map((step) => step?.id));
+  if (ids.size !== workflow.steps.length || plan.order.length !== ids.size) return false;
+  if (!plan.order.every((id) => ids.has(id))) return false;
+  if (plan.levels.flat().length !== ids.size) return false;
+  const dependents = new Map(plan.dependents);
+  let edges = 0;
+  for (const step of workflow.steps) {
+    if (!Array.isArray(step.dependsOn)) return false;
+    for (const dependency of step.dependsOn) {
+      if (!dependents.get(dependency)?.includes(step.id)) return false;
+      edges += 1;
+    }
+  }
+  let listed = 0;
+  for (const list of dependents.values()) listed += Array.isArray(list) ? list.length : Number.NaN;
+  return listed === edges;
 }
 
 function fingerprintRegistry(registry: ActionRegistry): string {

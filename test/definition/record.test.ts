@@ -45,6 +45,13 @@ async function loadRecorded(name: string) {
   return { workflow, recorded: JSON.parse(text) as Record<string, unknown> };
 }
 
+/** A record as parsed JSON, for tests that damage it. */
+type RecordJson = {
+  layers: unknown[];
+  plan: { dependents: unknown; order?: unknown };
+  workflow: { steps: unknown };
+};
+
 const reuse = async (recorded: unknown, name = 'top') =>
   reuseDefinitionRecord(recorded, await findWorkflow(name, workspace.root), options);
 
@@ -117,6 +124,28 @@ describe('loadWorkflow with a record', () => {
     const load = loadWorkflow('top', { ...options, recorded });
     await expect(load).rejects.toThrow(DefinitionError);
     await expect(load).rejects.toThrow(/Unknown action "wiat" in step "b"/);
+  });
+
+  it.each([
+    ['lists no file', (r: RecordJson) => Object.assign(r, { layers: [] })],
+    ['has a plan of the wrong shape', (r: RecordJson) => (r.plan.dependents = 5)],
+    ['has no plan order', (r: RecordJson) => delete r.plan.order],
+    ['drops a dependent from its plan', (r: RecordJson) => (r.plan.dependents = [])],
+    [
+      'holds a step its plan does not order',
+      (r: RecordJson) => {
+        const steps = r.workflow.steps as Array<{ id: string }>;
+        steps.push({ ...steps[0]!, id: 'extra' });
+      },
+    ],
+    ['holds steps that are not a list', (r: RecordJson) => (r.workflow.steps = {})],
+  ])('loads the files in full when the record %s', async (_, damage) => {
+    const { recorded } = await loadRecorded('top');
+    damage(recorded as unknown as RecordJson);
+    const workflow = await loadWorkflow('top', { ...options, recorded });
+    expect(isReusedDefinition(workflow)).toBe(false);
+    expect(workflow.steps.map((step) => step.id)).toEqual(['a', 'b']);
+    expect(getPlan(workflow).dependents.get('a')).toEqual(['b']);
   });
 
   it('reuses the record when the files are unchanged', async () => {
