@@ -3,13 +3,13 @@
 // never before it may be shown (see LogTail).
 
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
 import { getEventsPath, getRunsDir } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
-import { LogTail, TERMINAL_EVENT_TYPES } from './log-tail.js';
+import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail.js';
 
 /** How often the feed looks for new runs and appended events when fs.watch says nothing. */
 export const DEFAULT_POLL_MS = 250;
@@ -76,10 +76,23 @@ export class RunFeed {
     };
   }
 
-  /** The events of a run's log with a seq above `since` (the log as it is now). */
+  /**
+   * The events of a run's log with a seq above `since` that may be shown now: of a log attached
+   * in process, those it has published (the rest come live); of another process's log, all of
+   * them once the file is fsynced (a durable event is never shown before it is on disk).
+   */
   async readSince(runId: string, since: number): Promise<MiaEvent[]> {
-    const { events } = await readEvents(getEventsPath(this.workspace, runId));
-    return events.filter((event) => event.seq > since);
+    const path = getEventsPath(this.workspace, runId);
+    const { events } = await readEvents(path);
+    const published = this.#tails.get(runId)?.publishedSeq;
+    const fresh = events.filter(
+      (event) => event.seq > since && (published === undefined || event.seq <= published),
+    );
+    if (published === undefined) {
+      const file = await open(path, 'r');
+      await makeReadEventsDurable(file, path, fresh).finally(() => file.close());
+    }
+    return fresh;
   }
 
   /** Stops watching; nothing is delivered afterwards. */

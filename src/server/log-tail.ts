@@ -67,6 +67,11 @@ export class LogTail {
     return this.#reading;
   }
 
+  /** While the run's EventLog is attached, the last seq it published; undefined otherwise. */
+  get publishedSeq(): number | undefined {
+    return this.#publishedSeq;
+  }
+
   /** True while the run's EventLog is attached: its publications drive the tail. */
   get isAttached(): boolean {
     return this.#publishedSeq !== undefined;
@@ -173,19 +178,7 @@ export class LogTail {
    */
   async #confirm(file: FileHandle, events: readonly MiaEvent[]): Promise<void> {
     if (this.isAttached || this.isSilent) return;
-    if (!events.some((event) => DURABLE_EVENT_TYPES.has(event.type))) return;
-    try {
-      await file.sync().catch(async (error: NodeJS.ErrnoException) => {
-        // Some systems (Windows) fsync only through a handle open for writing.
-        if (!READ_ONLY_SYNC_CODES.has(error.code ?? '')) throw error;
-        const writable = await open(this.path, 'r+');
-        await writable.sync().finally(() => writable.close());
-      });
-    } catch (error) {
-      throw new Error(
-        `${this.path}: could not make the events read durable (fsync failed: ${(error as Error).message}); they are held until it succeeds.`,
-      );
-    }
+    await makeReadEventsDurable(file, this.path, events);
   }
 
   #parse(line: string): MiaEvent | undefined {
@@ -213,5 +206,30 @@ export class LogTail {
     this.lastSeq = event.seq;
     this.lastType = event.type;
     if (!this.isSilent) this.#deliver(event);
+  }
+}
+
+/**
+ * Makes `events`, just read from the log at `path` through `file`, durable when one of them must
+ * be: the writer shows a durable event only after an fsync, and so does a reader (the fsync of
+ * any descriptor of the file flushes what every writer wrote). Throws when the fsync fails.
+ */
+export async function makeReadEventsDurable(
+  file: FileHandle,
+  path: string,
+  events: readonly MiaEvent[],
+): Promise<void> {
+  if (!events.some((event) => DURABLE_EVENT_TYPES.has(event.type))) return;
+  try {
+    await file.sync().catch(async (error: NodeJS.ErrnoException) => {
+      // Some systems (Windows) fsync only through a handle open for writing.
+      if (!READ_ONLY_SYNC_CODES.has(error.code ?? '')) throw error;
+      const writable = await open(path, 'r+');
+      await writable.sync().finally(() => writable.close());
+    });
+  } catch (error) {
+    throw new Error(
+      `${path}: could not make the events read durable (fsync failed: ${(error as Error).message}); they are held until it succeeds.`,
+    );
   }
 }

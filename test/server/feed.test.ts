@@ -220,6 +220,42 @@ describe('RunFeed', () => {
     expect(problems[0]).toMatch(/not a readable event/);
   });
 
+  it('reads from `since` only what an attached log has published (the rest comes live)', async () => {
+    const ws = await createWorkspace();
+    const { feed, waitUntil } = await follow(ws);
+    const files = createControlledFs({ isSyncHeld: true });
+    const log = await createRunLog(ws, 'run-replay-held', { fs: files.fs });
+    feed.attachLog(log);
+    appendLogEvents(log, 3);
+    await waitUntil(() => files.heldSyncCount > 0);
+    // Written to the file, not yet fsynced: nothing of it may be shown.
+    expect(seqsOf(await feed.readSince('run-replay-held', 0))).toEqual([]);
+
+    files.releaseSync();
+    await waitUntil(() => log.publishedSeq >= 4);
+    expect(seqsOf(await feed.readSince('run-replay-held', 0))).toEqual(range(1, 4));
+    const closing = log.close();
+    await waitUntil(() => files.heldSyncCount > 0);
+    files.releaseSync();
+    await closing;
+  });
+
+  it('reads from `since` in the log of another process only once it has fsynced the file', async () => {
+    const ws = await createWorkspace();
+    const { feed } = await follow(ws);
+    const path = await createEmptyLog(ws, 'run-replay-other');
+    const run = new RunEvents('run-replay-other').start(['a:']);
+    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    const syncs = await failFileHandleSyncs(path);
+    await expect(feed.readSince('run-replay-other', 0)).rejects.toThrow(
+      /could not make the events read durable \(fsync failed: EIO/,
+    );
+    syncs.mockRestore();
+    expect(seqsOf(await feed.readSince('run-replay-other', 0))).toEqual(
+      range(1, run.events.length),
+    );
+  });
+
   it('reads a run from `since` with readSince', async () => {
     const ws = await createWorkspace();
     const log = await createRunLog(ws, 'run-since');
