@@ -2,6 +2,7 @@
 // found it, the actions, the build), so that resuming a run whose files are unchanged reuses it
 // instead of parsing and checking them again.
 
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ActionRegistry } from '../actions/registry.js';
@@ -180,8 +181,11 @@ function getBuildId(): string {
     try {
       buildId = readFileSync(new URL(`./${BUILD_ID_FILE}`, import.meta.url), 'utf8').trim();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      buildId = 'sources';
+      // Unreadable: an id no record has, so nothing recorded is reused.
+      buildId =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'sources'
+          : `unreadable-${randomUUID()}`;
     }
   }
   return buildId;

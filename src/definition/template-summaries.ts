@@ -50,8 +50,8 @@ export function getBuiltTemplateSummaries(): TemplateSummaries {
       builtSummaries = JSON.parse(
         readFileSync(new URL(`./${TEMPLATE_SUMMARIES_FILE}`, import.meta.url), 'utf8'),
       ) as TemplateSummaries;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    } catch {
+      // None (running from the sources) or unreadable: every template is read from its file.
       builtSummaries = {};
     }
   }

@@ -14,7 +14,7 @@ steps:
   - id: greet
     action: shell
     with:
-      run: while [ ! -e go ]; do sleep 0.05; done; echo hello from a terminal
+      run: i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo hello from a terminal
 `;
 
 const workspaces: string[] = [];

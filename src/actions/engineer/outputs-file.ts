@@ -5,6 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MiaError } from '../../errors.js';
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -16,8 +17,27 @@ let outputsDir: string | undefined;
  * a crowded shared temp folder.
  */
 export function createOutputsPath(): string {
-  outputsDir ??= openOutputsDir(tmpdir());
+  // Checked on each use: a folder removed meanwhile (a temp cleaner) could be made by anyone.
+  if (outputsDir === undefined || !isOwnPrivateDir(outputsDir)) {
+    try {
+      outputsDir = openOutputsDir(tmpdir());
+    } catch (error) {
+      throw new MiaError(
+        'MIA_OUTPUTS_DIR',
+        `No folder for step outputs could be made in ${tmpdir()}: ${(error as Error).message}`,
+        { hint: 'Point TMPDIR at a folder this user can write to.' },
+      );
+    }
+  }
   return join(outputsDir, randomUUID());
+}
+
+/** True for a folder (not a link) of this user that only this user can enter. */
+function isOwnPrivateDir(path: string): boolean {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) return false;
+  const uid = process.getuid?.();
+  return (uid === undefined || stat.uid === uid) && (stat.mode & 0o777) === 0o700;
 }
 
 /**
@@ -34,8 +54,7 @@ export function openOutputsDir(parent: string): string {
     } catch {
       // Already there (checked below), or not creatable: a private folder will do.
     }
-    const stat = lstatSync(shared, { throwIfNoEntry: false });
-    if (stat?.isDirectory() && stat.uid === uid && (stat.mode & 0o777) === 0o700) return shared;
+    if (isOwnPrivateDir(shared)) return shared;
   }
   const own = mkdtempSync(join(parent, 'mia-outputs-'));
   process.once('exit', () => {

@@ -43,12 +43,26 @@ export async function runProcessGroup(
   const keep = options.keepStdoutBytes ?? 64 * 1024;
   const keepOutput = options.keepOutputBytes ?? 0;
   // child_process directly: execa's option handling and stream plumbing cost ~1.5 ms a spawn.
-  const child = spawn(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // Refused before any process exists (a NUL byte in an argument or a variable, say).
+    const startError = error instanceof Error ? error : new Error(String(error));
+    return {
+      exitCode: undefined,
+      signal: undefined,
+      startError,
+      stdoutTail: '',
+      stderrTail: '',
+      outputTail: '',
+    };
+  }
   const ended = waitForEnd(child);
   let stdoutTail = '';
   let stderrTail = '';

@@ -10,7 +10,7 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createOutputsPath,
   openOutputsDir,
@@ -55,6 +55,40 @@ describe('the MIA_OUTPUT file', () => {
       notes: 'line one\nline two',
     });
     expect(existsSync(path)).toBe(false);
+  });
+
+  describe('with its own temp folder', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    /** The module afresh (its folder not chosen yet), with TMPDIR set to `parent`. */
+    async function importWithTmpdir(parent: string) {
+      vi.stubEnv('TMPDIR', parent);
+      vi.resetModules();
+      return import('../../../src/actions/engineer/outputs-file.js');
+    }
+
+    it('makes the folder again, private, when it was removed after use (a temp cleaner)', async () => {
+      const parent = makeParent();
+      const outputs = await importWithTmpdir(parent);
+      const first = outputs.createOutputsPath();
+      expect(dirname(first).startsWith(parent)).toBe(true);
+      rmSync(dirname(first), { recursive: true });
+      const second = outputs.createOutputsPath();
+      expect(existsSync(dirname(second))).toBe(true);
+      expect(statSync(dirname(second)).mode & 0o777).toBe(0o700);
+    });
+
+    it('says to fix TMPDIR when no folder can be made there', async () => {
+      const outputs = await importWithTmpdir(join(makeParent(), 'missing', 'deeper'));
+      expect(() => outputs.createOutputsPath()).toThrow(
+        expect.objectContaining({
+          code: 'MIA_OUTPUTS_DIR',
+          hint: 'Point TMPDIR at a folder this user can write to.',
+        }),
+      );
+    });
   });
 
   it('ignores lines that are not key=value and keys that are not names', () => {

@@ -93,6 +93,17 @@ describe('runProcessGroup', () => {
     expect((result.startError as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
+  it('reports a spawn refused before any process exists (a NUL byte in a variable)', async () => {
+    const { options } = await makeOptions();
+    const result = await runProcessGroup('sh', ['-c', 'true'], {
+      ...options,
+      env: { ...options.env, FROM_AN_OUTPUT: 'a\0b' },
+    });
+    expect(result.exitCode).toBeUndefined();
+    expect((result.startError as NodeJS.ErrnoException).code).toBe('ERR_INVALID_ARG_VALUE');
+    expect(describeEnding(result)).toMatch(/^could not be started/);
+  });
+
   it('kills the whole process group on abort, a backgrounded child included', async () => {
     const controller = new AbortController();
     const { cwd, options } = await makeOptions({ signal: controller.signal });
