@@ -145,6 +145,8 @@ export class ClientSession {
       const { feed } = this.#options;
       const runIds = target.runId === '*' ? await listRunIds(feed.workspace) : [target.runId];
       for (const runId of runIds) {
+        // A client cut off or gone: the rest of the history is read for nobody.
+        if (this.socket.readyState !== WebSocket.OPEN) return;
         try {
           const events = await feed.readSince(runId, since);
           for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {

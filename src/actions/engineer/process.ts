@@ -80,13 +80,18 @@ export async function runProcessGroup(
     if (keepOutput > 0) outputTail = keepTail(outputTail + chunk, keepOutput);
   });
 
-  const stopGroup = () => killGroup(child.pid);
+  let killTimer: NodeJS.Timeout | undefined;
+  const stopGroup = () => {
+    killTimer = killGroup(child.pid);
+  };
   options.signal.addEventListener('abort', stopGroup, { once: true });
   if (options.signal.aborted) stopGroup();
   try {
     return { ...(await ended), stdoutTail, stderrTail, outputTail };
   } finally {
     options.signal.removeEventListener('abort', stopGroup);
+    // The group is killed now: a later SIGKILL could hit another group that reused its id.
+    clearTimeout(killTimer);
     // A shell's background children may outlive it; they belong to the step, so they go too.
     signalGroup(child.pid, 'SIGKILL');
   }
@@ -114,11 +119,13 @@ function waitForEnd(child: ChildProcess): Promise<Ending> {
   });
 }
 
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
+/** SIGTERM to the group now, SIGKILL after the grace period (the timer, to cancel it early). */
+function killGroup(pid: number | undefined): NodeJS.Timeout | undefined {
+  if (pid === undefined) return undefined;
   signalGroup(pid, 'SIGTERM');
   const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
   timer.unref();
+  return timer;
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
