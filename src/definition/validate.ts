@@ -44,9 +44,9 @@ function getWorkflowValidator(): ValidateFunction {
 function loadPrebuiltValidator(): (ValidateFunction & { schemaHash?: string }) | undefined {
   try {
     return createRequire(import.meta.url)(`./${PREBUILT_VALIDATOR_FILE}`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
-    throw error;
+  } catch {
+    // None (running from the sources) or unloadable (a torn build): the schema is compiled here.
+    return undefined;
   }
 }
 

@@ -2,9 +2,9 @@
 
 import pLimit from 'p-limit';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import { getPlan } from '../plan/plan-cache.js';
 import { isConditionTrue } from './expressions.js';
 import { createStepLauncher, type LaunchOptions } from './launch-step.js';
-import { getPlan } from './plan-cache.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';
 

@@ -26,12 +26,9 @@ export class EventBatch {
 
   /** All the events as frames (one per event, or `events` messages), made once for every client. */
   getFrames(isBatched: boolean): Buffer {
-    if (isBatched) {
-      this.#frames.batched ??= frameTextMessages(encodeBatchMessages(this.events));
-      return this.#frames.batched;
-    }
-    this.#frames.single ??= frameTextMessages(this.events.map(({ bytes }) => bytes));
-    return this.#frames.single;
+    const key = isBatched ? 'batched' : 'single';
+    this.#frames[key] ??= frameTextMessages(encodeMessages(this.events, () => isBatched));
+    return this.#frames[key];
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MiaEvent } from '../../src/events/types.js';
 import { RunFeed } from '../../src/server/feed.js';
+import type { EventLog } from '../../src/store/event-log.js';
 import { createWorkspace } from '../helpers/cli.js';
 import { RunEvents } from '../helpers/run-events.js';
 import { createControlledFs } from '../store/helpers.js';
@@ -41,6 +42,23 @@ async function failFileHandleSyncs(path: string, code = 'EIO') {
   return vi
     .spyOn(prototype, 'sync')
     .mockRejectedValue(Object.assign(new Error(`${code}: fsync refused`), { code }));
+}
+
+/** Appends events to a log file as another process writes them, one JSON line each. */
+async function appendEvents(path: string, events: readonly MiaEvent[]): Promise<void> {
+  await appendFile(path, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+}
+
+/** Closes a log whose fsyncs are held: its last fsync is let through. */
+async function closeWithHeldSync(
+  log: EventLog,
+  files: ReturnType<typeof createControlledFs>,
+  waitUntil: (isDone: () => boolean) => Promise<void>,
+): Promise<void> {
+  const closing = log.close();
+  await waitUntil(() => files.heldSyncCount > 0);
+  files.releaseSync();
+  await closing;
 }
 
 /** Starts a feed on `workspace` and collects what it delivers. */
@@ -139,10 +157,7 @@ describe('RunFeed', () => {
     await waitUntil(() => received.length >= 4);
     expect(seqsOf(received)).toEqual(range(1, 4));
     expect(early).toEqual([]);
-    const closing = log.close();
-    await waitUntil(() => files.heldSyncCount > 0);
-    files.releaseSync();
-    await closing;
+    await closeWithHeldSync(log, files, waitUntil);
   });
 
   it('holds a durable event read from the log of another process until it has fsynced the file', async () => {
@@ -151,7 +166,7 @@ describe('RunFeed', () => {
     const path = await createEmptyLog(ws, 'run-other');
     const syncs = await failFileHandleSyncs(path);
     const run = new RunEvents('run-other').start(['a:']);
-    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await appendEvents(path, run.events);
     await waitUntil(() => problems.length > 0);
     expect(problems[0]).toMatch(/could not make the events read durable \(fsync failed: EIO/);
     await letFeedLook();
@@ -171,7 +186,7 @@ describe('RunFeed', () => {
     syncs.mockRejectedValueOnce(Object.assign(new Error('EPERM: refused'), { code: 'EPERM' }));
     syncs.mockResolvedValue(undefined);
     const run = new RunEvents('run-windows').start(['a:']);
-    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await appendEvents(path, run.events);
     await waitUntil(() => received.length >= run.events.length);
     expect(seqsOf(received)).toEqual(range(1, run.events.length));
     expect(syncs.mock.calls.length).toBeGreaterThanOrEqual(2);
@@ -234,10 +249,7 @@ describe('RunFeed', () => {
     files.releaseSync();
     await waitUntil(() => log.publishedSeq >= 4);
     expect(seqsOf(await feed.readSince('run-replay-held', 0))).toEqual(range(1, 4));
-    const closing = log.close();
-    await waitUntil(() => files.heldSyncCount > 0);
-    files.releaseSync();
-    await closing;
+    await closeWithHeldSync(log, files, waitUntil);
   });
 
   it('reads from `since` in the log of another process only once it has fsynced the file', async () => {
@@ -245,7 +257,7 @@ describe('RunFeed', () => {
     const { feed } = await follow(ws);
     const path = await createEmptyLog(ws, 'run-replay-other');
     const run = new RunEvents('run-replay-other').start(['a:']);
-    await appendFile(path, run.events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    await appendEvents(path, run.events);
     const syncs = await failFileHandleSyncs(path);
     await expect(feed.readSince('run-replay-other', 0)).rejects.toThrow(
       /could not make the events read durable \(fsync failed: EIO/,
