@@ -2,7 +2,7 @@
 // parses only the workspace's own files. A summary is used only for the exact bytes it was made from.
 
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashSha256 } from '../util/hash.js';
 
@@ -71,10 +71,8 @@ export async function generateTemplateSummaries(dir: string): Promise<TemplateSu
     const path = join(dir, fileName);
     const parsed = await parseWorkflowFile(path);
     if (parsed.problems.length > 0) continue;
-    summaries[fileName] = {
-      sha256: hashSha256(await readFile(path)),
-      summary: pickSummary(parsed.data),
-    };
+    if (parsed.sha256 === undefined) continue;
+    summaries[fileName] = { sha256: parsed.sha256, summary: pickSummary(parsed.data) };
   }
   return summaries;
 }
