@@ -2,6 +2,7 @@
 
 import type { Universe } from '../definition/types.js';
 import type { SerializedError } from '../errors.js';
+import { hashSha256 } from '../util/hash.js';
 
 /** The event format's version; readers migrate older ones and refuse newer ones. */
 export const EVENT_FORMAT_VERSION = 1;
@@ -144,4 +145,17 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
 /** The channel of a run's events. */
 export function getRunChannel(runId: string): string {
   return `workflow:${runId}`;
+}
+
+/** The channel of a run's chart events (the mia chart channel). */
+export function getChartChannel(runId: string): string {
+  return `stc:${runId}`;
+}
+
+/**
+ * The trace id of a run: 32 hex digits derived from the run id alone, so every event of a run
+ * (chapters excepted: they are runs of their own) carries the same one across resumes and formats.
+ */
+export function getTraceId(runId: string): string {
+  return hashSha256(`mia-workflow:${runId}`).slice(0, 32);
 }
