@@ -1,4 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/** Worktrees that steps make go to a temp folder, not the user's cache (tests that check where set their own). */
+const env = { MIA_WORKTREES_DIR: join(tmpdir(), `mia-test-worktrees-${process.pid}`) };
 
 export default defineConfig({
   test: {
@@ -6,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          env,
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/faults/**', 'test/browser/**'],
           testTimeout: 30_000,
@@ -14,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          env,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -23,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'faults',
+          env,
           include: ['test/faults/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 60_000,
@@ -32,6 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          env,
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 90_000,

@@ -2,6 +2,7 @@
 
 import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
+import { describeOutdated } from '../narrative/facts.js';
 import { formatDuration } from '../util/duration.js';
 import type { Io } from './io.js';
 
@@ -82,7 +83,7 @@ function formatEventLine(
       return c.bold(`${event.payload.workflow}: ${event.payload.narrative}`);
     case 'workflow.resumed':
       return c.bold(
-        `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
+        `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}${event.payload.outdated ? `; checked again: ${describeOutdated(event.payload.outdated)}` : ''}`,
       );
     case 'workflow.step.started':
       running.add(event.payload.stepId);

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import type { Beat, MiaEvent } from '../events/types.js';
 import { foldRunState, type RunState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
+import { describeOutdated } from './facts.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
   inciting_incident: 'Inciting incident',
@@ -108,7 +109,7 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
         `  - Tried again (attempt ${event.payload.attempt}) after: ${event.payload.error.message}`,
       ];
     case 'workflow.resumed': {
-      const { rerun, kept, definitionChanged, from, vcs } = event.payload;
+      const { rerun, kept, definitionChanged, from, vcs, outdated } = event.payload;
       const moved =
         vcs && headAtTension && vcs.head !== headAtTension
           ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${vcs.subject}"` : ''}`
@@ -116,6 +117,7 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
       const why = [
         moved,
         definitionChanged ? 'the definition changed' : '',
+        outdated ? `checked again: ${describeOutdated(outdated)}` : '',
         from ? `from ${from}` : '',
       ].filter(Boolean);
       return [
