@@ -2,8 +2,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-/** Worktrees that steps make go to a temp folder, not the user's cache (tests that check where set their own). */
-const env = { MIA_WORKTREES_DIR: join(tmpdir(), `mia-test-worktrees-${process.pid}`) };
+/**
+ * Worktrees that steps make go to a temp folder, not the user's cache (tests that check where set
+ * their own); npm never reaches the registry (installs in tests use local tarballs only).
+ */
+const env = {
+  MIA_WORKTREES_DIR: join(tmpdir(), `mia-test-worktrees-${process.pid}`),
+  npm_config_offline: 'true',
+};
 
 export default defineConfig({
   test: {
