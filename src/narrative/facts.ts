@@ -78,7 +78,7 @@ export function describeOutputFacts(action: string, outputs: Outputs): string[] 
   return FACTS[action]?.(outputs) ?? [];
 }
 
-/** `test (feature moved since the check (a1b2c3d → d4e5f6a))`: why a resume ran completed steps again. */
+/** `test (feature moved since the check: a1b2c3d → d4e5f6a)`: why a resume ran completed steps again. */
 export function describeOutdated(outdated: Record<string, string> | undefined): string {
   return Object.entries(outdated ?? {})
     .map(([stepId, reason]) => `${stepId} (${reason})`)

@@ -154,7 +154,7 @@ describe('planResume', () => {
     {
       title: 're-runs an outdated completed step (what it checked moved) and its downstream',
       reached: ALL_DONE,
-      outdated: { b: 'feature moved since the check (a1b2c3d → d4e5f6a)' },
+      outdated: { b: 'feature moved since the check: a1b2c3d → d4e5f6a' },
       rerun: ['b', 'c'],
       kept: ['a', 'd'],
       changed: [],

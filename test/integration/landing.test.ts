@@ -117,6 +117,39 @@ describe('landing locally', () => {
   });
 });
 
+describe('a customized template', () => {
+  it('squashes when the step that makes the commit squashes, and lands that tested commit', async () => {
+    const repo = await createRepo();
+    await mkdir(join(repo, '.mia/workflows'), { recursive: true });
+    await writeFile(
+      join(repo, '.mia/workflows/feature-delivery.yaml'),
+      `name: feature-delivery
+narrative: "A new capability journeys from idea to production, squashed"
+extends: feature-delivery
+remove: [review]
+steps:
+  - id: validate
+    with: { method: squash }
+  - id: integrate
+    depends_on: [test]
+    with: { method: squash }
+`,
+    );
+
+    const result = await runMia(['workflow', 'run', 'feature-delivery', '--yes'], {
+      cwd: repo,
+      env: ENV,
+    });
+
+    expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+    const events = await readRunEvents(repo, parseRunId(result.stdout));
+    expect(await git(repo, 'rev-parse', 'main')).toBe(outputsOf(events, 'test').sha);
+    expect(await git(repo, 'log', '-1', '--format=%P%n%s', 'main')).toMatch(
+      /^\w+\nSquash branch 'feature' into main/,
+    );
+  });
+});
+
 describe('dependency-update', () => {
   /** A package depending on `dep` from a local tarball, with a test that the installed dep is the declared one. */
   async function createDependencyRepo(): Promise<string> {

@@ -134,18 +134,18 @@ export async function findCheckoutChange(step: OutdatedCheck): Promise<string | 
     const intoNow = await readCommit(repo.git, `refs/heads/${into}`);
     if (intoNow !== undefined && (await isAncestor(repo.git, sha, intoNow))) return undefined;
     if (intoNow !== base)
-      return `${into} moved since the check (${shortSha(base)} → ${intoNow ? shortSha(intoNow) : 'gone'})`;
+      return `${into} moved since the check: ${shortSha(base)} → ${intoNow ? shortSha(intoNow) : 'gone'}`;
     const branchNow = await readCommit(repo.git, `refs/heads/${branch}`);
     if (branchNow === head) return undefined;
     if (branchNow !== undefined && (await isAncestor(repo.git, branchNow, sha))) return undefined;
-    return `${branch} moved since the check (${shortSha(head)} → ${branchNow ? shortSha(branchNow) : 'gone'})`;
+    return `${branch} moved since the check: ${shortSha(head)} → ${branchNow ? shortSha(branchNow) : 'gone'}`;
   }
   const ref = readText(outputs.ref);
   if (ref === undefined) return undefined;
   const now = await readCommit(repo.git, ref);
   return now === sha
     ? undefined
-    : `${ref} moved since the check (${shortSha(sha)} → ${now ? shortSha(now) : 'gone'})`;
+    : `${ref} moved since the check: ${shortSha(sha)} → ${now ? shortSha(now) : 'gone'}`;
 }
 
 function readText(value: unknown): string | undefined {

@@ -116,11 +116,23 @@ async function landTested(
       },
     );
   }
-  if (options.head !== undefined && !(await isAncestor(git, options.head, full))) {
+  const isMergeCommit = (await readCommit(git, `${full}^2`)) !== undefined;
+  // A squashed commit holds the branch's changes, not its commits: only a merge can be checked.
+  if (isMergeCommit && options.head !== undefined && !(await isAncestor(git, options.head, full))) {
     throw new MiaError(
       'MIA_MERGE_HEAD_NOT_TESTED',
       `The tested commit ${shortSha(full)} does not contain ${branch}'s commit ${shortSha(options.head)}.`,
       { hint: 'Pass `sha` and `head` from the same test step.', isRetriable: false },
+    );
+  }
+  if (options.method === 'squash' && isMergeCommit) {
+    throw new MiaError(
+      'MIA_MERGE_METHOD_MISMATCH',
+      `method is squash, but the tested commit ${shortSha(full)} is a merge commit: squashing now would land a commit nobody tested.`,
+      {
+        hint: 'Set `method: squash` on the step that tested the merge too (its `branch`/`into`), so it tests the squashed commit.',
+        isRetriable: false,
+      },
     );
   }
   const tip = await readCommit(git, `refs/heads/${branch}`);

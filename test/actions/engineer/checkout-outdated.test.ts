@@ -35,13 +35,13 @@ describe('findCheckoutChange', () => {
     const { dir, check } = await checkedMerge();
     await git(dir, 'checkout', '--quiet', 'feature');
     await commitFile(dir, 'fix.txt', 'the fix\n');
-    expect(await check()).toMatch(/^feature moved since the check \(\w{7} → \w{7}\)$/);
+    expect(await check()).toMatch(/^feature moved since the check: \w{7} → \w{7}$/);
   });
 
   it('finds a check outdated when into moved', async () => {
     const { dir, check } = await checkedMerge();
     await commitFile(dir, 'late.txt', 'late\n');
-    expect(await check()).toMatch(/^main moved since the check \(\w{7} → \w{7}\)$/);
+    expect(await check()).toMatch(/^main moved since the check: \w{7} → \w{7}$/);
   });
 
   it('keeps a check whose commit landed, even once the branch is deleted', async () => {

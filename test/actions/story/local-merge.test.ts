@@ -270,6 +270,16 @@ describe('merge-pr in local mode, landing a tested commit', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
+  it('refuses to squash-land a tested merge commit: the squash would be untested', async () => {
+    const dir = await initRepositoryWithFeature();
+    const sha = await makeTestedCommit(dir);
+    await expect(mergeIn(dir, { branch: 'feature', sha, method: 'squash' })).rejects.toMatchObject({
+      code: 'MIA_MERGE_METHOD_MISMATCH',
+      hint: expect.stringContaining('on the step that tested the merge'),
+    });
+    expect(await git(dir, 'rev-parse', 'main')).not.toBe(sha);
+  });
+
   it('refuses a sha that names no commit', async () => {
     const dir = await initRepositoryWithFeature();
     await expect(mergeIn(dir, { sha: 'deadbeefdeadbeef' })).rejects.toMatchObject({
