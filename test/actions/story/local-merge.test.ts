@@ -287,9 +287,28 @@ describe('merge-pr in local mode, landing a tested commit', () => {
     });
   });
 
-  it('refuses a tested commit that does not hold the head it claims', async () => {
+  it('refuses a tested merge commit that does not hold the head it claims', async () => {
     const dir = await initRepositoryWithFeature();
-    const sha = await git(dir, 'commit-tree', 'main^{tree}', '-p', 'main', '-m', 'Not the feature');
+    const other = await git(
+      dir,
+      'commit-tree',
+      'main^{tree}',
+      '-p',
+      'main',
+      '-m',
+      'Another branch',
+    );
+    const sha = await git(
+      dir,
+      'commit-tree',
+      'main^{tree}',
+      '-p',
+      'main',
+      '-p',
+      other,
+      '-m',
+      'Not the feature',
+    );
     await expect(
       mergeIn(dir, { sha, head: await git(dir, 'rev-parse', 'feature') }),
     ).rejects.toMatchObject({ code: 'MIA_MERGE_HEAD_NOT_TESTED' });
