@@ -268,3 +268,77 @@ describe('landing on GitHub', () => {
     expect(await git(repo, 'log', '--merges', '--format=%s', 'main')).toBe('');
   });
 });
+
+describe('worktrees of interrupted and crashed runs', () => {
+  /** A workflow whose merge test holds (sleeps) while the file `hold` exists, after touching `ready`. */
+  async function createHeldRun() {
+    const repo = await createRepo();
+    const hold = join(repo, '.mia/hold');
+    const ready = join(repo, '.mia/ready');
+    await mkdir(join(repo, '.mia/workflows'), { recursive: true });
+    await writeFile(hold, '');
+    await writeFile(
+      join(repo, '.mia/workflows/held.yaml'),
+      `name: held
+narrative: "A test that takes its time"
+steps:
+  - id: test
+    action: run-tests
+    with:
+      branch: feature
+      command: "if [ -e '${hold}' ]; then touch '${ready}'; sleep 30; fi; npm test"
+`,
+    );
+    const run = startLiveRun(['workflow', 'run', 'held'], { cwd: repo, env: ENV });
+    await run.waitForEvents(isEvent('workflow.step.started', 'test'));
+    await waitForFile(ready);
+    return { repo, run, hold };
+  }
+
+  async function countWorktrees(repo: string): Promise<number> {
+    return (await git(repo, 'worktree', 'list', '--porcelain')).split('\n\n').length;
+  }
+
+  it('removes the worktree of a step stopped by SIGINT', async () => {
+    const { repo, run } = await createHeldRun();
+    expect(await countWorktrees(repo)).toBe(2);
+
+    run.child.kill('SIGINT');
+
+    expect((await run.child).exitCode).toBe(130);
+    expect(await countWorktrees(repo)).toBe(1);
+  });
+
+  it('removes the worktree a SIGKILL left behind when the run is resumed', async () => {
+    const { repo, run, hold } = await createHeldRun();
+    const [left] = (await git(repo, 'worktree', 'list', '--porcelain'))
+      .split('\n\n')
+      .slice(1)
+      .map((block) => block.split('\n')[0]?.slice('worktree '.length));
+
+    run.child.kill('SIGKILL');
+    await run.child;
+    expect(await countWorktrees(repo)).toBe(2);
+    await rm(hold);
+    const resumed = await runMia(['workflow', 'resume', '--last'], { cwd: repo, env: ENV });
+
+    expect(resumed.exitCode, resumed.stderr + resumed.stdout).toBe(0);
+    expect(await countWorktrees(repo)).toBe(1);
+    await expect(readFile(join(String(left), 'package.json'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+});
+
+async function waitForFile(path: string): Promise<void> {
+  const giveUpAt = Date.now() + 20_000;
+  while (
+    !(await readFile(path).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > giveUpAt) throw new Error(`${path} never appeared`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}

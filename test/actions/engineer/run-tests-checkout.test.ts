@@ -1,6 +1,6 @@
 // run-tests with `branch` or `ref`: the tests run on a merge or a commit in a worktree of its own, never the checkout.
 
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTestsAction } from '../../../src/actions/engineer/run-tests.js';
@@ -89,6 +89,32 @@ describe('run-tests with `branch`', () => {
     expect(ctx.written.stdout.trim()).toMatch(/\/test-run-test$/);
     const left = await readdir(root, { recursive: true }).catch(() => []);
     expect(left.filter((name) => name.includes('test-run-test'))).toEqual([]);
+  });
+});
+
+describe('run-tests in a workspace below the top of its repository', () => {
+  it('runs in the same folder of the worktree, and installs from the lockfile above it', async () => {
+    const dir = await createRepo(passing('feature holds'));
+    await commitFile(
+      dir,
+      'package-lock.json',
+      JSON.stringify({
+        name: 'app',
+        lockfileVersion: 3,
+        requires: true,
+        packages: { '': { name: 'app' } },
+      }),
+    );
+    await mkdir(join(dir, 'packages/app'), { recursive: true });
+    await commitFile(dir, 'packages/app/.keep', '');
+    const ctx = await createTestContext({
+      with: { ref: 'main', command: 'pwd' },
+      workdir: join(dir, 'packages/app'),
+      stepId: 'test',
+    });
+    const result = await runTestsAction.run(ctx);
+    expect(ctx.written.stdout.trim()).toMatch(/\/test-run-test\/packages\/app$/);
+    expect(result?.outputs).toMatchObject({ installed: 'npm ci --no-audit --no-fund' });
   });
 });
 
