@@ -62,7 +62,7 @@ async function describeFailure(
     );
   }
   return new MiaError('MIA_MERGE_FAILED', `${what} failed: ${readGitMessage(error)}`, {
-    hint: 'Read git’s reason above (a missing git identity, a hook that failed), fix it, then resume.',
+    hint: 'Read git’s reason above (no git identity: set `git config --global user.name …` and `user.email …`; a hook that failed), fix it, then resume.',
     isRetriable: false,
   });
 }
