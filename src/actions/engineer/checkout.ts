@@ -2,7 +2,9 @@
 
 import { realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { SimpleGit } from 'simple-git';
 import { MiaError } from '../../errors.js';
+import { formatFileList, listChangedFiles } from '../../git/changes.js';
 import {
   type MergeSpec,
   openRepository,
@@ -104,6 +106,7 @@ export async function openCheckout(ctx: ActionContext): Promise<Checkout> {
       `Checking ${ref} (${shortSha(prepared.sha)}) in ${prepared.worktree.path}: a worktree of its own; your checkout is not touched.`,
     );
   }
+  await noteUncommitted(ctx, repo.git);
   return {
     workdir: join(prepared.worktree.path, inside),
     root: prepared.worktree.path,
@@ -146,6 +149,15 @@ export async function findCheckoutChange(step: OutdatedCheck): Promise<string | 
   return now === sha
     ? undefined
     : `${ref} moved since the check: ${shortSha(sha)} → ${now ? shortSha(now) : 'gone'}`;
+}
+
+/** Says so when the checkout has changes that are not committed: a check sees only commits. */
+async function noteUncommitted(ctx: ActionContext, git: SimpleGit): Promise<void> {
+  const changed = await listChangedFiles(git).catch(() => []);
+  if (changed.length === 0) return;
+  ctx.log.info(
+    `Your checkout has uncommitted changes (${formatFileList(changed)}): they are not part of what is checked; commit them to include them.`,
+  );
 }
 
 function readText(value: unknown): string | undefined {

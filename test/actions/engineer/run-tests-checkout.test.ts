@@ -122,12 +122,15 @@ describe('run-tests with `ref`', () => {
   it("tests the commit, not the checkout's uncommitted changes", async () => {
     const dir = await createRepo(passing('feature holds'));
     await writeFile(join(dir, 'main.test.js'), failing('an edit not committed'));
-    const { outputs } = await runIn(dir, { ref: 'HEAD' });
+    const { outputs, ctx } = await runIn(dir, { ref: 'HEAD' });
     expect(outputs).toMatchObject({
       passed: 1,
       ref: 'HEAD',
       sha: await git(dir, 'rev-parse', 'HEAD'),
     });
+    expect(ctx.written.info).toContain(
+      'Your checkout has uncommitted changes (main.test.js): they are not part of what is checked; commit them to include them.',
+    );
   });
 
   it('refuses a ref that names no commit, and one that looks like an option', async () => {
