@@ -10,9 +10,11 @@ const env = {
   MIA_WORKTREES_DIR: join(tmpdir(), `mia-test-worktrees-${process.pid}`),
   npm_config_offline: 'true',
 };
+process.env.MIA_WORKTREES_DIR = env.MIA_WORKTREES_DIR;
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/helpers/worktrees-dir.ts'],
     projects: [
       {
         test: {
