@@ -62,7 +62,10 @@ export function applyRunEvent(run: RunListItem, event: MiaEvent): void {
       Object.assign(run, { status: 'running', durationMs: null });
       break;
     case 'chart.progress':
-      Object.assign(run, { completed: event.payload.completed, total: event.payload.total });
+      Object.assign(run, {
+        completed: event.payload.completedSteps,
+        total: event.payload.totalSteps,
+      });
       break;
     case 'workflow.completed':
       Object.assign(run, { status: 'completed', durationMs: event.payload.durationMs });

@@ -90,7 +90,7 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
       const beat = event.payload.beat;
       // A challenge is told through its tension, with the details.
       if (beat.type === 'challenge') return [];
-      const where = beat.universe === 'workflow' ? '' : ` *[${beat.universe}]*`;
+      const where = beat.universe === null ? '' : ` *[${beat.universe}]*`;
       return [`- **${BEAT_TITLES[beat.type]}**${where} · ${beat.description}`];
     }
     case 'workflow.tension': {
