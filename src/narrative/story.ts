@@ -66,8 +66,11 @@ export function describeReality(state: RunState): string {
   const steps = state.steps.map((s) => state.stepStates.get(s.id));
   const done = steps.filter((s) => s?.status === 'completed').length;
   const total = steps.length;
-  if (state.status === 'completed')
-    return `The desired outcome is reached: all ${total} steps are complete.`;
+  if (state.status === 'completed') {
+    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
+    // Steps passed by or allowed to fail are not complete: say so, never "all".
+    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
+  }
   const failed = steps.filter((s) => s?.status === 'failed' && !s.continueOnError);
   const running = steps.filter((s) => s?.status === 'running' || s?.status === 'waiting');
   const parts = [`${done} of ${total} steps complete`];

@@ -46,6 +46,23 @@ describe('EventLog', () => {
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
   });
 
+  it('puts chart progress on the chart channel and every other event on the run channel', async () => {
+    const workspace = await createWorkspace();
+    const log = await EventLog.create(workspace, RUN_ID);
+    const progress = log.append('chart.progress', {
+      chartId: RUN_ID,
+      title: 'demo',
+      completedSteps: 1,
+      totalSteps: 2,
+      percent: 50,
+      action: { id: 'build', title: 'build', completed: true },
+    });
+    const line = log.append('workflow.step.log', logLine('build', 'hello'));
+    await log.close();
+    expect(progress.channel).toBe(`stc:${RUN_ID}`);
+    expect(line.channel).toBe(`workflow:${RUN_ID}`);
+  });
+
   it("lends listeners each event's JSON as written to the file, and keeps none of it after", async () => {
     const workspace = await createWorkspace();
     const log = await EventLog.create(workspace, RUN_ID);
