@@ -274,6 +274,7 @@ export async function executeRun(
     }
     await handle.events.flush();
     await handle.story.close();
+    handle.warnings.push(...handle.story.warnings);
     await handle.events.close();
     return result;
   } catch (error) {

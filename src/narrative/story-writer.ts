@@ -1,7 +1,7 @@
 // Keeps story.md and the run's charts up to date as its events are published.
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStoryPath } from '../store/paths.js';
@@ -38,6 +38,8 @@ export class StoryWriter {
   #chartCostMs = 0;
   #writing: Promise<void> = Promise.resolve();
   readonly #unsubscribe: () => void;
+  /** What could not be written though the run went on (the extension's chart): tell the user. */
+  readonly warnings: string[] = [];
 
   constructor(workspace: string, log: EventLog) {
     this.#workspace = workspace;
@@ -46,18 +48,19 @@ export class StoryWriter {
     this.#unsubscribe = log.subscribe((event) => this.#onEvent(event));
   }
 
-  /** Stops following and writes the final charts and story.md. */
+  /**
+   * Stops following and writes story.md and the final charts. Fails when story.md or the run's
+   * chart cannot be written; the extension's chart failing is only a warning (`warnings`).
+   */
   async close(): Promise<void> {
     this.#unsubscribe();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#writing;
     if (!this.#state) return;
-    await writeCharts(this.#workspace, this.#buildChart(), this.#events);
-    await writeFileAtomically(
-      getStoryPath(this.#workspace, this.#state.runId),
-      renderStory(this.#events, this.#workspace),
-    );
+    const story = renderStory(this.#events, this.#workspace);
+    const warning = await writeRunFiles(this.#workspace, this.#buildChart(), this.#events, story);
+    if (warning) this.warnings.push(warning);
   }
 
   #follow(event: MiaEvent): void {
@@ -75,7 +78,7 @@ export class StoryWriter {
       () => {
         this.#timer = undefined;
         // A chart that cannot be written now is written again at the next move, and at close,
-        // where a failure is the run's error.
+        // which says what failed.
         this.#writing = this.#writing.then(() => this.#writeCharts().catch(() => undefined));
       },
       Math.max(CHART_INTERVAL_MS, this.#chartCostMs / CHART_MAX_SHARE),
@@ -89,7 +92,7 @@ export class StoryWriter {
   async #writeCharts(): Promise<void> {
     if (!this.#state) return;
     const started = performance.now();
-    await writeCharts(this.#workspace, this.#buildChart(), this.#events);
+    await writeRunFiles(this.#workspace, this.#buildChart(), this.#events, undefined);
     this.#chartCostMs = performance.now() - started;
   }
 }
@@ -100,28 +103,40 @@ export class StoryWriter {
  * last event was durable but before it could write them.
  */
 export async function writeRunStory(workspace: string, events: readonly MiaEvent[]): Promise<void> {
-  const chart = buildChartFromEvents(events);
-  await writeCharts(workspace, chart, events);
-  await writeFileAtomically(getStoryPath(workspace, chart.runId), renderStory(events, workspace));
+  // The run ended in an earlier session: a problem with the extension's chart shows at the next run.
+  await writeRunFiles(
+    workspace,
+    buildChartFromEvents(events),
+    events,
+    renderStory(events, workspace),
+  );
 }
 
 /**
- * Writes the run's STCChart, and its workflow's chart for the STC Charts extension unless the run
- * is a chapter (its parent's chart shows it as one step) or the workflow's chart shows a run
- * started after this one.
+ * Writes story.md (when given) and the run's STCChart, then its workflow's chart for the STC
+ * Charts extension, unless the run is a chapter (its parent's chart shows it as one step) or the
+ * workflow's chart shows a run started after this one. Returns why the extension's chart could
+ * not be written, if it could not (the run's own files were); throws when the run's own failed.
  */
-async function writeCharts(
+async function writeRunFiles(
   workspace: string,
   chart: StcChart,
   events: readonly MiaEvent[],
-): Promise<void> {
+  story: string | undefined,
+): Promise<string | undefined> {
+  if (story !== undefined) await writeFileAtomically(getStoryPath(workspace, chart.runId), story);
   await writeFileAtomically(getChartPath(workspace, chart.runId), toJson(chart));
   const first = events[0];
-  if (first?.type === 'workflow.started' && first.payload.parent) return;
+  if (first?.type === 'workflow.started' && first.payload.parent) return undefined;
   const path = getExtensionChartPath(workspace, chart.workflow);
-  const existing = await readFile(path, 'utf8').catch(() => undefined);
-  if (isShowingLaterRun(existing, chart)) return;
-  await writeFileAtomically(path, toJson(toExtensionChart(chart)));
+  try {
+    const existing = await readFile(path, 'utf8').catch(() => undefined);
+    if (isShowingLaterRun(existing, chart)) return undefined;
+    await writeFileAtomically(path, toJson(toExtensionChart(chart)));
+    return undefined;
+  } catch (error) {
+    return `The STC Charts extension's chart ${relative(workspace, path)} could not be written (${(error as Error).message}); the run, its story.md and ${relative(workspace, getChartPath(workspace, chart.runId))} are complete. Make ${relative(workspace, dirname(path))} a writable folder for the extension to list this workflow.`;
+  }
 }
 
 function toJson(value: unknown): string {

@@ -251,4 +251,21 @@ steps:
     );
     expect(chapter).toMatchObject({ status: 'resolved', workflow: 'episode' });
   });
+
+  it('still completes the run, and says so, when the extension’s chart cannot be written', async () => {
+    const one =
+      'name: one\nnarrative: "One is done"\nsteps:\n  - { id: a, action: shell, with: { run: "true" } }\n';
+    const workspace = await createWorkspace({ one });
+    await writeFile(join(workspace, '.stc'), 'a file where the charts folder would be\n');
+    const result = await runMia(['workflow', 'run', 'one'], { cwd: workspace });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const runId = parseRunId(result.stdout);
+    expect(result.stderr).toContain(
+      "warning: The STC Charts extension's chart .stc/charts/mia-workflow-one.json could not be written (ENOTDIR",
+    );
+    expect(result.stderr).toContain('Make .stc/charts a writable folder');
+    await readFile(join(workspace, '.mia/runs', runId, 'story.md'), 'utf8');
+    const chart = JSON.parse(await readFile(join(workspace, '.mia/stc', `${runId}.json`), 'utf8'));
+    expect(chart.status).toBe('resolved');
+  });
 });
