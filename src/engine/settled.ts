@@ -6,7 +6,8 @@ import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 export type Settled =
   | {
       status: 'completed';
-      outputs: Record<string, unknown> /** Its beat as told. */;
+      outputs: Record<string, unknown>;
+      /** Its beat as told (expressions evaluated). */
       beat?: string;
     }
   | { status: 'failed'; continueOnError: boolean }
