@@ -54,7 +54,7 @@ export function createEventRenderer(
     render(event) {
       const line = formatEventLine(event, io, running, options.autoApprove === true);
       if (event.type === 'chart.progress')
-        progress = `${event.payload.completed}/${event.payload.total} done`;
+        progress = `${event.payload.completedSteps}/${event.payload.totalSteps} done`;
       // Until the first step settles, the footer counts from the start (or what a resume keeps).
       else if (event.type === 'workflow.started') progress = `0/${event.payload.steps.length} done`;
       else if (event.type === 'workflow.resumed')

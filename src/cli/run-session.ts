@@ -20,6 +20,7 @@ export async function driveRun(
   const renderer = createEventRenderer(ctx.io, mode, { autoApprove: options.autoApprove });
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
   for (const warning of handle.warnings) ctx.io.err(`warning: ${warning}\n`);
+  const warnedBefore = handle.warnings.length;
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
   const detachDashboard = options.dashboard?.attach(handle.events);
   const controller = new AbortController();
@@ -44,6 +45,8 @@ export async function driveRun(
     detachDashboard?.();
     renderer.stop();
   }
+  // What the run could not write though it went on (the STC Charts extension's chart).
+  for (const warning of handle.warnings.slice(warnedBefore)) ctx.io.err(`warning: ${warning}\n`);
   if (result.status === 'completed') return EXIT.ok;
   if (result.status === 'interrupted') return EXIT.interrupted;
   if (mode !== 'json') {

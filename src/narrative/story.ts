@@ -66,8 +66,11 @@ export function describeReality(state: RunState): string {
   const steps = state.steps.map((s) => state.stepStates.get(s.id));
   const done = steps.filter((s) => s?.status === 'completed').length;
   const total = steps.length;
-  if (state.status === 'completed')
-    return `The desired outcome is reached: all ${total} steps are complete.`;
+  if (state.status === 'completed') {
+    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
+    // Steps passed by or allowed to fail are not complete: say so, never "all".
+    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
+  }
   const failed = steps.filter((s) => s?.status === 'failed' && !s.continueOnError);
   const running = steps.filter((s) => s?.status === 'running' || s?.status === 'waiting');
   const parts = [`${done} of ${total} steps complete`];
@@ -90,7 +93,7 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
       const beat = event.payload.beat;
       // A challenge is told through its tension, with the details.
       if (beat.type === 'challenge') return [];
-      const where = beat.universe === 'workflow' ? '' : ` *[${beat.universe}]*`;
+      const where = beat.universe === null ? '' : ` *[${beat.universe}]*`;
       return [`- **${BEAT_TITLES[beat.type]}**${where} · ${beat.description}`];
     }
     case 'workflow.tension': {
