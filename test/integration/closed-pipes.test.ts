@@ -1,16 +1,14 @@
 // A reader that stops early (`mia … | head -1`, `| grep -q`) never stops a run, and no command
 // prints a stack trace for it: real pipes whose read end is closed while mia writes.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, MIA_BIN, runMia } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/processes.js';
 import { eventsFor, parseRunId, readRunEvents } from '../helpers/run-files.js';
-
-const SCRIPT = '/usr/bin/script';
+import { startOnTerminal } from '../helpers/terminal.js';
 
 /**
  * Three steps; the middle one waits for the file `go` (so a test can close the pipe first), or
@@ -181,32 +179,20 @@ describe('a reader that stops early', () => {
     const runs = await fetch(new URL(`/api/runs?${url.searchParams}`, url));
     expect(runs.status).toBe(200);
     expect(await runs.json()).toEqual([]);
-    stop(mia.child);
+    mia.child.kill('SIGINT');
     const ended = await mia.ended;
     expect(ended.code).toBe(0);
   });
 
   it('keeps a run with its live footer going when its terminal closes (writes fail with EIO)', async () => {
-    if (!existsSync(SCRIPT)) {
-      throw new Error(
-        `${SCRIPT} (util-linux) is needed to give mia a terminal; install util-linux.`,
-      );
-    }
     const cwd = await createWorkspace({ waits: WAITS });
-    // setsid: mia is not the terminal's session leader, so closing the terminal does not send it
-    // SIGHUP: its writes (the footer's, every 500 ms) fail instead, which is what this is about.
-    const command = `stty cols 100 rows 30; exec setsid -w "${process.execPath}" "${MIA_BIN}" workflow run waits`;
-    const terminal = spawn(SCRIPT, ['-q', '-e', '-f', '-c', command, '/dev/null'], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    let screen = '';
-    terminal.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
-    expect(await waitUntil(() => /done · running: second · /.test(screen), 20_000)).toBe(true);
+    // Detached: mia is not the terminal's session leader, so closing the terminal does not send
+    // it SIGHUP: its writes (the footer's, every 500 ms) fail instead, which is what this is about.
+    const terminal = startOnTerminal(['workflow', 'run', 'waits'], cwd, { isDetached: true });
+    const screen = (await terminal.waitFor(/done · running: second · /)).input;
     const runId = parseRunId(screen.replaceAll('\r', ''));
-    terminal.kill('SIGKILL');
-    await new Promise((resolve) => terminal.once('close', resolve));
+    terminal.child.kill('SIGKILL');
+    await terminal.exited;
     await writeFile(join(cwd, 'go'), '');
     expect(
       await waitUntil(
@@ -218,7 +204,3 @@ describe('a reader that stops early', () => {
     expect(eventsFor(events, 'workflow.step.completed', 'third')).toHaveLength(1);
   });
 });
-
-function stop(child: ChildProcess): void {
-  child.kill('SIGINT');
-}
