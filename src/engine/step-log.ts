@@ -8,7 +8,10 @@ import type { EventLog } from '../store/event-log.js';
 import { StepLogFile } from '../store/step-log-file.js';
 import { getProcessMasker } from '../util/secrets.js';
 
-/** How many bytes of text the log events of one attempt carry at most (its notes included). */
+/**
+ * How many bytes of text the log events of one attempt carry at most (its notes included),
+ * counted as the text takes in events.jsonl: JSON-escaped, in UTF-8.
+ */
 export const EVENT_OUTPUT_LIMIT = 1024 * 1024;
 
 const BATCH_BYTES = 8 * 1024;
@@ -44,7 +47,7 @@ export class StepLogWriter implements StepLog {
     const limit = options.eventOutputLimit ?? EVENT_OUTPUT_LIMIT;
     this.#cutNote = describeCut(limit);
     const notes = `\n${this.#cutNote}\n${describeOmitted(Number.MAX_SAFE_INTEGER)}\n`;
-    this.#attemptRoom = Math.max(0, limit - Buffer.byteLength(notes));
+    this.#attemptRoom = Math.max(0, limit - measureInEvent(notes));
     this.#room = this.#attemptRoom;
   }
 
@@ -113,7 +116,7 @@ export class StepLogWriter implements StepLog {
     const masked = this.#masker.mask(text);
     const offset = this.#file.append(masked);
     if (this.#cut) return;
-    const bytes = Buffer.byteLength(masked);
+    const bytes = measureInEvent(masked);
     if (bytes > this.#room) {
       this.#cutAt(stream, masked, offset);
       return;
@@ -126,7 +129,7 @@ export class StepLogWriter implements StepLog {
 
   /** The output outgrew the events: they carry what fits, then a note; the file has the rest. */
   #cutAt(stream: Stream, masked: string, offset: number | undefined): void {
-    const kept = takeUtf8Prefix(masked, this.#room);
+    const kept = takeEventPrefix(masked, this.#room);
     this.#pending[stream] += kept.text;
     this.#room = 0;
     const logOffset = (offset ?? this.#file.size) + kept.bytes;
@@ -159,11 +162,25 @@ function describeOmitted(bytes: number): string {
   return `[mia] ${bytes} more bytes of this attempt's output are only in the step's log file.`;
 }
 
-/** The longest start of `text` that is at most `maxBytes` in UTF-8, never cutting a character. */
-function takeUtf8Prefix(text: string, maxBytes: number): { text: string; bytes: number } {
-  const encoded = Buffer.from(text, 'utf8');
-  let end = Math.min(maxBytes, encoded.length);
-  // Back off over continuation bytes (10xxxxxx) to the start of the character being cut.
-  while (end > 0 && end < encoded.length && (encoded[end]! & 0xc0) === 0x80) end--;
-  return { text: encoded.toString('utf8', 0, end), bytes: end };
+/** The bytes `text` takes in an event: its UTF-8 length once escaped as a JSON string. */
+function measureInEvent(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+/**
+ * The longest start of `text` that takes at most `room` bytes in an event, never cutting a
+ * character in two; `bytes` is its length in UTF-8 (in the log file).
+ */
+function takeEventPrefix(text: string, room: number): { text: string; bytes: number } {
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (measureInEvent(text.slice(0, middle)) <= room) low = middle;
+    else high = middle - 1;
+  }
+  const last = text.charCodeAt(low - 1);
+  const end = low > 0 && low < text.length && last >= 0xd800 && last <= 0xdbff ? low - 1 : low;
+  const kept = text.slice(0, end);
+  return { text: kept, bytes: Buffer.byteLength(kept) };
 }

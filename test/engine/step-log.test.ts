@@ -73,6 +73,22 @@ describe('StepLogWriter', () => {
     expect(seen.at(-1)).toBe(end);
   });
 
+  it('counts the bound as the text takes in events.jsonl, escapes included', async () => {
+    const limit = 2048;
+    const { writer, seen, path, events } = await openWriter(limit);
+    // A NUL takes 6 bytes in JSON ("\u0000"): 1 KiB of them would be 6 KiB in the log.
+    writer.write('stdout', `${'\u0000'.repeat(4000)}\n${'🎉'.repeat(2000)}\n`);
+    await writer.close();
+    await events.flush();
+    const inLog = seen.reduce(
+      (sum, event) => sum + JSON.stringify(event.payload.text).length - 2,
+      0,
+    );
+    expect(inLog).toBeLessThanOrEqual(limit);
+    expect(textOf(seen)).not.toContain('\uFFFD');
+    expect((await readFile(path)).length).toBe(4000 + 1 + 4 * 2000 + 1);
+  });
+
   it('never cuts a character in two where the events stop', async () => {
     const { writer, seen, events } = await openWriter(600);
     writer.write('stdout', `${'日本語'.repeat(200)}\n`);
