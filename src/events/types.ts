@@ -104,7 +104,17 @@ export interface EventPayloads {
     vcs?: { head: string; subject: string };
   };
   'workflow.step.started': { stepId: string; universe: Universe; action: string; attempt: number };
-  'workflow.step.log': { stepId: string; stream: 'stdout' | 'stderr'; text: string };
+  'workflow.step.log': {
+    stepId: string;
+    stream: 'stdout' | 'stderr';
+    text: string;
+    /**
+     * Only on the notes of an attempt whose output outgrew the events (1 MiB): from byte
+     * `logOffset` of `logPath` on, its output is only in that file; `omittedBytes` is how much
+     * (null on the note written as the events stop, set on the one that ends the attempt).
+     */
+    truncated?: { logPath: string; logOffset: number; omittedBytes: number | null };
+  };
   'workflow.step.retrying': {
     stepId: string;
     attempt: number;
