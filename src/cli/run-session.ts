@@ -47,7 +47,8 @@ export async function driveRun(
     renderer.stop();
   }
   // What the run could not write though it went on (the STC Charts extension's chart).
-  for (const warning of handle.warnings.slice(warnedBefore)) ctx.io.err(`warning: ${warning}\n`);
+  for (const warning of handle.warnings.slice(warnedBefore))
+    ctx.io.err(`warning: ${plain(warning)}\n`);
   if (result.status === 'completed') return EXIT.ok;
   if (result.status === 'interrupted') return EXIT.interrupted;
   if (mode !== 'json') {
