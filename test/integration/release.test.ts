@@ -83,9 +83,9 @@ describe('release-ceremony', () => {
     expect(result.exitCode).toBe(1);
     const events = await readRunEvents(dir, parseRunId(result.stdout));
     const [tension] = eventsFor(events, 'workflow.tension', 'notes');
-    expect((tension?.payload.error as { message: string }).message).toBe(
-      `The command exited with 1: The tag v1.0.0 already exists at ${old.slice(0, 7)}, not at the verified commit ${(await git(dir, 'rev-parse', 'HEAD')).slice(0, 7)}: release another version, or move the tag (git tag -d v1.0.0) and resume.`,
-    );
+    expect(tension?.payload.error).toMatchObject({
+      message: `The command exited with 1: The tag v1.0.0 already exists at ${old.slice(0, 7)}, not at the verified commit ${(await git(dir, 'rev-parse', 'HEAD')).slice(0, 7)}: release another version, or move the tag (git tag -d v1.0.0) and resume.`,
+    });
     for (const step of ['bless', 'tag', 'announce']) {
       expect(eventsFor(events, 'workflow.step.started', step), step).toEqual([]);
     }
