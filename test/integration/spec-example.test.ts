@@ -101,6 +101,23 @@ describe("the specification's example, pasted as is", () => {
       (event) => (event.payload.beat as { description: string }).description,
     );
     expect(told.find((text) => text.startsWith('Validation confirms'))).toMatch(/1 workflow/);
+
+    // Run again: the charts the first run wrote are checked too, and the branch is merged already.
+    const again = await runMia(['workflow', 'run', 'feature-delivery', '--yes'], {
+      cwd: dir,
+      env: ENV,
+    });
+    expect(again.exitCode, again.stderr + again.stdout).toBe(0);
+    const second = await readRunEvents(dir, parseRunId(again.stdout));
+    const checked = eventsFor(second, 'workflow.step.completed', 'validate')[0]?.payload.outputs;
+    expect(
+      (checked as { against: Array<{ what: string }> }).against.map((each) => each.what),
+    ).toEqual(['workflow', 'STC chart', 'extension chart']);
+    expect(
+      eventsFor(second, 'workflow.step.completed', 'integrate')[0]?.payload.outputs,
+    ).toMatchObject({
+      alreadyMerged: true,
+    });
   });
 
   it('stops at the merge with what to do when main itself is checked out', async () => {

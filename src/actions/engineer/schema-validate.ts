@@ -140,10 +140,10 @@ async function validateTargets(
       'Check `with.schema`: a JSON or YAML file, relative to the workspace.',
     );
     const validate = compileSchema(schemaDoc.data, target.schemaName);
-    if (target.what)
-      ctx.log.info(
-        `Checking ${target.paths.length} ${target.what} file(s) against ${target.schemaName}`,
-      );
+    if (target.what) {
+      const count = describeCounts([{ what: target.what, files: target.paths.length }]);
+      ctx.log.info(`Checking ${count} against ${target.schemaName}`);
+    }
     for (const path of target.paths) {
       ctx.signal.throwIfAborted();
       const doc = await readDocument(
