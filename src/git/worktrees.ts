@@ -86,14 +86,16 @@ export async function addWorktree(
   );
   const repoKey = `${basename(options.repoRoot).replace(/[^\w.-]/g, '_')}-${createHash('sha256').update(commonDir).digest('hex').slice(0, 8)}`;
   const path = join(root, repoKey, `${options.owner.runId}-${options.owner.stepId}`);
-  await removeLeftovers(git, options.owner, path);
+  await removeLeftovers(git, options.owner);
   try {
     await mkdir(join(root, repoKey), { recursive: true, mode: 0o700 });
+    // A folder git no longer knows (a removal cut short) is in the way of `worktree add`.
+    await rm(path, { recursive: true, force: true });
     await git.raw(['worktree', 'add', '--quiet', '--detach', path, options.commit]);
   } catch (error) {
     throw new MiaError(
       'MIA_WORKTREE_FAILED',
-      `git could not make a worktree at ${path}: ${readGitMessage(error)}`,
+      `Could not make a worktree at ${path}: ${readGitMessage(error)}`,
       {
         hint: `Check that ${root} is writable (or set ${WORKTREES_DIR_ENV}), then resume.`,
         cause: error,
@@ -138,7 +140,7 @@ export async function findCheckout(git: SimpleGit, branch: string): Promise<stri
   return worktrees.find((each) => each.branch === `refs/heads/${branch}` && !each.isPrunable)?.path;
 }
 
-async function removeLeftovers(git: SimpleGit, owner: WorktreeOwner, path: string): Promise<void> {
+async function removeLeftovers(git: SimpleGit, owner: WorktreeOwner): Promise<void> {
   for (const worktree of await listWorktrees(git)) {
     const found = OWNER_PATTERN.exec(worktree.locked ?? '');
     if (!found) continue;
@@ -148,8 +150,6 @@ async function removeLeftovers(git: SimpleGit, owner: WorktreeOwner, path: strin
       await removeWorktree(git, worktree.path);
     }
   }
-  // A folder git no longer knows (a removal cut short) is in the way of `worktree add`.
-  await rm(path, { recursive: true, force: true });
 }
 
 async function removeWorktree(git: SimpleGit, path: string): Promise<string | undefined> {

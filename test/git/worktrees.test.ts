@@ -92,6 +92,21 @@ describe('addWorktree', () => {
     expect(new Set(paths)).toEqual(new Set([repo.root, live.path, again.path]));
   });
 
+  it('says which folder it could not use when MIA_WORKTREES_DIR is a file', async () => {
+    const repo = await openRepo();
+    const file = join(await mkdtemp(join(tmpdir(), 'mia-wt-')), 'a-file');
+    await writeFile(file, '');
+    const error = await addWorktree(repo.git, {
+      repoRoot: repo.root,
+      owner: { runId: 'r1', stepId: 'test' },
+      commit: 'HEAD',
+      env: { MIA_WORKTREES_DIR: file },
+    }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'MIA_WORKTREE_FAILED' });
+    expect(error.message).toContain(`Could not make a worktree at ${file}/`);
+    expect(error.hint).toContain('MIA_WORKTREES_DIR');
+  });
+
   it('refuses a worktrees folder inside the repository', async () => {
     const repo = await openRepo();
     await expect(
