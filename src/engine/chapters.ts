@@ -77,6 +77,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       `Chapter "${result.workflow}" (run ${runId}) failed at ${result.failedSteps.join(', ')}.`,
       {
         hint: `See mia workflow status ${runId}; fix the cause and resume this run to continue the chapter.`,
+        outputs: { runId, workflow: result.workflow, steps: result.outputs },
       },
     );
   }

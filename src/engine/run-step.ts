@@ -8,7 +8,13 @@ import type {
   ChapterResult,
 } from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
-import { MiaError, type SerializedError, StepTimeoutError, serializeError } from '../errors.js';
+import {
+  getErrorOutputs,
+  MiaError,
+  type SerializedError,
+  StepTimeoutError,
+  serializeError,
+} from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
 import { setLongTimeout, sleep } from '../util/timers.js';
 import { getRetryDelay } from './retry.js';
@@ -19,6 +25,8 @@ export type StepOutcome =
   | {
       kind: 'failed';
       error: SerializedError;
+      /** What the last attempt produced before it failed (the error's `outputs`). */
+      outputs: Record<string, unknown>;
       attempt: number;
       durationMs: number;
       interrupted: boolean;
@@ -69,6 +77,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
+        outputs: getErrorOutputs(error.thrown) ?? {},
         attempt,
         durationMs,
         interrupted,
@@ -90,6 +99,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
+        outputs: getErrorOutputs(error.thrown) ?? {},
         attempt,
         durationMs: Math.round(performance.now() - startedAt),
         interrupted: true,

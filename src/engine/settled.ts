@@ -5,7 +5,7 @@ import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 /** How a step ended, as its dependents see it. */
 export type Settled =
   | { status: 'completed'; outputs: Record<string, unknown> }
-  | { status: 'failed'; continueOnError: boolean }
+  | { status: 'failed'; continueOnError: boolean; outputs: Record<string, unknown> }
   | { status: 'skipped'; cause: 'condition' | 'upstream' }
   | { status: 'interrupted' };
 

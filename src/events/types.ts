@@ -89,6 +89,8 @@ export interface EventPayloads {
     stepId: string;
     durationMs: number;
     error: SerializedError;
+    /** What the step produced before it failed (test counts, exit code); absent in old logs. */
+    outputs?: Record<string, unknown>;
     attempt: number;
     /** The step was stopped by an interruption of the run, not by its own failure. */
     interrupted: boolean;

@@ -158,6 +158,7 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
       const step = getStep(state, event.payload.stepId);
       step.status = event.payload.interrupted ? 'interrupted' : 'failed';
       step.error = event.payload.error;
+      step.outputs = event.payload.outputs ?? {};
       step.durationMs = event.payload.durationMs;
       step.endedAt = event.timestamp;
       step.continueOnError = event.payload.continueOnError;

@@ -56,6 +56,8 @@ export const runTestsAction: ActionAdapter = {
     if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
       throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
         hint: 'Fix the failing tests (their full output is in the step log), then resume the run.',
+        // The counts matter most when tests fail: dependents and status read them.
+        outputs: toOutputs(report, result.exitCode ?? null),
       });
     }
     return { outputs: toOutputs(report, 0) };
@@ -113,7 +115,10 @@ function describeFailure(report: TestReport | undefined, result: ProcessResult):
   return `The test command ${how}${why}${lastLine === undefined ? '.' : `: ${lastLine}`}`;
 }
 
-function toOutputs(report: TestReport | undefined, exitCode: number): Record<string, unknown> {
+function toOutputs(
+  report: TestReport | undefined,
+  exitCode: number | null,
+): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   if (report?.passed !== undefined) outputs.passed = report.passed;
   if (report?.failed !== undefined) outputs.failed = report.failed;

@@ -76,6 +76,15 @@ describe('the run-tests action', () => {
     expect(error?.code).toBe('MIA_TESTS_FAILED');
     expect(error?.message).toBe('1 test failed: parses dates');
     expect(error?.hint).toContain('step log');
+    expect(error?.outputs).toEqual({
+      passed: 1,
+      failed: 1,
+      skipped: 1,
+      total: 3,
+      runner: 'node:test',
+      failedTests: ['parses dates'],
+      exitCode: 1,
+    });
     expect(ctx.written.stdout).toContain('not ok 2 - parses dates');
   });
 
