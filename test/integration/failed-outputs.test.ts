@@ -59,6 +59,7 @@ describe('outputs of failed steps', () => {
       total: 3,
       runner: 'node:test',
       failedTests: ['case 1', 'case 2'],
+      failedFiles: [],
       exitCode: 1,
     });
     const report = eventsFor(events, 'workflow.step.completed', 'report')[0];
