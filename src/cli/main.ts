@@ -148,7 +148,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('approve')
     .description('answer a gate: approve it, or reject it with --reject')
     .argument('<run-id>', 'the run')
-    .argument('<step-id>', 'the step waiting at the gate')
+    .argument(
+      '<step-id>',
+      'the step waiting at the gate (<chapter-step>/<gate-step> inside a chapter)',
+    )
     .option('--reject', 'reject instead of approving (a tension)')
     .option('--reason <text>', 'why; shown in the story')
     .option('--json', 'machine-readable output')
