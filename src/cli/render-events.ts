@@ -83,7 +83,7 @@ function formatEventLine(
       return c.bold(`${event.payload.workflow}: ${event.payload.narrative}`);
     case 'workflow.resumed':
       return c.bold(
-        `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
+        `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
       );
     case 'workflow.step.started':
       running.add(event.payload.stepId);
