@@ -59,7 +59,7 @@ function tellCrash(before: RunState): string[] {
   const told = cutOff.length > 0 ? `it cut off ${joinNames(cutOff)}` : 'no step was running';
   return [
     '',
-    `*The run's process stopped without finishing (it crashed or was killed) after ${formatDuration(Math.max(0, ran))}; its last event was at ${before.sessionReachedAt}: ${told}.*`,
+    `*The run's process stopped without finishing (it crashed or was killed); its last event was at ${before.sessionReachedAt}, ${formatDuration(Math.max(0, ran))} into that session: ${told}.*`,
   ];
 }
 

@@ -39,10 +39,10 @@ describe('the story of a crash', () => {
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     const story = await readFile(join(ws, '.mia/runs', runId, 'story.md'), 'utf8');
     expect(story).toContain(
-      `*The run's process stopped without finishing (it crashed or was killed) after `,
+      `*The run's process stopped without finishing (it crashed or was killed); its last event was at ${lastEvent?.timestamp}, `,
     );
     expect(story).toContain(
-      `; its last event was at ${lastEvent?.timestamp}: it cut off \`long\` mid-run (attempt 1, running since ${longStarted?.timestamp}) and \`ask\` while it waited at its gate (attempt 1, running since ${askStarted?.timestamp}).*`,
+      ` into that session: it cut off \`long\` mid-run (attempt 1, running since ${longStarted?.timestamp}) and \`ask\` while it waited at its gate (attempt 1, running since ${askStarted?.timestamp}).*`,
     );
     const resumedAt = eventsFor(await readRunEvents(ws, runId), 'workflow.resumed')[0]?.timestamp;
     expect(story).toContain(
