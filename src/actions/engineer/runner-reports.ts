@@ -31,13 +31,16 @@ export function parseVitest(lines: string[]): TestReport | undefined {
     else if (fail[2] === undefined) failedTests.push(fail[1]);
   }
   const files = dedupe(failedFiles);
+  const names = dedupe(failedTests);
+  // A suite whose hook failed is a failure vitest's test count leaves out (its tests are skipped).
+  const failed = Math.max(counts.get('failed') ?? 0, names.length) + files.length;
   return {
     runner: 'vitest',
     passed: counts.get('passed') ?? 0,
-    failed: (counts.get('failed') ?? 0) + files.length,
+    failed,
     skipped: (counts.get('skipped') ?? 0) + (counts.get('todo') ?? 0),
-    total: Number(summary[2] ?? 0) + files.length,
-    failedTests: dedupe(failedTests),
+    total: Number(summary[2] ?? 0) + failed - (counts.get('failed') ?? 0),
+    failedTests: names,
     failedFiles: files,
   };
 }

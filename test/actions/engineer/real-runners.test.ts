@@ -123,6 +123,24 @@ describe('run-tests with the real runners', () => {
     expect(error?.message).toBe('1 test file failed to load: broken.test.mjs');
   });
 
+  it('counts a vitest suite whose hook failed as a failure, though vitest counts its tests skipped', async () => {
+    const { error } = await runTests(
+      {
+        'vitest.config.mjs': "export default { test: { include: ['*.test.mjs'] } };",
+        'a.test.mjs': `import { beforeAll, describe, expect, it } from 'vitest';
+describe('math', () => {
+  beforeAll(() => { throw new Error('setup broke'); });
+  it('adds', () => expect(1).toBe(1));
+});
+it('outside', () => expect(1).toBe(1));
+`,
+      },
+      VITEST,
+    );
+    expect(error?.outputs).toMatchObject({ passed: 1, failed: 1, skipped: 1, total: 3 });
+    expect(error?.message).toBe('1 test failed: a.test.mjs > math');
+  });
+
   it('reads jest, and names the suites that failed to run', async () => {
     const { error } = await runTests(
       {
