@@ -17,7 +17,7 @@ const initCommand = lazy(() => import('./commands/init.js'), 'initCommand');
 const listCommand = lazy(() => import('./commands/list.js'), 'listCommand');
 const resumeWorkflowCommand = lazy(() => import('./commands/run.js'), 'resumeWorkflowCommand');
 const runWorkflowCommand = lazy(() => import('./commands/run.js'), 'runWorkflowCommand');
-const runsCommand = lazy(() => import('./commands/status.js'), 'runsCommand');
+const runsCommand = lazy(() => import('./commands/runs.js'), 'runsCommand');
 const showCommand = lazy(() => import('./commands/definitions.js'), 'showCommand');
 const statusCommand = lazy(() => import('./commands/status.js'), 'statusCommand');
 const storyCommand = lazy(() => import('./commands/story.js'), 'storyCommand');
