@@ -53,8 +53,9 @@ export function checkSteps(
           continue;
         }
         for (const reference of collectReferences(span.source)) {
-          // The beat is told after the step, so it may read the step's own outputs.
-          const canReadSelf = path[0] === 'beat';
+          // The beat and the tension are told after the step, so they may read its own outputs
+          // (a failed step keeps what it produced).
+          const canReadSelf = path[0] === 'beat' || path[0] === 'tension';
           const message = checkReference(reference, { id, inputs, ids, isUpstream, canReadSelf });
           if (message !== undefined) report(`In ${field}: ${message}`, path);
         }

@@ -34,6 +34,7 @@ describe('outputs of failed steps', () => {
         '  - id: test',
         '    action: run-tests',
         '    continue_on_error: true',
+        '    tension: "${{ steps.test.outputs.failed }} of ${{ steps.test.outputs.total }} tests broke"',
         '    with: { command: "node --test" }',
         '  - id: report',
         '    action: shell',
@@ -62,6 +63,9 @@ describe('outputs of failed steps', () => {
       failedFiles: [],
       exitCode: 1,
     });
+    expect(eventsFor(events, 'workflow.tension', 'test')[0]?.payload.text).toBe(
+      '2 of 3 tests broke',
+    );
     const report = eventsFor(events, 'workflow.step.completed', 'report')[0];
     expect(report?.payload.outputs).toMatchObject({
       stdout: 'failed=2 names=case 1;case 2 code=1',
