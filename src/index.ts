@@ -20,6 +20,7 @@ export {
 export type {
   Beat,
   BeatType,
+  ChartProgress,
   EventOf,
   EventPayloads,
   EventType,
@@ -27,7 +28,14 @@ export type {
   RunSource,
   StartedStep,
 } from './events/types.js';
-export { EVENT_FORMAT_VERSION, getRunChannel } from './events/types.js';
+export {
+  EVENT_FORMAT_VERSION,
+  getChartChannel,
+  getRunChannel,
+  getTraceId,
+} from './events/types.js';
+export type { StcAction, StcChart, StcObservation } from './narrative/chart.js';
+export type { ExtensionChart } from './narrative/extension-chart.js';
 export {
   createWorkflowModule,
   type MiaModuleContext,

@@ -4,6 +4,7 @@ import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
 import { formatApproveCommand } from '../store/gate-path.js';
 import { formatDuration } from '../util/duration.js';
+import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { Io } from './io.js';
 
 export type RenderMode = 'json' | 'live' | 'plain';
@@ -55,7 +56,7 @@ export function createEventRenderer(
     render(event) {
       const line = formatEventLine(event, io, running, options.autoApprove === true);
       if (event.type === 'chart.progress')
-        progress = `${event.payload.completed}/${event.payload.total} done`;
+        progress = `${event.payload.completedSteps}/${event.payload.totalSteps} done`;
       // Until the first step settles, the footer counts from the start (or what a resume keeps).
       else if (event.type === 'workflow.started') progress = `0/${event.payload.steps.length} done`;
       else if (event.type === 'workflow.resumed')
@@ -80,7 +81,7 @@ function formatEventLine(
   const c = io.colors;
   switch (event.type) {
     case 'workflow.started':
-      return c.bold(`${event.payload.workflow}: ${event.payload.narrative}`);
+      return c.bold(`${event.payload.workflow}: ${plain(event.payload.narrative)}`);
     case 'workflow.resumed':
       return c.bold(
         `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
@@ -97,30 +98,32 @@ function formatEventLine(
       running.delete(event.payload.stepId);
       return event.payload.interrupted
         ? `${c.yellow('■')} ${event.payload.stepId} interrupted`
-        : `${c.red('✗')} ${event.payload.stepId}: ${event.payload.error.message}`;
+        : `${c.red('✗')} ${event.payload.stepId}: ${plain(event.payload.error.message)}`;
     case 'workflow.step.retrying':
-      return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${event.payload.error.message}`;
+      return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${plain(event.payload.error.message)}`;
     case 'workflow.step.skipped':
-      return `${c.dim('↷')} ${event.payload.stepId} skipped: ${event.payload.reason}`;
+      return `${c.dim('↷')} ${event.payload.stepId} skipped: ${plain(event.payload.reason)}`;
     case 'workflow.step.waiting': {
       // A gate inside a chapter is answered through this run, by its path.
       const gate = event.payload.gate ?? event.payload.stepId;
       return isAutoApproved
-        ? `${c.magenta('⏸')} ${gate} asks: ${event.payload.prompt} (approved by --yes)`
-        : `${c.magenta('⏸')} ${gate} waits: ${event.payload.prompt}\n  answer with: ${formatApproveCommand(event.runId, gate)} [--reject --reason "…"]`;
+        ? `${c.magenta('⏸')} ${gate} asks: ${plain(event.payload.prompt)} (approved by --yes)`
+        : `${c.magenta('⏸')} ${gate} waits: ${plain(event.payload.prompt)}\n  answer with: ${formatApproveCommand(event.runId, gate)} [--reject --reason "…"]`;
     }
     case 'workflow.step.answered':
       // --yes answers are told with the question; a person's answer is worth a line.
       if (event.payload.automatic) return undefined;
-      return `${c.magenta('↳')} ${event.payload.gate ?? event.payload.stepId} ${event.payload.approved ? 'approved' : 'rejected'} by ${event.payload.by}`;
+      return `${c.magenta('↳')} ${event.payload.gate ?? event.payload.stepId} ${event.payload.approved ? 'approved' : 'rejected'} by ${plain(event.payload.by)}`;
     case 'workflow.tension':
       return c.red(
-        c.bold(`  tension · ${event.payload.text}\n  full log: ${event.payload.logPath}`),
+        c.bold(
+          `  tension · ${plain(event.payload.text)}\n  full log: ${plain(event.payload.logPath)}`,
+        ),
       );
     case 'beat.created':
       return event.payload.beat.type === 'challenge'
         ? undefined
-        : `  ${c.italic(`${event.payload.beat.type.replace('_', ' ')} · ${event.payload.beat.description}`)}`;
+        : `  ${c.italic(`${event.payload.beat.type.replace('_', ' ')} · ${plain(event.payload.beat.description)}`)}`;
     case 'workflow.completed':
       return c.green(c.bold(`completed in ${formatDuration(event.payload.durationMs)}`));
     case 'workflow.failed':

@@ -72,7 +72,10 @@ export function createStepLauncher(
       interrupted: false,
       continueOnError: step.continueOnError,
     });
-    narrator.tellTension(step, step.tension, serialized, options.getLogPath(step.id));
+    narrator.tellTension(step, step.tension, serialized, {
+      logPath: options.getLogPath(step.id),
+      attempt: 0,
+    });
     return { status: 'failed', continueOnError: step.continueOnError, outputs: {} };
   };
 
@@ -140,10 +143,11 @@ export function createStepLauncher(
       narrator.tellCompleted(step, beat, {
         durationMs: outcome.durationMs,
         outputs: outcome.outputs,
+        attempt: outcome.attempt,
         overcame,
         isClimax: step.id === run.climaxStepId,
       });
-      return { status: 'completed', outputs: outcome.outputs };
+      return { status: 'completed', outputs: outcome.outputs, beat };
     }
     events.append('workflow.step.failed', {
       stepId: step.id,
@@ -158,7 +162,10 @@ export function createStepLauncher(
     if (outcome.interrupted) return { status: 'interrupted' };
     // The tension may tell what the failed step produced (`steps.<id>.outputs.failed`).
     recordSettled(context, step.id, { status: 'failed', outputs: outcome.outputs });
-    narrator.tellTension(step, tellText(step.tension, context), outcome.error, logPath);
+    narrator.tellTension(step, tellText(step.tension, context), outcome.error, {
+      logPath,
+      attempt: outcome.attempt,
+    });
     return { status: 'failed', continueOnError: step.continueOnError, outputs: outcome.outputs };
   };
 

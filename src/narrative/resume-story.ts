@@ -5,6 +5,7 @@
 import type { EventOf } from '../events/types.js';
 import type { RunState, StepState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
+import { stripControlSequences as plain } from '../util/terminal-text.js';
 
 /**
  * The lines for a `workflow.resumed` event. `before` is the run's state folded up to the event;
@@ -19,7 +20,7 @@ export function tellResume(
   const { rerun, kept, definitionChanged, from, vcs } = event.payload;
   const moved =
     vcs && headAtTension && vcs.head !== headAtTension
-      ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${vcs.subject}"` : ''}`
+      ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${plain(vcs.subject)}"` : ''}`
       : '';
   const why = [moved, definitionChanged ? 'the definition changed' : '', from ? `from ${from}` : '']
     .filter(Boolean)

@@ -3,6 +3,7 @@
 
 import { UsageError } from '../../errors.js';
 import type { EventLog } from '../../store/event-log.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -38,7 +39,7 @@ export async function dashboardCommand(
     port: options.port ?? DEFAULT_DASHBOARD_PORT,
     ...(options.host === undefined ? {} : { host: options.host }),
     allowRemote: options.allowRemote === true,
-    onProblem: (message) => ctx.io.err(`warning: ${message}\n`),
+    onProblem: (message) => ctx.io.err(`warning: ${plain(message)}\n`),
   });
   ctx.io.out(`${server.url}\n`);
   ctx.io.err(
@@ -70,7 +71,7 @@ export async function openRunDashboard(
   const server = await startDashboardServer({
     workspace: ctx.workspace,
     port: 0,
-    onProblem: (message) => ctx.io.err(`warning: ${message}\n`),
+    onProblem: (message) => ctx.io.err(`warning: ${plain(message)}\n`),
   });
   return {
     attach(events) {

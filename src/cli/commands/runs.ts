@@ -2,6 +2,7 @@
 
 import { listRunIds } from '../../store/runs.js';
 import { formatDuration } from '../../util/duration.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { describeStatus, type RunSummary, summarizeRun } from './status.js';
@@ -37,7 +38,7 @@ export async function runsCommand(
   }
   for (const { summary: s, depth } of nestChapters(summaries)) {
     if ('error' in s) {
-      ctx.io.out(`${s.runId}  unreadable: ${s.error}\n`);
+      ctx.io.out(`${s.runId}  unreadable: ${plain(s.error)}\n`);
       continue;
     }
     const took = s.durationMs === null ? '' : formatDuration(s.durationMs);

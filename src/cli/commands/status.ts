@@ -6,6 +6,7 @@ import { readRunLock } from '../../store/lock.js';
 import { getRunDir } from '../../store/paths.js';
 import { markCrashed, type RunState, type StepState } from '../../store/run-state.js';
 import { formatDuration } from '../../util/duration.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRunId } from './run-ref.js';
@@ -105,7 +106,7 @@ export async function statusCommand(
       `chapter of run ${summary.parent.runId} (step ${summary.parent.stepId}): resume and answer its gates through that run\n`,
     );
   }
-  ctx.io.out(`${c.dim(summary.narrative)}\n`);
+  ctx.io.out(`${c.dim(plain(summary.narrative))}\n`);
   ctx.io.out(
     `${summary.completed}/${summary.total} steps completed${summary.resumes > 0 ? ` · resumed ${summary.resumes}×` : ''}\n\n`,
   );
@@ -121,12 +122,12 @@ export async function statusCommand(
     const took = step.durationMs === undefined ? '' : formatDuration(step.durationMs);
     const tries = step.attempts > 1 ? `${step.attempts} attempts` : '';
     ctx.io.out(
-      `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${[took, tries, detail].filter(Boolean).join(' · ')}\n`,
+      `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${[took, tries, plain(detail)].filter(Boolean).join(' · ')}\n`,
     );
   }
   for (const gate of summary.waitingGates) {
     ctx.io.out(
-      `\n${gate.gate} waits: ${gate.prompt}\n  answer with: ${gate.command} [--reject --reason "…"]\n`,
+      `\n${gate.gate} waits: ${plain(gate.prompt)}\n  answer with: ${gate.command} [--reject --reason "…"]\n`,
     );
   }
   if (
