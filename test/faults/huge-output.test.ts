@@ -121,7 +121,7 @@ describe('a step that prints 1 GiB', () => {
     await writeFile(join(cwd, 'fixed'), '');
     const resumed = await runSmall(['workflow', 'resume', runId], cwd);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain('resumed: re-running after; keeping flood');
+    expect(resumed.stdout).toContain('resumed: running after; keeping flood');
     expect((await readEventLog(cwd, runId)).at(-1)?.type).toBe('workflow.completed');
     expect((await stat(logPath)).size).toBe(size);
   }, 240_000);
