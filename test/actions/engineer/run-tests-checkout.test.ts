@@ -46,6 +46,12 @@ describe('run-tests with `branch`', () => {
     const { error } = await runIn(dir, { branch: 'feature' });
     expect(error).toMatchObject({ code: 'MIA_TESTS_FAILED' });
     expect(error?.message).toBe('1 test failed: feature breaks');
+    expect((error as { outputs?: unknown }).outputs).toMatchObject({
+      failed: 1,
+      branch: 'feature',
+      base: main,
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
     await expectCheckoutUntouched(dir, main);
   });
 
