@@ -56,6 +56,14 @@ export interface ChapterResult {
   failedSteps: string[];
 }
 
+/** What a resumed run knows of a completed step when it asks whether the step still holds. */
+export interface OutdatedCheck {
+  outputs: Record<string, unknown>;
+  /** The workspace root. */
+  workdir: string;
+  env: Record<string, string | undefined>;
+}
+
 export interface ActionResult {
   outputs?: Record<string, unknown>;
 }
@@ -72,4 +80,10 @@ export interface ActionAdapter {
   /** One line on what the action does, for `mia workflow ls --actions`. */
   description?: string;
   run(ctx: ActionContext): Promise<ActionResult | undefined>;
+  /**
+   * On resume, why a completed step's result no longer holds (the commit it checked is no longer
+   * what its branches hold), or undefined when it does: an outdated step runs again, and so does
+   * everything downstream of it.
+   */
+  checkOutdated?(step: OutdatedCheck): Promise<string | undefined>;
 }

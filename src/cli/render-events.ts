@@ -2,6 +2,7 @@
 
 import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
+import { describeOutdated } from '../narrative/facts.js';
 import { formatApproveCommand } from '../store/gate-path.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
@@ -84,7 +85,7 @@ function formatEventLine(
       return c.bold(`${event.payload.workflow}: ${plain(event.payload.narrative)}`);
     case 'workflow.resumed':
       return c.bold(
-        `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
+        `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}${event.payload.outdated ? `; checked again: ${plain(describeOutdated(event.payload.outdated))}` : ''}`,
       );
     case 'workflow.step.started':
       running.add(event.payload.stepId);

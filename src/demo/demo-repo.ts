@@ -15,6 +15,7 @@ export const DEMO_GIT_ENV = {
 const FILES: Record<string, string> = {
   '.gitignore': 'node_modules/\n.mia/runs/\n.mia/stc/\n.stc/charts/\n',
   'package.json': `${JSON.stringify({ name: 'demo-app', version: '1.0.0', private: true, type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`,
+  'package-lock.json': `${JSON.stringify({ name: 'demo-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'demo-app', version: '1.0.0' } } }, null, 2)}\n`,
   'src/sum.js': 'export function sum(a, b) {\n  return a + b;\n}\n',
   'test/sum.test.js':
     "import assert from 'node:assert';\nimport test from 'node:test';\nimport { sum } from '../src/sum.js';\n\ntest('adds two numbers', () => {\n  assert.strictEqual(sum(2, 3), 5);\n});\n",

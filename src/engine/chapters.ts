@@ -45,6 +45,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       from: undefined,
       concurrency: undefined,
       loadDefinition: load,
+      registry,
     });
     if ('nothingToDo' in resumed)
       return summarize(runId, await loadRunState(parent.workspace, runId));

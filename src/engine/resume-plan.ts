@@ -10,17 +10,20 @@ export interface ResumePlan {
   kept: string[];
   /** Steps re-run because their definition changed (or were added). */
   changed: string[];
+  /** Completed steps re-run because what they checked moved since, with why. */
+  outdated: Record<string, string>;
   definitionChanged: boolean;
 }
 
 /**
  * Completed steps whose definition is unchanged are kept; everything else runs, and so does
- * everything downstream of a changed step or of `from`.
+ * everything downstream of a changed or outdated step or of `from`.
  */
 export function planResume(
   state: RunState,
   workflow: ResolvedWorkflow,
   from: string | undefined,
+  outdated: Record<string, string> = {},
 ): ResumePlan {
   const previous = new Map(state.steps.map((step) => [step.id, step]));
   const changed = workflow.steps
@@ -34,7 +37,10 @@ export function planResume(
   });
 
   const { dependents } = getPlan(workflow);
-  const forced = getDownstream([...changed, ...(from === undefined ? [] : [from])], dependents);
+  const forced = getDownstream(
+    [...changed, ...Object.keys(outdated), ...(from === undefined ? [] : [from])],
+    dependents,
+  );
   const rerun: string[] = [];
   const kept: string[] = [];
   for (const step of workflow.steps) {
@@ -46,6 +52,7 @@ export function planResume(
     rerun,
     kept,
     changed,
+    outdated,
     definitionChanged: changed.length > 0 || removed || dependencyChanged,
   };
 }

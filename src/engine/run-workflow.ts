@@ -18,6 +18,7 @@ import { readDefinitionFile, writeDefinitionFile } from './definition-file.js';
 import { type ExecuteResult, executeWorkflow } from './executor.js';
 import { GateKeeper } from './gates.js';
 import { reapOrphans } from './orphans.js';
+import { findOutdatedSteps } from './outdated.js';
 import { planResume, type ResumePlan } from './resume-plan.js';
 import { describeHead, describeSteps } from './run-description.js';
 
@@ -136,6 +137,8 @@ export async function resumeRun(options: {
   concurrency: number | undefined;
   /** `recorded`: the definition recorded for the run, if any (see LoadOptions.recorded). */
   loadDefinition(state: RunState, recorded: unknown): Promise<ResolvedWorkflow>;
+  /** The actions, asked whether completed steps still hold (see findOutdatedSteps). */
+  registry?: ActionRegistry;
   /** The event log's file layer (tests inject disk faults through it). */
   fs?: EventLogFs;
 }): Promise<RunHandle | { nothingToDo: RunState }> {
@@ -170,7 +173,10 @@ export async function resumeRun(options: {
         return { nothingToDo: state };
       }
     }
-    const plan = planResume(state, workflow, options.from);
+    const outdated = options.registry
+      ? await findOutdatedSteps(state, workflow, options.registry, workspace)
+      : {};
+    const plan = planResume(state, workflow, options.from, outdated);
     if (!isReusedDefinition(workflow)) await writeDefinitionFile(workspace, runId, workflow);
     const events = await EventLog.open(workspace, runId, { fs: options.fs, contents });
     const story = new StoryWriter(workspace, events);
@@ -180,6 +186,7 @@ export async function resumeRun(options: {
       definitionChanged: plan.definitionChanged,
       steps: describeSteps(workflow),
       from: options.from ?? null,
+      ...(Object.keys(outdated).length > 0 ? { outdated } : {}),
       pid: process.pid,
       ...(await describeHead(workspace)),
     });

@@ -99,6 +99,8 @@ export interface EventPayloads {
     definitionChanged: boolean;
     steps: StartedStep[];
     from: string | null;
+    /** Completed steps run again because what they checked moved since, with why. */
+    outdated?: Record<string, string>;
     pid: number;
     /** The git HEAD when the run resumed, and its commit subject: what changed since. */
     vcs?: { head: string; subject: string };

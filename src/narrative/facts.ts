@@ -26,11 +26,12 @@ const FACTS: Record<string, { universe?: Universe; describe(outputs: Outputs): s
       const passed = num(o.passed);
       const failed = num(o.failed);
       const skipped = num(o.skipped);
-      if (passed === undefined && failed === undefined) return [];
+      const where = describeChecked(o);
+      if (passed === undefined && failed === undefined) return where ? [`tested ${where}`] : [];
       const parts = [`${passed ?? 0} ${passed === 1 ? 'test' : 'tests'} passed`];
       if (failed) parts.push(`${failed} failed`);
       if (skipped) parts.push(`${skipped} skipped`);
-      return [parts.join(', ')];
+      return [`${parts.join(', ')}${where ? ` on ${where}` : ''}`];
     },
   },
   'schema-validate': {
@@ -38,7 +39,16 @@ const FACTS: Record<string, { universe?: Universe; describe(outputs: Outputs): s
     describe(o) {
       const files = num(o.files);
       if (files === undefined) return [];
-      return [files === 1 ? '1 file holds its shape' : `${files} files hold their shape`];
+      const kinds = Array.isArray(o.against)
+        ? (o.against as Outputs[])
+            .filter((each) => str(each.what) && num(each.files))
+            .map((each) => `${each.files} ${each.what}${each.files === 1 ? '' : 's'}`)
+        : [];
+      const where = describeChecked(o);
+      const held = files === 1 ? '1 file holds its shape' : `${files} files hold their shape`;
+      return [
+        `${held}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}${where ? ` on ${where}` : ''}`,
+      ];
     },
   },
   'merge-pr': {
@@ -49,6 +59,7 @@ const FACTS: Record<string, { universe?: Universe; describe(outputs: Outputs): s
         str(o.branch) && str(o.into) ? `${o.branch} into ${o.into}` : o.pr ? `PR #${o.pr}` : '';
       if (o.alreadyMerged)
         return [`${what || 'the change'} was already merged${sha ? ` (${sha})` : ''}`];
+      if (o.tested === true && sha) return [`${what} landed as the tested commit ${sha}`];
       return sha ? [`${what ? `${what} ` : ''}merged as ${sha}`] : [];
     },
   },
@@ -79,9 +90,29 @@ const FACTS: Record<string, { universe?: Universe; describe(outputs: Outputs): s
   },
 };
 
+/** `feature merged into main (a1b2c3d)` or `v1.0.0 (a1b2c3d)`: what a check ran on, when not the workspace. */
+function describeChecked(o: Outputs): string | undefined {
+  const sha = shortSha(o.sha);
+  if (sha === undefined) return undefined;
+  if (str(o.branch) && str(o.into)) {
+    return o.alreadyMerged === true
+      ? `${o.into} (${sha}), which holds ${o.branch} already`
+      : `${o.branch} merged into ${o.into} (${sha})`;
+  }
+  if (str(o.ref) === undefined) return undefined;
+  return String(o.sha).startsWith(String(o.ref)) ? `commit ${sha}` : `${o.ref} (${sha})`;
+}
+
 /** Facts about a completed step, from its action's outputs (none for actions without any). */
 export function describeOutputFacts(action: string, outputs: Outputs): Fact[] {
   const facts = FACTS[action];
   if (!facts) return [];
   return facts.describe(outputs).map((text) => ({ text, universe: facts.universe }));
+}
+
+/** `test (feature moved since the check: a1b2c3d → d4e5f6a)`: why a resume ran completed steps again. */
+export function describeOutdated(outdated: Record<string, string> | undefined): string {
+  return Object.entries(outdated ?? {})
+    .map(([stepId, reason]) => `${stepId} (${reason})`)
+    .join('; ');
 }

@@ -6,6 +6,7 @@ import type { EventOf } from '../events/types.js';
 import type { RunState, StepState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { describeOutdated } from './facts.js';
 
 /**
  * The lines for a `workflow.resumed` event. `before` is the run's state folded up to the event;
@@ -17,12 +18,17 @@ export function tellResume(
   headAtTension: string | null,
 ): string[] {
   const lines = before.isSessionEnded ? [] : tellCrash(before);
-  const { rerun, kept, definitionChanged, from, vcs } = event.payload;
+  const { rerun, kept, definitionChanged, from, vcs, outdated } = event.payload;
   const moved =
     vcs && headAtTension && vcs.head !== headAtTension
       ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${plain(vcs.subject)}"` : ''}`
       : '';
-  const why = [moved, definitionChanged ? 'the definition changed' : '', from ? `from ${from}` : '']
+  const why = [
+    moved,
+    definitionChanged ? 'the definition changed' : '',
+    outdated ? `checked again: ${plain(describeOutdated(outdated))}` : '',
+    from ? `from ${from}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const again: string[] = [];

@@ -43,6 +43,7 @@ describe('planResume', () => {
     reached: Partial<Record<string, ReachedStatus>>;
     now?: string[];
     from?: string;
+    outdated?: Record<string, string>;
     rerun: string[];
     kept: string[];
     changed: string[];
@@ -150,8 +151,17 @@ describe('planResume', () => {
       changed: [],
       definitionChanged: false,
     },
-  ])('$title', ({ reached, now, from, rerun, kept, changed, definitionChanged }) => {
-    const plan = planResume(runThatReached(reached), workflowOf(now ?? BEFORE), from);
-    expect(plan).toEqual({ rerun, kept, changed, definitionChanged });
+    {
+      title: 're-runs an outdated completed step (what it checked moved) and its downstream',
+      reached: ALL_DONE,
+      outdated: { b: 'feature moved since the check: a1b2c3d → d4e5f6a' },
+      rerun: ['b', 'c'],
+      kept: ['a', 'd'],
+      changed: [],
+      definitionChanged: false,
+    },
+  ])('$title', ({ reached, now, from, outdated, rerun, kept, changed, definitionChanged }) => {
+    const plan = planResume(runThatReached(reached), workflowOf(now ?? BEFORE), from, outdated);
+    expect(plan).toEqual({ rerun, kept, changed, definitionChanged, outdated: outdated ?? {} });
   });
 });

@@ -1,4 +1,5 @@
-// The five built-in templates end to end on the demo repository: a clean run, and a failure fixed then resumed.
+// The five built-in templates end to end on the demo repository, with `main` checked out: a clean run that lands
+// exactly the tested commit, and a broken branch that fails, leaves `main` untouched, then resumes after the fix.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,12 @@ interface TemplateCase {
   inputs: string[];
   /** The run-tests step that a broken test on the branch makes fail. */
   testStep: string;
-  /** The merge-pr step that merges `feature` into `main`, if any. */
+  /** The merge-pr step that lands the tested merge of `feature` into `main`, if any. */
   mergeStep?: string;
-  /** The tag the template creates on the current checkout, if any. */
+  /** The tag the template puts on the verified commit, if any. */
   tag?: string;
+  /** Completed steps a resume checks again because the branch they checked moved (the fix). */
+  outdatedByFix?: string[];
 }
 
 const TEMPLATES: TemplateCase[] = [
@@ -29,6 +32,7 @@ const TEMPLATES: TemplateCase[] = [
     inputs: ['branch=feature'],
     testStep: 'test',
     mergeStep: 'integrate',
+    outdatedByFix: ['validate'],
   },
   {
     name: 'hotfix-resolution',
@@ -39,7 +43,7 @@ const TEMPLATES: TemplateCase[] = [
   {
     name: 'refactoring-journey',
     inputs: ['branch=feature'],
-    testStep: 'baseline',
+    testStep: 'confirm',
     mergeStep: 'integrate',
   },
   {
@@ -124,17 +128,36 @@ function getBeats(
 
 const repos: string[] = [];
 
+/** The demo repository with `main` checked out: the branch a template merges is not the checked-out one. */
 async function createRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mia-template-'));
   repos.push(dir);
   await createDemoRepository(dir);
+  await git(dir, 'checkout', '-q', 'main');
   return dir;
 }
 
-async function commitTest(repo: string, expected: number, message: string): Promise<void> {
+/** Where each template's change lives: `feature` for the merging ones, `main` (HEAD) for a release. */
+function changedBranch(c: TemplateCase): string {
+  return c.mergeStep ? 'feature' : 'main';
+}
+
+/** Commits the test on the template's branch, then checks `main` out again. */
+async function commitTest(repo: string, c: TemplateCase, expected: number, message: string) {
+  await git(repo, 'checkout', '-q', changedBranch(c));
   await writeFile(join(repo, 'test/broken.test.js'), brokenTest(expected));
   await git(repo, 'add', 'test/broken.test.js');
   await git(repo, 'commit', '-q', '-m', message);
+  await git(repo, 'checkout', '-q', 'main');
+}
+
+/** The user's checkout: its branch, its files and the worktrees of the repository. */
+async function readCheckout(repo: string) {
+  return {
+    branch: await git(repo, 'branch', '--show-current'),
+    status: await git(repo, 'status', '--porcelain', '--untracked-files=no'),
+    worktrees: (await git(repo, 'worktree', 'list', '--porcelain')).split('\n\n').length,
+  };
 }
 
 async function readRunFiles(repo: string, runId: string) {
@@ -159,12 +182,22 @@ async function expectDelivered(
   expect(chart.actions.map((a) => [a.id, a.completed, a.order])).toEqual(
     template.steps.map((step, i) => [step.id, true, i + 1]),
   );
-  expect(await git(repo, 'branch', '--show-current')).toBe('feature');
+  expect(await readCheckout(repo)).toEqual({ branch: 'main', status: '', worktrees: 1 });
+  const tested = eventsFor(events, 'workflow.step.completed', c.testStep).at(-1)?.payload
+    .outputs as { sha: string };
   if (c.mergeStep) {
     const merged = eventsFor(events, 'workflow.step.completed', c.mergeStep).at(-1)?.payload
       .outputs;
-    expect(merged).toMatchObject({ mode: 'local', merged: true, branch: 'feature', into: 'main' });
-    expect(await git(repo, 'rev-parse', 'main')).toBe((merged as { sha: string }).sha);
+    expect(merged).toMatchObject({
+      mode: 'local',
+      merged: true,
+      branch: 'feature',
+      into: 'main',
+      sha: tested.sha,
+      tested: true,
+      landing: 'fast-forward',
+    });
+    expect(await git(repo, 'rev-parse', 'main')).toBe(tested.sha);
     expect(await git(repo, 'log', '-1', '--format=%s', 'main')).toMatch(
       /^Merge branch 'feature' into main/,
     );
@@ -172,9 +205,8 @@ async function expectDelivered(
   }
   if (c.tag) {
     expect(await git(repo, 'tag', '--list')).toBe(c.tag);
-    expect(await git(repo, 'rev-list', '-n', '1', c.tag)).toBe(
-      await git(repo, 'rev-parse', 'HEAD'),
-    );
+    expect(await git(repo, 'rev-list', '-n', '1', c.tag)).toBe(tested.sha);
+    expect(tested.sha).toBe(await git(repo, 'rev-parse', 'HEAD'));
   }
 }
 
@@ -222,7 +254,7 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     await expectDelivered(repo, c, template, events, chart);
   });
 
-  it('fails at its test step on a broken test, then resumes after the fix without re-running finished steps', async () => {
+  it('fails at its test step on a broken branch leaving main untouched, then resumes after the fix, checking again only what moved', async () => {
     const template = await readTemplate(c.name);
     const testStep = template.steps.find((s) => s.id === c.testStep);
     expect(testStep?.action).toBe('run-tests');
@@ -230,8 +262,13 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     const finished = template.steps
       .map((s) => s.id)
       .filter((id) => id !== c.testStep && !downstream.has(id));
+    const rechecked = new Set(
+      (c.outdatedByFix ?? []).flatMap((id) => [id, ...findDownstream(template.steps, id)]),
+    );
+    const kept = finished.filter((id) => !rechecked.has(id));
     const repo = await createRepo();
-    await commitTest(repo, 3, 'A test that cannot pass');
+    await commitTest(repo, c, 3, 'A test that cannot pass');
+    const mainBefore = await git(repo, 'rev-parse', 'main');
 
     const failed = await run(repo);
 
@@ -257,8 +294,11 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     expect(first.story).toContain(BROKEN_TEST_NAME);
     expect(first.chart.status).toBe('active');
     expect(await git(repo, 'log', '--merges', '--format=%s', 'main')).toBe('');
+    if (c.mergeStep) expect(await git(repo, 'rev-parse', 'main')).toBe(mainBefore);
+    expect(await git(repo, 'tag', '--list')).toBe('');
+    expect(await readCheckout(repo)).toEqual({ branch: 'main', status: '', worktrees: 1 });
 
-    await commitTest(repo, 2, 'Repair the test');
+    await commitTest(repo, c, 2, 'Repair the test');
     const resumed = await runMia(['workflow', 'resume', '--last', '--yes'], {
       cwd: repo,
       env: ENV,
@@ -268,14 +308,22 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     expect(parseRunId(resumed.stdout)).toBe(runId);
     const { events, story, chart } = await readRunFiles(repo, runId);
     const [resumedEvent] = eventsFor(events, 'workflow.resumed');
-    expect(resumedEvent?.payload.kept).toEqual(finished);
+    expect(resumedEvent?.payload.kept).toEqual(kept);
     expect(resumedEvent?.payload.rerun).toEqual(
-      template.steps.map((s) => s.id).filter((id) => !finished.includes(id)),
+      template.steps.map((s) => s.id).filter((id) => !kept.includes(id)),
+    );
+    expect(Object.keys((resumedEvent?.payload.outdated as object) ?? {})).toEqual(
+      c.outdatedByFix ?? [],
     );
     const starts = countStarts(events);
     for (const step of template.steps) {
-      expect(starts[step.id], step.id).toBe(step.id === c.testStep ? 2 : 1);
+      const ranFirst = step.id === c.testStep || finished.includes(step.id);
+      expect(starts[step.id], step.id).toBe(Number(ranFirst) + Number(!kept.includes(step.id)));
     }
+    // What landed (or was tagged) holds the fix: it is the commit the resumed run tested.
+    const tested = eventsFor(events, 'workflow.step.completed', c.testStep).at(-1)?.payload
+      .outputs as { sha: string };
+    expect(await git(repo, 'show', `${tested.sha}:test/broken.test.js`)).toBe(brokenTest(2).trim());
     const transformation = getBeats(events).find((beat) => beat.type === 'transformation');
     expect(transformation?.stepId).toBe(c.testStep);
     expect(transformation?.description).toMatch(matchBeat(testStep?.beat ?? ''));

@@ -26,14 +26,19 @@ export const requestReviewAction: ActionAdapter = {
     'Requests reviewers on a GitHub pull request and can wait for approval; without a token, a local review gate.',
   schema: {
     type: 'object',
-    required: ['reviewers'],
     additionalProperties: false,
     properties: {
       reviewers: {
         type: 'array',
         minItems: 1,
         items: { type: 'string', pattern: REVIEWER_PATTERN.source },
-        description: 'GitHub logins, or teams as org/team.',
+        description: 'GitHub logins, or teams as org/team; without any, a local review gate.',
+      },
+      branch: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'On GitHub: the branch whose open pull request is reviewed (default: the current branch).',
       },
       wait: {
         description:
@@ -45,10 +50,14 @@ export const requestReviewAction: ActionAdapter = {
     },
   },
   async run(ctx) {
-    const reviewers = readReviewers(ctx.with.reviewers);
-    if (resolveGitHubMode(ctx.with.mode, ctx.env) === 'local') {
+    const reviewers = ctx.with.reviewers === undefined ? [] : readReviewers(ctx.with.reviewers);
+    const mode = resolveGitHubMode(ctx.with.mode, ctx.env);
+    if (mode === 'local' || reviewers.length === 0) {
+      if (mode === 'github') ctx.log.info('No reviewers named: a local review gate, not GitHub.');
       const answer = await ctx.requestApproval(
-        `Review requested from ${reviewers.join(', ')}: approve when reviewed`,
+        reviewers.length > 0
+          ? `Review requested from ${reviewers.join(', ')}: approve when reviewed`
+          : 'Review requested: approve when the work has been reviewed',
       );
       return { outputs: { mode: 'local', ...settleApproval(ctx.stepId, answer), reviewers } };
     }
@@ -74,7 +83,9 @@ async function requestOnGitHub(
   });
   const git = createLazyGit(ctx.workdir, ctx.env);
   const repo = await resolveRepository(ctx.with.repo, git);
-  const pr = await resolvePullNumber(octokit, repo, { pr: ctx.with.pr, git });
+  const branch =
+    typeof ctx.with.branch === 'string' && ctx.with.branch ? ctx.with.branch : undefined;
+  const pr = await resolvePullNumber(octokit, repo, { pr: ctx.with.pr, branch, git });
   const where = formatPullRequest(repo, pr);
   const users = reviewers.filter((reviewer) => !reviewer.includes('/'));
   const teams = reviewers.filter((reviewer) => reviewer.includes('/'));

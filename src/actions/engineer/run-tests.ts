@@ -3,7 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
-import type { ActionAdapter } from '../types.js';
+import type { ActionAdapter, ActionContext } from '../types.js';
+import {
+  CHECKOUT_DEPENDENCIES,
+  CHECKOUT_WITH_PROPERTIES,
+  type Checkout,
+  findCheckoutChange,
+  openCheckout,
+} from './checkout.js';
+import { planInstall, runInstall } from './install.js';
 import { describeEnding, type ProcessResult, runProcessGroup } from './process.js';
 import { findLoadError, parseTestReport, type TestReport } from './test-report.js';
 
@@ -21,17 +29,26 @@ const NPM_PLACEHOLDER = /^echo "Error: no test specified" && exit 1$/;
  * and outputs `passed`, `failed`, `skipped`, `total` as the runner prints them (vitest, jest,
  * pytest, mocha, node:test, TAP), plus `runner`, `failedTests`, `failedFiles` (test files that
  * failed to load) and `exitCode`. Fails with MIA_TESTS_FAILED, naming the failing tests and the
- * files that did not load, when the command fails or reports failures.
+ * files that did not load, when the command fails or reports failures (the error keeps the
+ * outputs). With `branch` (or `ref`) it tests the merge of `branch` into `into` (or that commit)
+ * in a worktree of its own, after installing its dependencies, and outputs the commit it tested.
  */
 export const runTestsAction: ActionAdapter = {
   name: 'run-tests',
   universes: ['engineer'],
   description: "Runs the test command (default: `npm test`) and reports the runner's counts.",
-  shellFields: ['command'],
+  shellFields: ['command', 'install'],
   schema: {
     type: 'object',
     additionalProperties: false,
+    dependentRequired: CHECKOUT_DEPENDENCIES,
     properties: {
+      ...CHECKOUT_WITH_PROPERTIES,
+      install: {
+        description:
+          'With `branch` or `ref`: install dependencies first. Default: from the lockfile when there is one (package-lock.json → npm ci, pnpm, yarn, bun); true: a lockfile is required; false: never; or the command to run.',
+        oneOf: [{ type: 'boolean' }, { type: 'string', minLength: 1 }],
+      },
       command: {
         type: 'string',
         minLength: 1,
@@ -42,28 +59,70 @@ export const runTestsAction: ActionAdapter = {
     },
   },
   async run(ctx) {
-    const cwd = resolve(ctx.workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
-    const command =
-      typeof ctx.with.command === 'string' ? ctx.with.command : await getDefaultCommand(cwd);
-    const result = await runProcessGroup('sh', ['-c', command], {
-      cwd,
-      env: { ...ctx.env, ...ctx.expressionEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
-      signal: ctx.signal,
-      log: ctx.log,
-      keepOutputBytes: KEEP_OUTPUT_BYTES,
-    });
-    if (result.exitCode !== 0 && ctx.signal.aborted) throw ctx.signal.reason;
-    const report = parseTestReport(result.outputTail);
-    if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
-      throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
-        hint: 'Fix the failing tests (their full output is in the step log), then resume the run.',
-        // The counts matter most when tests fail: dependents and status read them.
-        outputs: toOutputs(report, result.exitCode ?? null, result.outputTail),
-      });
+    const checkout = await openCheckout(ctx);
+    try {
+      return { outputs: await runTestsIn(ctx, checkout) };
+    } finally {
+      await checkout.close();
     }
-    return { outputs: toOutputs(report, 0, '') };
   },
+  checkOutdated: findCheckoutChange,
 };
+
+/** Installs (in a worktree), runs the tests; the outputs include what was checked out. */
+async function runTestsIn(
+  ctx: ActionContext,
+  checkout: Checkout,
+): Promise<Record<string, unknown>> {
+  const cwd = resolve(checkout.workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const installed = await installFor(ctx, checkout, cwd);
+  const checked = { ...checkout.outputs, ...(installed ? { installed } : {}) };
+  const command =
+    typeof ctx.with.command === 'string' ? ctx.with.command : await getDefaultCommand(cwd);
+  const result = await runProcessGroup('sh', ['-c', command], {
+    cwd,
+    env: { ...ctx.env, ...ctx.expressionEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+    signal: ctx.signal,
+    log: ctx.log,
+    keepOutputBytes: KEEP_OUTPUT_BYTES,
+  });
+  if (result.exitCode !== 0 && ctx.signal.aborted) throw ctx.signal.reason;
+  const report = parseTestReport(result.outputTail);
+  if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
+    throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
+      hint: 'Fix the failing tests (their full output is in the step log), then resume the run.',
+      // The counts matter most when tests fail: dependents and status read them.
+      outputs: { ...toOutputs(report, result.exitCode ?? null, result.outputTail), ...checked },
+    });
+  }
+  return { ...toOutputs(report, 0, ''), ...checked };
+}
+
+/** Installs the checkout's dependencies (only ever in a worktree); the command run, if any. */
+async function installFor(
+  ctx: ActionContext,
+  checkout: Checkout,
+  cwd: string,
+): Promise<string | undefined> {
+  if (checkout.root === undefined) {
+    if (ctx.with.install === undefined || ctx.with.install === false) return undefined;
+    throw new MiaError('MIA_TESTS_INSTALL_NEEDS_WORKTREE', '`install` needs `branch` or `ref`.', {
+      hint: 'mia installs only in a worktree of its own, never in your checkout: add `branch` (or `ref`), or drop `install`.',
+      isRetriable: false,
+    });
+  }
+  const plan = await planInstall(ctx.with.install, cwd, checkout.root);
+  if (plan === undefined) {
+    ctx.log.info(
+      ctx.with.install === false
+        ? 'install: false, so no dependencies were installed.'
+        : 'No lockfile in the checked-out commit: no dependencies installed.',
+    );
+    return undefined;
+  }
+  await runInstall(ctx, plan);
+  return plan.command;
+}
 
 /** `npm test`, when package.json in `cwd` has a `test` script that is not npm's placeholder. */
 async function getDefaultCommand(cwd: string): Promise<string> {

@@ -1,16 +1,11 @@
-// Merging one local branch into another with simple-git, leaving the repository as it was on failure.
+// merge-pr without GitHub: lands a tested commit on `into`, or merges a branch into it, never touching the checkout's branch.
 
 import type { SimpleGit } from 'simple-git';
 import { MiaError } from '../../errors.js';
-import { isGitRepository, openGit, readCurrentBranch } from '../../github/git.js';
-import {
-  abortMerge,
-  checkBranchName,
-  readGitMessage,
-  refuseDirtyTree,
-  requireBranch,
-  verifyRestored,
-} from './local-git.js';
+import { type Landing, landCommit } from '../../git/land.js';
+import { openRepository, prepareMerge, readMergeCommits } from '../../git/prepare.js';
+import { isAncestor, readCommit, shortSha } from '../../git/refs.js';
+import { readCurrentBranch } from '../../github/git.js';
 
 /** What a local merge needs. */
 export interface LocalMerge {
@@ -20,9 +15,13 @@ export interface LocalMerge {
   branch: string | undefined;
   into: string;
   method: 'merge' | 'squash' | 'rebase';
-  /** `<run-id>/<step-id>`, recorded in the commit message. */
-  tag: string;
-  signal: AbortSignal;
+  /** The tested commit to land (a `run-tests` step's `sha`); undefined: merge `branch` now. */
+  sha: string | undefined;
+  /** The branch's commit that was tested, when known: it must be in `sha`. */
+  head: string | undefined;
+  runId: string;
+  stepId: string;
+  log: (line: string) => void;
 }
 
 /** The outputs of a local merge. */
@@ -33,12 +32,16 @@ export interface LocalMergeResult {
   sha: string;
   merged: true;
   alreadyMerged: boolean;
+  /** `fast-forward` (in the checkout of `into`), `ref` (into not checked out) or `already`. */
+  landing: Landing;
+  /** Whether the commit landed is one a step tested (`sha` was given). */
+  tested: boolean;
 }
 
 /**
- * Merges `branch` into `into` (`--no-ff`, or `--squash` and a commit), then checks the original
- * branch out again. A branch already merged is reported as such (a resumed run merges once).
- * On a conflict the merge is aborted and MIA_MERGE_CONFLICT names the conflicting files.
+ * With `sha`: lands exactly that commit on `into` (see landCommit). Without: commits the merge
+ * of `branch` into `into` in a worktree of its own, then lands it the same way. The user's
+ * checkout keeps its branch; its files change only when it has `into` checked out.
  */
 export async function mergeLocally(options: LocalMerge): Promise<LocalMergeResult> {
   const { into, method } = options;
@@ -52,126 +55,112 @@ export async function mergeLocally(options: LocalMerge): Promise<LocalMergeResul
       },
     );
   }
-  const git = await openGit(options.cwd, options.env);
-  if (!(await isGitRepository(git))) {
-    throw new MiaError('MIA_MERGE_NOT_A_REPOSITORY', `${options.cwd} is not in a git repository.`, {
-      hint: 'Run the step in a git repository (set `cwd`), or merge on GitHub with `mode: github`.',
-      isRetriable: false,
-    });
+  const repo = await openRepository(options.cwd, options.env);
+  const current = await readCurrentBranch(repo.git);
+  if (options.sha !== undefined) {
+    return landTested(options, repo.git, options.branch ?? current ?? 'HEAD');
   }
-  const current = await readCurrentBranch(git);
   const branch = options.branch ?? current;
   if (branch === undefined) {
     throw new MiaError(
       'MIA_MERGE_NO_BRANCH',
       'No branch to merge: `branch` is not set and HEAD is detached.',
+      { hint: 'Set `branch:` on the step, or check out the branch to merge.', isRetriable: false },
+    );
+  }
+  if (options.branch === undefined && branch === into) {
+    throw new MiaError(
+      'MIA_MERGE_SAME_BRANCH',
+      `merge-pr merges the current branch into ${into}, and the current branch is ${into}.`,
       {
-        hint: 'Set `branch:` on the step, or check out the branch to merge.',
+        hint: `Check out the branch to merge (git switch <branch>) and run again, or set \`with.branch\`.`,
         isRetriable: false,
       },
     );
   }
-  await checkBranchName(git, branch, 'branch');
-  await checkBranchName(git, into, 'into');
-  if (branch === into) {
-    throw new MiaError('MIA_MERGE_SAME_BRANCH', `Cannot merge branch "${branch}" into itself.`, {
-      hint: `Set \`branch:\` to the branch to merge into "${into}", or check it out first.`,
-      isRetriable: false,
+  const tag = `${options.runId}/${options.stepId}`;
+  const spec = { branch, into, method, tag };
+  const commits = await readMergeCommits(repo.git, spec);
+  let sha = commits.base;
+  if (!commits.alreadyMerged) {
+    const prepared = await prepareMerge(repo, spec, commits, {
+      owner: { runId: options.runId, stepId: options.stepId },
+      env: options.env,
     });
+    sha = prepared.sha;
+    const failure = await prepared.worktree.remove();
+    if (failure) options.log(failure);
   }
-  await requireBranch(git, branch, 'branch');
-  await requireBranch(git, into, 'into');
-  await refuseDirtyTree(git);
-  if (options.signal.aborted) throw options.signal.reason;
+  const retry = 'Resume the run: the merge is made again on the new commit.';
+  const landed =
+    sha === commits.base
+      ? { landing: 'already' as const }
+      : await landCommit(repo.git, { into, sha, env: options.env, retry });
+  return result(branch, into, sha, landed.landing, false);
+}
 
-  const head = (await git.revparse(['HEAD'])).trim();
-  const intoBefore = (await git.revparse([`refs/heads/${into}`])).trim();
-  const message = `${method === 'squash' ? 'Squash' : 'Merge'} branch '${branch}' into ${into} (mia: ${options.tag})`;
-  const outcome: MergeOutcome = await switchTo(git, into, current)
-    .then(() => runMerge(git, branch, method, message))
-    .then(
-      (merged) => ({ ...merged, failure: undefined }),
-      (failure: unknown) => ({ failure }),
+async function landTested(
+  options: LocalMerge,
+  git: SimpleGit,
+  branch: string,
+): Promise<LocalMergeResult> {
+  const sha = options.sha ?? '';
+  const full = /^[0-9a-f]{7,64}$/i.test(sha) ? await readCommit(git, sha) : undefined;
+  if (full === undefined) {
+    throw new MiaError(
+      'MIA_MERGE_BAD_SHA',
+      `sha ${JSON.stringify(sha)} is not a commit of this repository.`,
+      {
+        hint: 'Set `sha:` to the commit a test step checked, like `sha: ${{ steps.test.outputs.sha }}`.',
+        isRetriable: false,
+      },
     );
-  // Always go back where the run found the repository, then make sure nothing was left behind.
-  if (current !== into) {
-    await switchBack(git, current, head).catch((error: unknown) => {
-      const after = outcome.failure instanceof Error ? ` after: ${outcome.failure.message}` : '';
-      throw new MiaError(
-        'MIA_MERGE_NOT_RESTORED',
-        `Could not check out "${current ?? head}" again${after}. git said: ${readGitMessage(error)}`,
-        {
-          hint: `Run \`git status\` in ${options.cwd} and put the repository back by hand.`,
-          isRetriable: false,
-        },
-      );
-    });
   }
-  if (!('sha' in outcome)) {
-    await verifyRestored(git, { head, into, intoSha: intoBefore });
-    throw outcome.failure;
+  const isMergeCommit = (await readCommit(git, `${full}^2`)) !== undefined;
+  // A squashed commit holds the branch's changes, not its commits: only a merge can be checked.
+  if (isMergeCommit && options.head !== undefined && !(await isAncestor(git, options.head, full))) {
+    throw new MiaError(
+      'MIA_MERGE_HEAD_NOT_TESTED',
+      `The tested commit ${shortSha(full)} does not contain ${branch}'s commit ${shortSha(options.head)}.`,
+      { hint: 'Pass `sha` and `head` from the same test step.', isRetriable: false },
+    );
   }
+  if (options.method === 'squash' && isMergeCommit) {
+    throw new MiaError(
+      'MIA_MERGE_METHOD_MISMATCH',
+      `method is squash, but the tested commit ${shortSha(full)} is a merge commit: squashing now would land a commit nobody tested.`,
+      {
+        hint: 'Set `method: squash` on the step that tested the merge too (its `branch`/`into`), so it tests the squashed commit.',
+        isRetriable: false,
+      },
+    );
+  }
+  const tip = await readCommit(git, `refs/heads/${branch}`);
+  if (options.head !== undefined && tip !== undefined && tip !== options.head) {
+    options.log(
+      `${branch} moved since it was tested (${shortSha(options.head)} → ${shortSha(tip)}): only the tested commits land.`,
+    );
+  }
+  const retry = `Run the step that tested it again on the new ${options.into}: mia workflow resume ${options.runId} (it re-tests what moved), then it lands.`;
+  const landed = await landCommit(git, { into: options.into, sha: full, env: options.env, retry });
+  return result(branch, options.into, full, landed.landing, true);
+}
+
+function result(
+  branch: string,
+  into: string,
+  sha: string,
+  landing: Landing,
+  tested: boolean,
+): LocalMergeResult {
   return {
     mode: 'local',
     branch,
     into,
-    sha: outcome.sha,
+    sha,
     merged: true,
-    alreadyMerged: outcome.alreadyMerged,
+    alreadyMerged: landing === 'already',
+    landing,
+    tested,
   };
-}
-
-type MergeOutcome =
-  | { sha: string; alreadyMerged: boolean; failure: undefined }
-  | { failure: unknown };
-
-async function switchTo(git: SimpleGit, into: string, current: string | undefined): Promise<void> {
-  if (current === into) return;
-  await git.raw(['checkout', '--quiet', into, '--']).catch((error: unknown) => {
-    throw new MiaError(
-      'MIA_MERGE_FAILED',
-      `git could not check out "${into}": ${readGitMessage(error)}`,
-      {
-        hint: 'Read git’s reason above (is the branch checked out in another worktree?), fix it, then resume.',
-        isRetriable: false,
-      },
-    );
-  });
-}
-
-/** Checks out the branch the run found, or the commit when HEAD was detached. */
-async function switchBack(git: SimpleGit, branch: string | undefined, head: string): Promise<void> {
-  await git.raw(
-    branch === undefined
-      ? ['checkout', '--quiet', '--detach', head]
-      : ['checkout', '--quiet', branch, '--'],
-  );
-}
-
-async function runMerge(
-  git: SimpleGit,
-  branch: string,
-  method: 'merge' | 'squash',
-  message: string,
-): Promise<{ sha: string; alreadyMerged: boolean }> {
-  const isMerged = await git.raw(['merge-base', '--is-ancestor', branch, 'HEAD']).then(
-    () => true,
-    () => false,
-  );
-  if (isMerged) return { sha: (await git.revparse(['HEAD'])).trim(), alreadyMerged: true };
-  try {
-    if (method === 'merge') {
-      await git.raw(['merge', '--no-ff', '--no-edit', '-m', message, '--', branch]);
-    } else {
-      await git.raw(['merge', '--squash', '--', branch]);
-      const staged = await git.raw(['diff', '--cached', '--name-only']);
-      // A squash that changes nothing: its content is in already (a resumed squash merge).
-      if (staged.trim() === '')
-        return { sha: (await git.revparse(['HEAD'])).trim(), alreadyMerged: true };
-      await git.raw(['commit', '--quiet', '-m', message]);
-    }
-  } catch (error) {
-    throw await abortMerge(git, branch, error);
-  }
-  return { sha: (await git.revparse(['HEAD'])).trim(), alreadyMerged: false };
 }

@@ -9,20 +9,21 @@ import { formatPullRequest, resolvePullNumber } from '../../github/pull-request.
 import { resolveRepository } from '../../github/repository.js';
 import { GITHUB_WITH_PROPERTIES } from '../../github/with-schema.js';
 import type { ActionAdapter, ActionContext } from '../types.js';
-import { mergeLocally } from './local-merge.js';
+import { type LocalMergeResult, mergeLocally } from './local-merge.js';
 
 type MergeMethod = 'merge' | 'squash' | 'rebase';
 const METHODS: readonly MergeMethod[] = ['merge', 'squash', 'rebase'];
 
 /**
  * Merges the pull request (`pr`, or the open one of `branch`) on GitHub, once: an already merged
- * one is reported as done. In local mode (no token, or `mode: local`) merges `branch` into `into`.
+ * one is reported as done, and with `head` the merge is pinned to the tested head. In local mode
+ * (no token, or `mode: local`) lands `sha` on `into`, or merges `branch` into `into`.
  */
 export const mergePrAction: ActionAdapter = {
   name: 'merge-pr',
   universes: ['story'],
   description:
-    'Merges a GitHub pull request; without a token, merges the branch into `into` in the local repository.',
+    'Merges a GitHub pull request (pinned to the tested head); without a token, lands the tested commit (or merges the branch) on `into` locally.',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -42,6 +43,18 @@ export const mergePrAction: ActionAdapter = {
         enum: [...METHODS],
         description: 'merge (default), squash or rebase (GitHub only).',
       },
+      sha: {
+        type: 'string',
+        pattern: '^[0-9a-fA-F]{7,64}$',
+        description:
+          "Locally: the tested commit to land (a run-tests step's `sha`); `into` moves to exactly this commit, or not at all.",
+      },
+      head: {
+        type: 'string',
+        pattern: '^[0-9a-fA-F]{7,64}$',
+        description:
+          "The branch commit that was tested (a run-tests step's `head`): on GitHub the merge pins the pull request to it.",
+      },
       cwd: { type: 'string', description: 'The git repository, relative to the workspace.' },
       ...GITHUB_WITH_PROPERTIES,
     },
@@ -50,6 +63,7 @@ export const mergePrAction: ActionAdapter = {
     const method = readMethod(ctx.with.method);
     const into = readOptionalString(ctx.with.into);
     const branch = readOptionalString(ctx.with.branch);
+    const head = readOptionalString(ctx.with.head);
     const cwd = resolve(ctx.workdir, readOptionalString(ctx.with.cwd) ?? '.');
     if (resolveGitHubMode(ctx.with.mode, ctx.env) === 'local') {
       const merged = await mergeLocally({
@@ -58,18 +72,17 @@ export const mergePrAction: ActionAdapter = {
         branch,
         into: into ?? 'main',
         method,
-        tag: `${ctx.runId}/${ctx.stepId}`,
-        signal: ctx.signal,
+        sha: readOptionalString(ctx.with.sha),
+        head,
+        runId: ctx.runId,
+        stepId: ctx.stepId,
+        log: (line) => ctx.log.info(line),
       });
-      ctx.log.info(
-        merged.alreadyMerged
-          ? `"${merged.branch}" is already merged into ${merged.into} (${merged.sha}).`
-          : `Merged "${merged.branch}" into ${merged.into}: ${merged.sha}.`,
-      );
+      ctx.log.info(describeLanding(merged));
       return { outputs: { ...merged } };
     }
     try {
-      return { outputs: await mergeOnGitHub(ctx, { cwd, method, into, branch }) };
+      return { outputs: await mergeOnGitHub(ctx, { cwd, method, into, branch, head }) };
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       throw error;
@@ -83,6 +96,21 @@ interface GitHubMerge {
   /** Only when the step says so: then the pull request must target it. */
   into: string | undefined;
   branch: string | undefined;
+  /** The head commit that was tested: the merge is pinned to it. */
+  head: string | undefined;
+}
+
+function describeLanding(merged: LocalMergeResult): string {
+  const what = merged.tested
+    ? `the tested commit ${merged.sha}`
+    : `"${merged.branch}" as ${merged.sha}`;
+  if (merged.landing === 'already')
+    return `${merged.into} already holds ${merged.tested ? what : `"${merged.branch}"`} (${merged.sha}).`;
+  const how =
+    merged.landing === 'fast-forward'
+      ? 'fast-forwarded in its checkout'
+      : 'moved as a ref (it is not checked out)';
+  return `Landed ${what} on ${merged.into}: ${how}.`;
 }
 
 async function mergeOnGitHub(
@@ -123,6 +151,16 @@ async function mergeOnGitHub(
       },
     );
   }
+  if (merge.head !== undefined && !isSameCommit(pull.head.sha, merge.head)) {
+    throw new MiaError(
+      'MIA_MERGE_HEAD_MOVED',
+      `The head of ${where} is ${pull.head.sha.slice(0, 7)}, but the tests ran on ${merge.head.slice(0, 7)}: it was not merged.`,
+      {
+        hint: `Resume the run so the step that tested ${pull.head.ref} tests its new head, then it merges.`,
+        isRetriable: false,
+      },
+    );
+  }
   const { data: result } = await octokit.rest.pulls
     .merge({ ...target, merge_method: merge.method, sha: pull.head.sha })
     .catch((error: unknown) => {
@@ -159,6 +197,11 @@ function toMergeError(error: unknown, where: string, method: MergeMethod, sha: s
     );
   }
   return toGitHubError(error, `merge ${where}`);
+}
+
+/** Whether a full commit id and a (possibly short) one name the same commit. */
+function isSameCommit(full: string, given: string): boolean {
+  return given.length >= 7 && full.toLowerCase().startsWith(given.toLowerCase());
 }
 
 function readMethod(value: unknown): MergeMethod {

@@ -85,6 +85,7 @@ async function resumeWithDashboard(
     from: options.from,
     concurrency: options.concurrency,
     loadDefinition: (state, recorded) => reloadDefinition(ctx, state, recorded),
+    registry: await ctx.getRegistry(),
   });
   if ('nothingToDo' in resumed) {
     const message = `Run ${runId} already completed; there is nothing to resume. To run steps again: mia workflow resume ${runId} --from <step>`;

@@ -49,10 +49,12 @@ describeActionContract({
     { reviewers: ['alice', 'octo-org/reviewers'], pr: 12, repo: 'octo-org/app' },
     { reviewers: ['alice'], wait: true, poll: '30s' },
     { reviewers: ['alice'], wait: '2h', mode: 'local', pr: '#12' },
+    {},
+    { reviewers: ['alice'], branch: 'feature/login' },
   ],
   invalidWith: [
-    {},
     { reviewers: [] },
+    { reviewers: ['alice'], branch: '' },
     { reviewers: 'alice' },
     { reviewers: ['-x'] },
     { reviewers: ['alice'], wait: 'soon' },
@@ -115,6 +117,20 @@ describe('request-review on GitHub', () => {
       `POST ${PULL}/requested_reviewers`,
     ]);
     expect(github.requests[0]?.query).toMatchObject({ head: 'octo-org:feature', state: 'open' });
+  });
+
+  it('finds the pull request of the branch given, whatever is checked out', async () => {
+    const dir = await initRepository();
+    await git(dir, 'remote', 'add', 'origin', 'git@github.com:octo-org/app.git');
+    github.route('GET', '/repos/octo-org/app/pulls', { status: 200, body: [{ number: 12 }] });
+    routeRequested();
+    const ctx = await createTestContext({
+      with: { reviewers: ['alice'], branch: 'feature' },
+      env: github.env(),
+      workdir: dir,
+    });
+    await requestReviewAction.run(ctx);
+    expect(github.requests[0]?.query).toMatchObject({ head: 'octo-org:feature' });
   });
 
   it("reports GitHub's reason when a reviewer is not a collaborator (422)", async () => {
@@ -264,6 +280,15 @@ describe('request-review without a token', () => {
     });
     await requestReviewAction.run(ctx);
     expect(ctx.prompts).toHaveLength(1);
+    expect(github.requests).toHaveLength(0);
+  });
+
+  it('is a local review gate when no reviewers are named, even with a token, and says so', async () => {
+    const ctx = await createTestContext({ with: {}, env: github.env() });
+    const result = await requestReviewAction.run(ctx);
+    expect(ctx.prompts).toEqual(['Review requested: approve when the work has been reviewed']);
+    expect(ctx.written.info).toEqual(['No reviewers named: a local review gate, not GitHub.']);
+    expect(result?.outputs).toMatchObject({ mode: 'local', approved: true, reviewers: [] });
     expect(github.requests).toHaveLength(0);
   });
 

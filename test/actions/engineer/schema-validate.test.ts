@@ -28,10 +28,14 @@ describeActionContract({
   validWith: [
     { schema: 'schema.json', files: 'config/*.yaml' },
     { schema: 'schema.yaml', files: ['a/*.json', 'b.yml'], cwd: 'packages/api' },
+    {},
+    { branch: 'feature', into: 'develop', method: 'squash' },
+    { ref: 'v1.0.0', schema: 'schema.json', files: '*.json' },
   ],
   invalidWith: [
-    {},
     { schema: 'schema.json' },
+    { into: 'main' },
+    { method: 'squash' },
     { files: '*.json' },
     { schema: 'schema.json', files: [] },
     { schema: 'schema.json', files: 3 },
@@ -64,6 +68,7 @@ describe('the schema-validate action', () => {
     expect(outputs).toEqual({
       files: 3,
       checked: ['config/a.yaml', 'config/b.json', 'config/c.yml'],
+      against: [{ schema: 'schemas/config.json', files: 3 }],
     });
     expect(ctx.written.stdout).toBe(
       'valid    config/a.yaml\nvalid    config/b.json\nvalid    config/c.yml\n',

@@ -45,6 +45,7 @@ describeActionContract({
     { pr: 12 },
     { branch: 'feature', into: 'develop', method: 'squash', mode: 'local', cwd: 'repo' },
     { pr: '#3', repo: 'octo-org/app', method: 'rebase', mode: 'github' },
+    { branch: 'feature', sha: 'a1b2c3d', head: HEAD_SHA },
   ],
   invalidWith: [
     { method: 'octopus' },
@@ -52,6 +53,8 @@ describeActionContract({
     { into: '' },
     { mode: 'remote' },
     { repo: 'a/b/c' },
+    { sha: 'main' },
+    { head: '--upload-pack=x' },
     { extra: true },
   ],
   success: {
@@ -90,6 +93,24 @@ describe('merge-pr on GitHub', () => {
       method: 'squash',
       alreadyMerged: false,
     });
+  });
+
+  it('pins the merge to the head that was tested', async () => {
+    github.route('GET', PULL, openPull());
+    github.route('PUT', `${PULL}/merge`, { status: 200, body: { sha: MERGE_SHA, merged: true } });
+    await runMerge({ head: HEAD_SHA.slice(0, 12) });
+    expect(github.requests[1]?.body).toMatchObject({ sha: HEAD_SHA });
+  });
+
+  it('refuses, before any merge, a pull request whose head is not the one tested', async () => {
+    github.route('GET', PULL, openPull());
+    const tested = 'b'.repeat(40);
+    const error = await runMerge({ head: tested }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'MIA_MERGE_HEAD_MOVED', isRetriable: false });
+    expect(error.message).toBe(
+      'The head of octo-org/app#12 is a1b2c3d, but the tests ran on bbbbbbb: it was not merged.',
+    );
+    expect(github.requests.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('reports an already merged pull request without merging it twice', async () => {

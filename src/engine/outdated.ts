@@ -1,0 +1,30 @@
+// On resume: completed steps whose result no longer holds because the repository moved since.
+
+import type { ActionRegistry } from '../actions/registry.js';
+import type { ResolvedWorkflow } from '../definition/types.js';
+import type { RunState } from '../store/run-state.js';
+
+/**
+ * Asks each completed step's action whether its result still holds (`checkOutdated`, e.g. the
+ * branches a test merged have moved since). Returns the reason for each step that does not.
+ */
+export async function findOutdatedSteps(
+  state: RunState,
+  workflow: ResolvedWorkflow,
+  registry: ActionRegistry,
+  workspace: string,
+): Promise<Record<string, string>> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const outdated: Record<string, string> = {};
+  for (const step of workflow.steps) {
+    const done = state.stepStates.get(step.id);
+    const check = registry.get(step.action)?.checkOutdated;
+    if (done?.status !== 'completed' || check === undefined) continue;
+    // A check that cannot tell (git missing, say) keeps the step, as a resume without it would.
+    const reason = await check({ outputs: done.outputs, workdir: workspace, env }).catch(
+      () => undefined,
+    );
+    if (reason !== undefined) outdated[step.id] = reason;
+  }
+  return outdated;
+}
