@@ -33,8 +33,12 @@ export class Dashboard {
   #isRenderScheduled = false;
   /** The server refused the token: the page only says how to open it again. */
   #isRefused = false;
+  readonly #hasToken: boolean;
+  /** The server let the page read: a refusal then concerns an act (its token), not the page. */
+  #hasRead = false;
 
-  constructor(token: string) {
+  constructor(token: string | null) {
+    this.#hasToken = token !== null;
     this.#api = createApi(token);
     this.#socket = new NarrativeSocket(token, {
       onEvent: (event) => this.#handleEvent(event),
@@ -74,7 +78,9 @@ export class Dashboard {
   #refuse(): void {
     this.#isRefused = true;
     showTokenHelp(
-      "The server refused this page's token: it changes each time `mia dashboard` starts.",
+      this.#hasToken
+        ? "The server refused this page's token: it changes each time `mia dashboard` starts."
+        : 'The page was opened without one.',
     );
   }
 
@@ -82,7 +88,8 @@ export class Dashboard {
     try {
       return await action();
     } catch (error) {
-      if (error instanceof ApiRequestError && error.isUnauthorized) this.#refuse();
+      const isPageRefused = this.#hasToken || !this.#hasRead;
+      if (error instanceof ApiRequestError && error.isUnauthorized && isPageRefused) this.#refuse();
       else if (error instanceof ApiRequestError)
         showNotice(`Could not ${what}: ${error.message}`, error.hint);
       else showNotice(`Could not ${what}: the server is not reachable (${String(error)}).`);
@@ -93,6 +100,7 @@ export class Dashboard {
   async #loadRuns(): Promise<void> {
     const runs = await this.#call(() => this.#api.listRuns(), 'load the runs');
     if (!runs) return;
+    this.#hasRead = true;
     this.#runs = runs;
     if (this.#isFollowingLatest) {
       const newest = runs

@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
+import { type Channel, isInChannel, parseChannel, Subscriptions } from './channels.js';
 import {
   type EncodedEvent,
   type EventBatch,
@@ -14,8 +15,8 @@ import {
   frameTextMessages,
 } from './fan-out.js';
 import type { RunFeed } from './feed.js';
-import { type ChannelTarget, parseChannel } from './messages.js';
-import type { ClientMessage, ServerMessage } from './protocol.js';
+import type { ClientMessage, ReplaySince, ServerMessage } from './protocol.js';
+import { CoveredEvents, readAfterEvent, readRunSince } from './replay.js';
 
 /** Close code for a policy violation (a wrong token). */
 export const CLOSE_POLICY = 1008;
@@ -44,10 +45,9 @@ export class ClientSession {
   /** Set on each pong; a client that misses one heartbeat is terminated. */
   isAlive = true;
   readonly #options: ClientSessionOptions;
-  /** Run ids subscribed to (or `*` for every run), each with whether its events come batched. */
-  readonly #targets = new Map<string, boolean>();
-  /** Per run, the seq of the last event sent: nothing at or below it is sent again live. */
-  readonly #lastSent = new Map<string, number>();
+  readonly #subscriptions = new Subscriptions();
+  /** What replays sent: those events are not sent again when they come live. */
+  readonly #covered = new CoveredEvents();
   readonly #replayHighWater: number;
   #held: EncodedEvent[] = [];
   #replays = 0;
@@ -60,7 +60,9 @@ export class ClientSession {
 
   /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
   deliver(batch: EventBatch): void {
-    const wanted = batch.events.filter(({ event }) => this.#isBatched(event.runId) !== undefined);
+    const wanted = batch.events.filter(
+      ({ event }) => this.#subscriptions.getDelivery(event) !== undefined,
+    );
     if (wanted.length === 0) return;
     if (this.#replays > 0) {
       for (const item of wanted) this.#held.push(item);
@@ -89,82 +91,107 @@ export class ClientSession {
         this.send({ type: 'pong' });
         return;
       case 'unsubscribe': {
-        const target = this.#parseTarget(message.channel);
-        if (!target) return;
-        this.#targets.delete(target.runId);
+        if (!this.#parseChannel(message.channel)) return;
+        this.#subscriptions.remove(message.channel);
         this.send({ type: 'unsubscribed', channel: message.channel });
         return;
       }
       case 'subscribe': {
-        const target = this.#parseTarget(message.channel);
-        if (!target) return;
+        const channel = this.#parseChannel(message.channel);
+        if (!channel) return;
         // Listening before reading the log: nothing appended in between can be missed.
         const isBatched = message.batch === true;
-        this.#targets.set(target.runId, isBatched);
+        this.#subscriptions.add(channel, isBatched);
         this.send({ type: 'subscribed', channel: message.channel });
-        if (message.since !== undefined) {
-          await this.#replay(message.channel, target, message.since, isBatched);
-        }
+        if (message.since !== undefined) await this.#replay(channel, message.since, isBatched);
         return;
       }
       case 'replay': {
-        const target = this.#parseTarget(message.channel);
-        if (target)
-          await this.#replay(message.channel, target, message.since, message.batch === true);
+        const channel =
+          message.channel === undefined ? undefined : this.#parseChannel(message.channel);
+        if (channel !== null) await this.#replay(channel, message.since, message.batch === true);
       }
     }
   }
 
-  /** Whether a run's events come batched; undefined when the client does not follow the run. */
-  #isBatched(runId: string): boolean | undefined {
-    return this.#targets.get(runId) ?? this.#targets.get('*');
-  }
-
-  #parseTarget(channel: string): ChannelTarget | undefined {
-    const target = parseChannel(channel);
-    if ('error' in target) {
-      this.send({ type: 'error', message: target.error });
-      return undefined;
+  /** The channel a name gives; null (and an error said back) when it is refused. */
+  #parseChannel(name: string): Channel | null {
+    const channel = parseChannel(name);
+    if ('error' in channel) {
+      this.send({ type: 'error', message: channel.error });
+      return null;
     }
-    return target;
+    return channel;
   }
 
   /**
-   * Sends the log's events above `since`, then `replayed`. Live events that come meanwhile are
-   * held, then sent without those the replay already covered: gap-free and duplicate-free.
+   * Sends the logged events after `since` (a seq of each run of the channel, or an event id across
+   * runs: see readAfterEvent), then `replayed`. Live events that come meanwhile are held, then sent
+   * without those the replay already sent: gap-free and duplicate-free.
    */
   async #replay(
-    channel: string,
-    target: ChannelTarget,
-    since: number,
+    channel: Channel | undefined,
+    since: ReplaySince | undefined,
     isBatched: boolean,
   ): Promise<void> {
     this.#replays += 1;
-    let count = 0;
     try {
-      const { feed } = this.#options;
-      const runIds = target.runId === '*' ? await listRunIds(feed.workspace) : [target.runId];
-      for (const runId of runIds) {
-        // A client cut off or gone: the rest of the history is read for nobody.
-        if (this.socket.readyState !== WebSocket.OPEN) return;
-        try {
-          const events = await feed.readSince(runId, since);
-          for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
-            this.#writeFrames(frameTextMessages([message]));
-            // A long history goes out as fast as the client reads it, not all into the buffer.
-            if (this.socket.bufferedAmount > this.#replayHighWater) await this.#drain();
-          }
-          count += events.length;
-          const last = events.at(-1)?.seq ?? 0;
-          if (last > (this.#lastSent.get(runId) ?? 0)) this.#lastSent.set(runId, last);
-        } catch (error) {
-          this.send({ type: 'error', message: `${channel}: ${serializeError(error).message}` });
-        }
-      }
-      this.send({ type: 'replayed', channel, since, count });
+      // A seq needs a channel (the parser sees to it); an event id or nothing may go without one.
+      const count =
+        typeof since === 'number'
+          ? channel && (await this.#replayRuns(channel, since, isBatched))
+          : await this.#replayAfterEvent(channel, since, isBatched);
+      if (count === undefined) return;
+      this.send({ type: 'replayed', channel: channel?.name ?? null, since: since ?? null, count });
     } finally {
       this.#replays -= 1;
       if (this.#replays === 0) this.#releaseHeld();
+    }
+  }
+
+  /** Replays each run of a channel after a seq; undefined when the client went away meanwhile. */
+  async #replayRuns(channel: Channel, since: number, isBatched: boolean) {
+    const { feed } = this.#options;
+    const runIds = channel.id === '*' ? await listRunIds(feed.workspace) : [channel.id];
+    const matches = (event: MiaEvent) => isInChannel(channel, event);
+    let count = 0;
+    for (const runId of runIds) {
+      // A client cut off or gone: the rest of the history is read for nobody.
+      if (this.socket.readyState !== WebSocket.OPEN) return undefined;
+      try {
+        const { events, coverage } = await readRunSince(feed, runId, since, matches);
+        await this.#writeReplayed(events, isBatched);
+        this.#covered.add(coverage);
+        count += events.length;
+      } catch (error) {
+        this.send({ type: 'error', message: `${channel.name}: ${serializeError(error).message}` });
+      }
+    }
+    return count;
+  }
+
+  /** Replays what came after an event id across the runs (of the channel, or the client's own). */
+  async #replayAfterEvent(
+    channel: Channel | undefined,
+    since: string | undefined,
+    isBatched: boolean,
+  ) {
+    const matches = channel
+      ? (event: MiaEvent) => isInChannel(channel, event)
+      : this.#subscriptions.snapshot();
+    const replay = await readAfterEvent(this.#options.feed, since, matches);
+    for (const problem of replay.problems) this.send({ type: 'error', message: problem });
+    await this.#writeReplayed(replay.events, isBatched);
+    for (const coverage of replay.coverage) this.#covered.add(coverage);
+    return this.socket.readyState === WebSocket.OPEN ? replay.events.length : undefined;
+  }
+
+  /** Writes replayed events as fast as the client reads them, not all into the buffer. */
+  async #writeReplayed(events: readonly MiaEvent[], isBatched: boolean): Promise<void> {
+    for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      this.#writeFrames(frameTextMessages([message]));
+      if (this.socket.bufferedAmount > this.#replayHighWater) await this.#drain();
     }
   }
 
@@ -190,17 +217,13 @@ export class ClientSession {
   }
 
   /**
-   * Sends the events not sent yet (a replay may have covered some). `shared` is the batch when
+   * Sends the events no replay sent. `shared` is the batch when
    * `events` are all of it: if they all go the same way, its frames serve every client.
    */
   #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
-    const fresh = events.filter(({ event }) => {
-      if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) return false;
-      this.#lastSent.set(event.runId, event.seq);
-      return true;
-    });
+    const fresh = events.filter(({ event }) => !this.#covered.isCovered(event));
     if (fresh.length === 0) return;
-    const isBatched = (event: MiaEvent) => this.#isBatched(event.runId) === true;
+    const isBatched = (event: MiaEvent) => this.#subscriptions.getDelivery(event) === true;
     const mode = isBatched(fresh[0]!.event);
     if (
       shared &&

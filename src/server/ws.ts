@@ -1,28 +1,28 @@
-// The narrative socket (`/api/ws/narrative`): a `noServer` WebSocket server that upgrades only
-// after the Host, Origin and token checks, then streams the feed to each client.
+// The narrative socket (contract section 7): a `noServer` WebSocket server that upgrades only after
+// the access checks, then streams the feed to each client. Which paths lead to it is the router's
+// business (`/api/workflow/ws` in a host; `/api/ws/narrative` too in `mia dashboard`).
 
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { serializeError } from '../errors.js';
 import {
-  type AccessOptions,
-  checkHostAndOrigin,
+  type AccessPolicy,
+  checkAccess,
   getRequestToken,
-  getRequestUrl,
   isTokenValid,
   WRONG_TOKEN,
 } from './auth.js';
 import { EventBatcher } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import { parseClientMessage } from './messages.js';
-import { NARRATIVE_WS_PATH } from './protocol.js';
 import { CLOSE_POLICY, ClientSession } from './ws-client.js';
 
 export interface NarrativeSocketOptions {
   feed: RunFeed;
   token: string;
-  access?: AccessOptions;
+  /** Which Host and Origin may connect, and whether a client must present the token to read. */
+  access: AccessPolicy;
   /** Largest message a client may send (bytes); a bigger frame closes it with 1009. */
   maxPayload?: number;
   /** Bytes waiting to be sent to one client before it is cut off. */
@@ -33,15 +33,21 @@ export interface NarrativeSocketOptions {
   authTimeoutMs?: number;
 }
 
+/** Messages a client may send before its `auth` message; they are answered once it is checked. */
+const MAX_MESSAGES_BEFORE_AUTH = 32;
+
 /** The narrative socket, ready to take HTTP upgrades. */
 export interface NarrativeSocket {
-  /** Takes an HTTP upgrade: refuses it (HTTP 4xx) unless it is for the narrative path and allowed. */
+  /** Takes an HTTP upgrade: refuses it (HTTP 4xx) unless it is allowed. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Clients that passed the token check and are still connected. */
   readonly clientCount: number;
   /** Closes every client (1001, cut off if it does not answer soon) and stops the heartbeat. */
   close(): Promise<void>;
 }
+
+/** A message received before the client's `auth`, as it came. */
+type Held = [data: RawData, isBinary: boolean];
 
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_GRACE_MS = 1000;
@@ -83,7 +89,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  const startSession = (socket: WebSocket, stream: Duplex): ClientSession => {
+  const startSession = (socket: WebSocket, stream: Duplex, held: Held[] = []): void => {
     const session = new ClientSession(socket, {
       feed: options.feed,
       stream,
@@ -97,34 +103,46 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     socket.on('close', () => sessions.delete(session));
     socket.on('message', (data, isBinary) => void answer(session, data, isBinary));
     session.send({ type: 'auth', status: 'ok' });
-    return session;
+    // In the order they came, before any later message (each starts at once, up to its first wait).
+    for (const [data, isBinary] of held) void answer(session, data, isBinary);
   };
 
-  // Nothing is sent to a client before its token is checked: it must send `auth` first.
+  /**
+   * Nothing is sent to a client before its token is checked. Until its `auth` message comes, what
+   * it sends is held, then answered once the token is accepted (the mia extensions' client sends
+   * its `replay` first when it reconnects).
+   */
   const awaitAuth = (socket: WebSocket, stream: Duplex) => {
-    const refuse = () => {
+    const held: Held[] = [];
+    const refuse = (reason: string) => {
+      socket.off('message', receive);
       socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
-      socket.close(CLOSE_POLICY, 'authentication required');
+      socket.close(CLOSE_POLICY, reason);
     };
-    const timer = setTimeout(refuse, settings.authTimeoutMs);
+    const timer = setTimeout(() => refuse('authentication required'), settings.authTimeoutMs);
     socket.once('close', () => clearTimeout(timer));
-    socket.once('message', (data, isBinary) => {
-      clearTimeout(timer);
+    const receive = (data: RawData, isBinary: boolean) => {
       const message = isBinary ? undefined : parseClientMessage(toText(data));
-      if (message && 'type' in message && message.type === 'auth' && checkToken(message.token)) {
-        startSession(socket, stream);
-      } else refuse();
-    });
+      if (!message || !('type' in message) || message.type !== 'auth') {
+        held.push([data, isBinary]);
+        if (held.length > MAX_MESSAGES_BEFORE_AUTH) {
+          clearTimeout(timer);
+          refuse(`authenticate within ${MAX_MESSAGES_BEFORE_AUTH} messages`);
+        }
+        return;
+      }
+      clearTimeout(timer);
+      socket.off('message', receive);
+      if (checkToken(message.token)) startSession(socket, stream, held);
+      else refuse('invalid token');
+    };
+    socket.on('message', receive);
   };
 
   return {
     handleUpgrade(request, socket, head) {
       socket.on('error', () => socket.destroy());
-      if (getRequestUrl(request).pathname !== NARRATIVE_WS_PATH) {
-        const message = `No WebSocket here; connect to ${NARRATIVE_WS_PATH}.`;
-        return refuseUpgrade(socket, 404, 'MIA_SERVER_NOT_FOUND', message);
-      }
-      const refusal = checkHostAndOrigin(request, options.access);
+      const refusal = checkAccess(request, options.access);
       if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
       const given = getRequestToken(request);
       if (given !== undefined && !checkToken(given)) {
@@ -132,7 +150,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       }
       wss.handleUpgrade(request, socket, head, (client) => {
         client.on('error', () => client.terminate());
-        if (given === undefined) awaitAuth(client, socket);
+        if (given === undefined && options.access.isTokenNeededToRead) awaitAuth(client, socket);
         else startSession(client, socket);
       });
     },
