@@ -77,6 +77,8 @@ export class Dashboard {
 
   #refuse(): void {
     this.#isRefused = true;
+    this.#socket.stop();
+    showConnection(this.#hasToken ? 'refused' : 'offline');
     showTokenHelp(
       this.#hasToken
         ? "The server refused this page's token: it changes each time `mia dashboard` starts."

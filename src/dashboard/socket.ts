@@ -58,6 +58,13 @@ export class NarrativeSocket {
     socket.addEventListener('close', () => this.#handleClose(socket));
   }
 
+  /** Closes the connection for good (the page was refused). */
+  stop(): void {
+    this.#isRefused = true;
+    clearTimeout(this.#retryTimer);
+    this.#socket?.close();
+  }
+
   /** Follows a channel now and after every reconnection, from `getSince()` when it gives a seq. */
   subscribe(channel: string, getSince: () => number | undefined = () => undefined): void {
     this.#subscriptions.set(channel, getSince);

@@ -37,10 +37,10 @@ describe('mia dashboard', () => {
     const workspace = await createWorkspace();
     const child = startMia(['dashboard', '--port', '0'], { cwd: workspace });
     const { port, token } = await readUrl(child, 'stdout');
-    const runs = await request(port, '/api/runs', { token });
+    const runs = await request(port, '/api/workflow/runs', { token });
     expect(runs.status).toBe(200);
     expect(runs.json).toEqual([]);
-    expect((await request(port, '/api/runs')).status).toBe(401);
+    expect((await request(port, '/api/workflow/runs')).status).toBe(401);
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(0);
@@ -72,7 +72,7 @@ describe('mia workflow run --dashboard', () => {
     client.send({ type: 'subscribe', channel: 'workflow:*', since: 0 });
     const [waiting] = await client.waitFor((m) => 'seq' in m && m.type === 'workflow.step.waiting');
     const runId = (waiting as { runId: string }).runId;
-    const answer = await request(port, `/api/runs/${runId}/steps/ship/approve`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/steps/ship/approve`, {
       method: 'POST',
       token,
     });

@@ -52,7 +52,7 @@ async function waitForEnd(workspace: string, runId: string): Promise<StoredEvent
   throw new Error('the resumed run never ended');
 }
 
-describe('POST /api/runs/:id/resume', () => {
+describe('POST /api/workflow/runs/:id/resume', () => {
   it('spawns a resume that completes a failed run after the cause is fixed (?yes=1 passes --yes)', async () => {
     const workspace = await createWorkspace({ fixable: FIXABLE });
     const failed = await runMia(['workflow', 'run', 'fixable'], { cwd: workspace });
@@ -61,7 +61,7 @@ describe('POST /api/runs/:id/resume', () => {
     const { port, token } = await start(workspace);
 
     await writeFile(join(workspace, 'fixed.txt'), 'fixed');
-    const answer = await request(port, `/api/runs/${runId}/resume?yes=1`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume?yes=1`, {
       method: 'POST',
       token,
     });
@@ -76,10 +76,13 @@ describe('POST /api/runs/:id/resume', () => {
       by: '--yes',
     });
 
-    const again = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const again = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({ error: { code: 'MIA_SERVER_RUN_COMPLETED' } });
-    const unknown = await request(port, '/api/runs/20990101-000000-ffffff/resume', {
+    const unknown = await request(port, '/api/workflow/runs/20990101-000000-ffffff/resume', {
       method: 'POST',
       token,
     });
@@ -87,7 +90,7 @@ describe('POST /api/runs/:id/resume', () => {
   });
 });
 
-describe('POST /api/runs/:id/steps/:step/approve', () => {
+describe('POST /api/workflow/runs/:id/steps/:step/approve', () => {
   it('releases the waiting gate of a live run, recorded as answered by the dashboard', async () => {
     const workspace = await createWorkspace({ gated: GATED });
     const { port, token } = await start(workspace);
@@ -95,9 +98,16 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
     const runId = run.runId()!;
     const post = (step: string, body?: unknown) =>
-      request(port, `/api/runs/${runId}/steps/${step}/approve`, { method: 'POST', token, body });
+      request(port, `/api/workflow/runs/${runId}/steps/${step}/approve`, {
+        method: 'POST',
+        token,
+        body,
+      });
 
-    const resume = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const resume = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(resume.status).toBe(409);
     expect(resume.json).toMatchObject({ error: { code: 'MIA_SERVER_RUN_LIVE' } });
     const notWaiting = await post('build');
@@ -134,7 +144,7 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: workspace });
     await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
     const runId = run.runId()!;
-    const answer = await request(port, `/api/runs/${runId}/steps/ship/approve`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/steps/ship/approve`, {
       method: 'POST',
       token,
       body: { reject: true, reason: 'not yet' },
