@@ -13,6 +13,7 @@ import {
   encodeEvent,
   encodeMessages,
   frameTextMessages,
+  waitForDrain,
 } from './fan-out.js';
 import type { RunFeed } from './feed.js';
 import type { ClientMessage, ReplaySince, ServerMessage } from './protocol.js';
@@ -191,23 +192,8 @@ export class ClientSession {
     for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
       if (this.socket.readyState !== WebSocket.OPEN) return;
       this.#writeFrames(frameTextMessages([message]));
-      if (this.socket.bufferedAmount > this.#replayHighWater) await this.#drain();
+      if (this.socket.bufferedAmount > this.#replayHighWater) await waitForDrain(this.socket);
     }
-  }
-
-  /** Resolves once what is buffered so far is handed to the network (or the client is gone). */
-  #drain(): Promise<void> {
-    const socket = this.socket;
-    if (socket.readyState !== WebSocket.OPEN) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off('close', done);
-        resolve();
-      };
-      socket.once('close', done);
-      // Frames go out in order: the ping's write callback means everything before it went too.
-      socket.ping(undefined, undefined, done);
-    });
   }
 
   #releaseHeld(): void {
@@ -217,8 +203,8 @@ export class ClientSession {
   }
 
   /**
-   * Sends the events no replay sent. `shared` is the batch when
-   * `events` are all of it: if they all go the same way, its frames serve every client.
+   * Sends the events no replay sent. `shared` is the batch when `events` are all of it: if they all
+   * go the same way, its frames serve every client.
    */
   #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
     const fresh = events.filter(({ event }) => !this.#covered.isCovered(event));
