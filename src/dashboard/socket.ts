@@ -51,7 +51,10 @@ export class NarrativeSocket {
     const socket = new WebSocket(url);
     this.#socket = socket;
     this.#isAuthenticated = false;
+    // Subscriptions first: the server answers them right after the token, before any live event,
+    // so each run comes in seq order from where the page stands.
     socket.addEventListener('open', () => {
+      for (const [channel, getSince] of this.#subscriptions) this.#sendSubscribe(channel, getSince);
       if (this.#token) this.#send({ type: 'auth', token: this.#token });
     });
     socket.addEventListener('message', (message) => this.#receive(String(message.data)));
@@ -68,13 +71,13 @@ export class NarrativeSocket {
   /** Follows a channel now and after every reconnection, from `getSince()` when it gives a seq. */
   subscribe(channel: string, getSince: () => number | undefined = () => undefined): void {
     this.#subscriptions.set(channel, getSince);
-    if (this.#isAuthenticated) this.#sendSubscribe(channel, getSince);
+    this.#sendSubscribe(channel, getSince);
   }
 
   /** Stops following a channel. */
   unsubscribe(channel: string): void {
     if (!this.#subscriptions.delete(channel)) return;
-    if (this.#isAuthenticated) this.#send({ type: 'unsubscribe', channel });
+    this.#send({ type: 'unsubscribe', channel });
   }
 
   /** Asks again for a channel's events after `since` (used to fill a gap). */
@@ -125,7 +128,6 @@ export class NarrativeSocket {
   #handleAuthenticated(): void {
     this.#isAuthenticated = true;
     this.#failures = 0;
-    for (const [channel, getSince] of this.#subscriptions) this.#sendSubscribe(channel, getSince);
     clearInterval(this.#pingTimer);
     this.#pingTimer = setInterval(() => this.#send({ type: 'ping' }), PING_MS);
     this.#handlers.onState('live');

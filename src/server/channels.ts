@@ -57,6 +57,11 @@ export class Subscriptions {
   readonly #channels = new Map<string, { channel: Channel; isBatched: boolean }>();
   #hasSubscribed = false;
 
+  /** False until the client's first `subscribe`: until then it receives the broadcast. */
+  get hasSubscribed(): boolean {
+    return this.#hasSubscribed;
+  }
+
   /** Follows a channel (again: with the new batch choice). */
   add(channel: Channel, isBatched: boolean): void {
     this.#hasSubscribed = true;

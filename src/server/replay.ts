@@ -7,6 +7,7 @@ import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { getEventsPath } from '../store/paths.js';
 import { listRunIds } from '../store/runs.js';
+import { isBroadcast } from './channels.js';
 import type { RunFeed } from './feed.js';
 
 /** Events replayed after an event id the logs do not hold: the last ones. */
@@ -130,9 +131,29 @@ async function listRunsByRecency(
   return runs.sort((a, b) => b.mtimeMs - a.mtimeMs);
 }
 
-/** What the replays of one client settled: a live event they cover is not sent again. */
-export class CoveredEvents {
+/**
+ * What one client already has, so that nothing reaches it twice: what its replays settled (a live
+ * event they cover is not sent), and what it got live before it subscribed (a replay leaves it out).
+ */
+export class ClientHistory {
   readonly #byRun = new Map<string, Coverage[]>();
+  /** Per run, the seqs between which every broadcast event went to the client live. */
+  readonly #broadcast = new Map<string, { from: number; to: number }>();
+
+  /** Notes an event sent live while the client had not subscribed (the broadcast). */
+  noteBroadcast(event: MiaEvent): void {
+    const range = this.#broadcast.get(event.runId);
+    if (range) range.to = Math.max(range.to, event.seq);
+    else this.#broadcast.set(event.runId, { from: event.seq, to: event.seq });
+  }
+
+  /** True when the client got `event` live in the broadcast. */
+  hasBroadcast(event: MiaEvent): boolean {
+    const range = this.#broadcast.get(event.runId);
+    return (
+      range !== undefined && event.seq >= range.from && event.seq <= range.to && isBroadcast(event)
+    );
+  }
 
   /** Remembers what a replay settled of a run. */
   add(coverage: Coverage): void {

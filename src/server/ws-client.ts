@@ -1,8 +1,8 @@
-// One authenticated client of the narrative socket: its subscriptions, replays from the log, and a
-// bounded send buffer (a client that cannot keep up is cut off; sending never waits for it).
+// One authenticated client of the narrative socket: its subscriptions, replays from the log, and
+// live events, each sent to it once (through a bounded writer: sending never waits for it).
 
 import type { Duplex } from 'node:stream';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
@@ -13,23 +13,20 @@ import {
   encodeEvent,
   encodeMessages,
   frameTextMessages,
-  waitForDrain,
 } from './fan-out.js';
 import type { RunFeed } from './feed.js';
+import { LiveHold } from './live-hold.js';
 import type { ClientMessage, ReplaySince, ServerMessage } from './protocol.js';
-import { CoveredEvents, readAfterEvent, readRunSince } from './replay.js';
+import { ClientHistory, readAfterEvent, readRunSince } from './replay.js';
+import { ClientWriter } from './ws-writer.js';
 
 /** Close code for a policy violation (a wrong token). */
 export const CLOSE_POLICY = 1008;
 /**
- * During a replay, past this many buffered bytes (or a quarter of the client's bound, if less)
- * the next message waits for the client to read.
+ * A client whose access was settled in its request gets the broadcast once it has sent its first
+ * message, or after this long: one that subscribes with `since` at once gets each run in order.
  */
-const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
-/** Live events held for one client while a replay reads the log, at most. */
-const MAX_HELD_EVENTS = 50_000;
-/** Frames are written in pieces of this size, each checked against the client's buffer bound. */
-const WRITE_PIECE_BYTES = 64 * 1024;
+const FIRST_MESSAGE_WAIT_MS = 1000;
 
 export interface ClientSessionOptions {
   feed: RunFeed;
@@ -47,35 +44,51 @@ export class ClientSession {
   isAlive = true;
   readonly #options: ClientSessionOptions;
   readonly #subscriptions = new Subscriptions();
-  /** What replays sent: those events are not sent again when they come live. */
-  readonly #covered = new CoveredEvents();
-  readonly #replayHighWater: number;
-  #held: EncodedEvent[] = [];
-  #replays = 0;
+  /** What the client has: nothing is sent to it twice. */
+  readonly #history = new ClientHistory();
+  readonly #writer: ClientWriter;
+  readonly #hold: LiveHold;
+  /** Ends the wait for the first message (see FIRST_MESSAGE_WAIT_MS). */
+  #endFirstWait = () => {};
 
   constructor(socket: WebSocket, options: ClientSessionOptions) {
     this.socket = socket;
     this.#options = options;
-    this.#replayHighWater = Math.min(REPLAY_HIGH_WATER_BYTES, options.maxBufferedBytes / 4);
+    this.#writer = new ClientWriter(socket, options.stream, options.maxBufferedBytes);
+    this.#hold = new LiveHold(
+      (held) => this.#sendLive(held, undefined),
+      () => socket.terminate(),
+    );
   }
 
-  /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
+  /** Holds live events until the client's first message has been answered (or a second passed). */
+  awaitFirstMessage(): void {
+    const end = this.#hold.begin();
+    const timer = setTimeout(end, FIRST_MESSAGE_WAIT_MS);
+    this.socket.once('close', () => clearTimeout(timer));
+    this.#endFirstWait = () => {
+      clearTimeout(timer);
+      end();
+    };
+  }
+
+  /** The client's message has been answered. */
+  noteAnswered(): void {
+    this.#endFirstWait();
+  }
+
+  /**
+   * Live events of the feed (encoded once for every client): those the client wants, in one write.
+   * While held, all are kept, and chosen when released (the client may have subscribed meanwhile).
+   */
   deliver(batch: EventBatch): void {
-    const wanted = batch.events.filter(
-      ({ event }) => this.#subscriptions.getDelivery(event) !== undefined,
-    );
-    if (wanted.length === 0) return;
-    if (this.#replays > 0) {
-      for (const item of wanted) this.#held.push(item);
-      if (this.#held.length > MAX_HELD_EVENTS) this.socket.terminate();
-      return;
-    }
-    this.#sendLive(wanted, wanted.length === batch.events.length ? batch : undefined);
+    if (this.#hold.isHolding) this.#hold.add(batch.events);
+    else this.#sendLive(batch.events, batch);
   }
 
   /** Sends a control message. */
   send(message: ServerMessage): void {
-    this.#writeFrames(frameTextMessages([Buffer.from(JSON.stringify(message), 'utf8')]));
+    this.#writer.send(message);
   }
 
   /** Answers one message (already parsed and checked). */
@@ -135,7 +148,7 @@ export class ClientSession {
     since: ReplaySince | undefined,
     isBatched: boolean,
   ): Promise<void> {
-    this.#replays += 1;
+    const endHold = this.#hold.begin();
     try {
       // A seq needs a channel (the parser sees to it); an event id or nothing may go without one.
       const count =
@@ -145,8 +158,7 @@ export class ClientSession {
       if (count === undefined) return;
       this.send({ type: 'replayed', channel: channel?.name ?? null, since: since ?? null, count });
     } finally {
-      this.#replays -= 1;
-      if (this.#replays === 0) this.#releaseHeld();
+      endHold();
     }
   }
 
@@ -158,12 +170,11 @@ export class ClientSession {
     let count = 0;
     for (const runId of runIds) {
       // A client cut off or gone: the rest of the history is read for nobody.
-      if (this.socket.readyState !== WebSocket.OPEN) return undefined;
+      if (!this.#writer.isOpen) return undefined;
       try {
         const { events, coverage } = await readRunSince(feed, runId, since, matches);
-        await this.#writeReplayed(events, isBatched);
-        this.#covered.add(coverage);
-        count += events.length;
+        count += await this.#writeReplayed(events, isBatched);
+        this.#history.add(coverage);
       } catch (error) {
         this.send({ type: 'error', message: `${channel.name}: ${serializeError(error).message}` });
       }
@@ -182,33 +193,34 @@ export class ClientSession {
       : this.#subscriptions.snapshot();
     const replay = await readAfterEvent(this.#options.feed, since, matches);
     for (const problem of replay.problems) this.send({ type: 'error', message: problem });
-    await this.#writeReplayed(replay.events, isBatched);
-    for (const coverage of replay.coverage) this.#covered.add(coverage);
-    return this.socket.readyState === WebSocket.OPEN ? replay.events.length : undefined;
-  }
-
-  /** Writes replayed events as fast as the client reads them, not all into the buffer. */
-  async #writeReplayed(events: readonly MiaEvent[], isBatched: boolean): Promise<void> {
-    for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
-      if (this.socket.readyState !== WebSocket.OPEN) return;
-      this.#writeFrames(frameTextMessages([message]));
-      if (this.socket.bufferedAmount > this.#replayHighWater) await waitForDrain(this.socket);
-    }
-  }
-
-  #releaseHeld(): void {
-    const held = this.#held;
-    this.#held = [];
-    this.#sendLive(held, undefined);
+    const count = await this.#writeReplayed(replay.events, isBatched);
+    for (const coverage of replay.coverage) this.#history.add(coverage);
+    return this.#writer.isOpen ? count : undefined;
   }
 
   /**
-   * Sends the events no replay sent. `shared` is the batch when `events` are all of it: if they all
-   * go the same way, its frames serve every client.
+   * Writes replayed events (but those it got live already) as fast as the client reads them, not
+   * all into the buffer. Returns how many were sent.
+   */
+  async #writeReplayed(events: readonly MiaEvent[], isBatched: boolean): Promise<number> {
+    const missing = events.filter((event) => !this.#history.hasBroadcast(event));
+    await this.#writer.writePaced(encodeMessages(missing.map(encodeEvent), () => isBatched));
+    return missing.length;
+  }
+
+  /**
+   * Sends the events the client wants and no replay sent. `shared` is the batch when `events` are
+   * all of it: if all of them go, the same way, its frames serve every client.
    */
   #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
-    const fresh = events.filter(({ event }) => !this.#covered.isCovered(event));
+    const fresh = events.filter(
+      ({ event }) =>
+        this.#subscriptions.getDelivery(event) !== undefined && !this.#history.isCovered(event),
+    );
     if (fresh.length === 0) return;
+    if (!this.#subscriptions.hasSubscribed) {
+      for (const { event } of fresh) this.#history.noteBroadcast(event);
+    }
     const isBatched = (event: MiaEvent) => this.#subscriptions.getDelivery(event) === true;
     const mode = isBatched(fresh[0]!.event);
     if (
@@ -216,28 +228,9 @@ export class ClientSession {
       fresh.length === shared.events.length &&
       fresh.every(({ event }) => isBatched(event) === mode)
     ) {
-      this.#writeFrames(shared.getFrames(mode));
+      this.#writer.writeFrames(shared.getFrames(mode));
     } else {
-      this.#writeFrames(frameTextMessages(encodeMessages(fresh, isBatched)));
-    }
-  }
-
-  /**
-   * Writes whole frames to the connection, behind whatever `ws` wrote before (it queues nothing:
-   * no compression). A client whose unsent bytes would pass the bound is cut off instead.
-   */
-  #writeFrames(frames: Buffer): void {
-    const { socket } = this;
-    const { stream, maxBufferedBytes } = this.#options;
-    if (socket.readyState !== WebSocket.OPEN || !stream.writable) return;
-    for (let start = 0; start < frames.length; start += WRITE_PIECE_BYTES) {
-      const piece = frames.subarray(start, start + WRITE_PIECE_BYTES);
-      if (socket.bufferedAmount + piece.length > maxBufferedBytes) {
-        // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
-        socket.terminate();
-        return;
-      }
-      stream.write(piece);
+      this.#writer.writeFrames(frameTextMessages(encodeMessages(fresh, isBatched)));
     }
   }
 }

@@ -89,7 +89,11 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  const startSession = (socket: WebSocket, stream: Duplex, held: Held[] = []): void => {
+  /**
+   * `held`: what the client sent before its `auth` message; without them (access settled in the
+   * request), live events wait for the client's first message.
+   */
+  const startSession = (socket: WebSocket, stream: Duplex, held?: Held[]): void => {
     const session = new ClientSession(socket, {
       feed: options.feed,
       stream,
@@ -103,8 +107,9 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     socket.on('close', () => sessions.delete(session));
     socket.on('message', (data, isBinary) => void answer(session, data, isBinary));
     session.send({ type: 'auth', status: 'ok' });
+    if (!held) session.awaitFirstMessage();
     // In the order they came, before any later message (each starts at once, up to its first wait).
-    for (const [data, isBinary] of held) void answer(session, data, isBinary);
+    for (const [data, isBinary] of held ?? []) void answer(session, data, isBinary);
   };
 
   /**
@@ -179,19 +184,19 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
 
 /** One message of an authenticated client: errors are said back, the connection stays up. */
 async function answer(session: ClientSession, data: RawData, isBinary: boolean): Promise<void> {
-  if (isBinary) {
-    session.send({ type: 'error', message: 'Binary messages are not understood: send JSON text.' });
-    return;
-  }
-  const message = parseClientMessage(toText(data));
-  if ('error' in message) {
-    session.send({ type: 'error', message: message.error });
-    return;
-  }
+  const message = isBinary ? undefined : parseClientMessage(toText(data));
   try {
-    await session.handle(message);
+    if (!message) {
+      session.send({
+        type: 'error',
+        message: 'Binary messages are not understood: send JSON text.',
+      });
+    } else if ('error' in message) session.send({ type: 'error', message: message.error });
+    else await session.handle(message);
   } catch (error) {
     session.send({ type: 'error', message: serializeError(error).message });
+  } finally {
+    session.noteAnswered();
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { EventPayloads, EventType, MiaEvent } from '../../src/events/types.js';
 import { getEventsPath } from '../../src/store/paths.js';
@@ -108,6 +109,47 @@ describe('the mia narrative channel rules', () => {
     expect(await seqsFor('stc:run-chart')).toEqual([4, 6]);
     expect(await seqsFor('workflow:run-chart')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await seqsFor('workflow:*')).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('gives a client authenticated in its request each run in seq order when it subscribes with since at once, while the run writes', async () => {
+    const { port, token, workspace, server } = await start();
+    const log = await createRunLog(workspace, 'run-busy');
+    // Attached, as in `mia workflow run --dashboard`: each event goes out as soon as it is written.
+    const detach = server.module.attachLog(log);
+    let isDone = false;
+    const writer = (async () => {
+      // Events the broadcast carries (log lines it does not).
+      while (!isDone) {
+        for (let i = 0; i < 5; i += 1) log.append('workflow.step.started', stepStarted);
+        await yieldToLoop();
+      }
+    })();
+    const client = await TestClient.connect(port, { token });
+    client.send({ type: 'subscribe', channel: 'workflow:*', since: 0 });
+    await client.waitFor(isMessage('replayed'));
+    isDone = true;
+    await writer;
+    await log.close();
+    detach();
+    await client.waitForSeq('run-busy', log.lastSeq);
+    const seqs = client.events('run-busy').map((event) => event.seq);
+    expect(seqs).toEqual(Array.from({ length: log.lastSeq }, (_, index) => index + 1));
+    client.close();
+  });
+
+  it('gives the broadcast to a client authenticated in its request that sends nothing', async () => {
+    const { port, token, workspace } = await start();
+    const client = await TestClient.connect(port, { token });
+    await client.waitFor(isMessage('auth'));
+    const log = await createRunLog(workspace, 'run-quiet');
+    log.append('workflow.completed', { durationMs: 1 });
+    await log.close();
+    await client.waitForSeq('run-quiet', 2);
+    expect(client.events('run-quiet').map((event) => event.type)).toEqual([
+      'workflow.started',
+      'workflow.completed',
+    ]);
+    client.close();
   });
 
   it('holds what a client sends before its auth message, and answers it, in order, once authenticated', async () => {
