@@ -179,6 +179,19 @@ describe('the workflow module', () => {
     expect(narrative).toBe(404);
   });
 
+  it("refuses its socket to a page of another origin, and takes the host's own page under the host's name", async () => {
+    const { port } = await mountInExpress();
+    const options = { path: '/api/workflow/ws', host: 'mia.example:8080' };
+    const foreign = await TestClient.connect(port, { ...options, origin: 'http://evil.example' })
+      .then(() => 0)
+      .catch((error: { status?: number }) => error.status);
+    expect(foreign).toBe(403);
+    const own = await TestClient.connect(port, { ...options, origin: 'http://mia.example:8080' });
+    await own.waitFor(isMessage('auth'));
+    expect(own.messages[0]).toEqual({ type: 'auth', status: 'ok' });
+    own.close();
+  });
+
   it('emits every event of every run on the bus, step log lines aside, with the run trace id', async () => {
     const { workspace, emitted } = await mountInExpress();
     const log = await createRunLog(workspace, 'run-bus');
