@@ -22,6 +22,7 @@ export {
 export type {
   Beat,
   BeatType,
+  ChartProgress,
   EventOf,
   EventPayloads,
   EventType,
@@ -29,7 +30,14 @@ export type {
   RunSource,
   StartedStep,
 } from './events/types.js';
-export { EVENT_FORMAT_VERSION, getRunChannel } from './events/types.js';
+export {
+  EVENT_FORMAT_VERSION,
+  getChartChannel,
+  getRunChannel,
+  getTraceId,
+} from './events/types.js';
+export type { StcAction, StcChart, StcObservation } from './narrative/chart.js';
+export type { ExtensionChart } from './narrative/extension-chart.js';
 export type { NarrativeBus } from './server/bus.js';
 export {
   type AuthMode,

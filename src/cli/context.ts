@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { UsageError } from '../errors.js';
+import { stripControlSequences } from '../util/terminal-text.js';
 import type { Io } from './io.js';
 
 export interface CommandContext {
@@ -44,7 +45,7 @@ async function buildRegistry(io: Io, workspace: string): Promise<ActionRegistry>
   for (const adapter of custom.adapters) registry.register(adapter);
   for (const problem of custom.problems) {
     io.err(
-      `warning: custom action ${relative(workspace, problem.file)} is not loaded: ${problem.message}\n`,
+      `warning: custom action ${relative(workspace, problem.file)} is not loaded: ${stripControlSequences(problem.message)}\n`,
     );
   }
   return registry;

@@ -17,10 +17,33 @@ export function createProcessIo(): Io {
   const isTty = Boolean(process.stdout.isTTY) && (process.stdout.columns ?? 0) > 0;
   const useColor = isTty && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
   const masker = getProcessMasker();
+  const out = guardStream(process.stdout);
+  const err = guardStream(process.stderr);
   return {
-    out: (text) => process.stdout.write(masker.mask(text)),
-    err: (text) => process.stderr.write(masker.mask(text)),
+    out: (text) => out(masker.mask(text)),
+    err: (text) => err(masker.mask(text)),
     isTty,
     colors: pc.createColors(useColor),
+  };
+}
+
+/**
+ * A writer to a standard stream whose reader may go away (`mia … | head -1`, a closed terminal).
+ * The stream's error (EPIPE, EIO) is taken here, for every writer of the stream (the live footer
+ * writes to it too), so that it never becomes an uncaught exception that ends a run midway;
+ * after it, what would have been written is dropped and the command goes on to its end.
+ */
+function guardStream(stream: NodeJS.WriteStream): (text: string) => void {
+  let isOpen = true;
+  stream.on('error', () => {
+    isOpen = false;
+  });
+  return (text) => {
+    if (!isOpen) return;
+    try {
+      stream.write(text);
+    } catch {
+      isOpen = false;
+    }
   };
 }

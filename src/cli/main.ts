@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
+import { stripControlSequences } from '../util/terminal-text.js';
 import type { ApproveOptions } from './commands/approve.js';
 import { type DashboardOptions, dashboardCommand, parsePort } from './commands/dashboard.js';
 import { type CommandContext, createCommandContext } from './context.js';
@@ -48,7 +49,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('mia-workflow: narrative-driven YAML workflows, told as stories.')
     .version(packageJson.version, '-v, --version')
     .option('-C, --cwd <dir>', 'workspace directory (default: the current directory)')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(stripControlSequences(s)),
+    })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
@@ -204,20 +208,22 @@ function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K] {
 }
 
 function reportError(io: Io, error: unknown): number {
+  // A message may quote what a step or a file holds: it reaches the terminal without controls.
+  const err = (text: string) => io.err(stripControlSequences(text));
   if (error instanceof CommanderError) {
     // --help and --version exit 0; help shown for a missing command (`mia workflow`) is an error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof DefinitionError) {
-    io.err(`${error.message}\n${error.hint ?? ''}\n`);
+    err(`${error.message}\n${error.hint ?? ''}\n`);
     return EXIT.usage;
   }
   if (error instanceof MiaError) {
-    io.err(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+    err(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
     if (error instanceof RunLockedError) return EXIT.usage;
     return error.code === 'MIA_INFRA' ? EXIT.failed : EXIT.usage;
   }
-  io.err(
+  err(
     `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report it with the command you ran.\n`,
   );
   return EXIT.failed;

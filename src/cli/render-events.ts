@@ -3,6 +3,7 @@
 import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
 import { formatDuration } from '../util/duration.js';
+import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { Io } from './io.js';
 
 export type RenderMode = 'json' | 'live' | 'plain';
@@ -54,7 +55,7 @@ export function createEventRenderer(
     render(event) {
       const line = formatEventLine(event, io, running, options.autoApprove === true);
       if (event.type === 'chart.progress')
-        progress = `${event.payload.completed}/${event.payload.total} done`;
+        progress = `${event.payload.completedSteps}/${event.payload.totalSteps} done`;
       // Until the first step settles, the footer counts from the start (or what a resume keeps).
       else if (event.type === 'workflow.started') progress = `0/${event.payload.steps.length} done`;
       else if (event.type === 'workflow.resumed')
@@ -79,7 +80,7 @@ function formatEventLine(
   const c = io.colors;
   switch (event.type) {
     case 'workflow.started':
-      return c.bold(`${event.payload.workflow}: ${event.payload.narrative}`);
+      return c.bold(`${event.payload.workflow}: ${plain(event.payload.narrative)}`);
     case 'workflow.resumed':
       return c.bold(
         `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
@@ -96,23 +97,25 @@ function formatEventLine(
       running.delete(event.payload.stepId);
       return event.payload.interrupted
         ? `${c.yellow('■')} ${event.payload.stepId} interrupted`
-        : `${c.red('✗')} ${event.payload.stepId}: ${event.payload.error.message}`;
+        : `${c.red('✗')} ${event.payload.stepId}: ${plain(event.payload.error.message)}`;
     case 'workflow.step.retrying':
-      return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${event.payload.error.message}`;
+      return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${plain(event.payload.error.message)}`;
     case 'workflow.step.skipped':
-      return `${c.dim('↷')} ${event.payload.stepId} skipped: ${event.payload.reason}`;
+      return `${c.dim('↷')} ${event.payload.stepId} skipped: ${plain(event.payload.reason)}`;
     case 'workflow.step.waiting':
       return isAutoApproved
-        ? `${c.magenta('⏸')} ${event.payload.stepId} asks: ${event.payload.prompt} (approved by --yes)`
-        : `${c.magenta('⏸')} ${event.payload.stepId} waits: ${event.payload.prompt}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
+        ? `${c.magenta('⏸')} ${event.payload.stepId} asks: ${plain(event.payload.prompt)} (approved by --yes)`
+        : `${c.magenta('⏸')} ${event.payload.stepId} waits: ${plain(event.payload.prompt)}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
     case 'workflow.tension':
       return c.red(
-        c.bold(`  tension · ${event.payload.text}\n  full log: ${event.payload.logPath}`),
+        c.bold(
+          `  tension · ${plain(event.payload.text)}\n  full log: ${plain(event.payload.logPath)}`,
+        ),
       );
     case 'beat.created':
       return event.payload.beat.type === 'challenge'
         ? undefined
-        : `  ${c.italic(`${event.payload.beat.type.replace('_', ' ')} · ${event.payload.beat.description}`)}`;
+        : `  ${c.italic(`${event.payload.beat.type.replace('_', ' ')} · ${plain(event.payload.beat.description)}`)}`;
     case 'workflow.completed':
       return c.green(c.bold(`completed in ${formatDuration(event.payload.durationMs)}`));
     case 'workflow.failed':

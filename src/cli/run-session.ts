@@ -2,6 +2,7 @@
 
 import type { ExecuteResult } from '../engine/executor.js';
 import { executeRun, type RunHandle } from '../engine/run-workflow.js';
+import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { RunDashboard } from './commands/dashboard.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -19,7 +20,8 @@ export async function driveRun(
   const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode, { autoApprove: options.autoApprove });
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
-  for (const warning of handle.warnings) ctx.io.err(`warning: ${warning}\n`);
+  for (const warning of handle.warnings) ctx.io.err(`warning: ${plain(warning)}\n`);
+  const warnedBefore = handle.warnings.length;
   const unsubscribe = handle.events.subscribe((event) => renderer.render(event));
   const detachDashboard = options.dashboard?.attach(handle.events);
   const controller = new AbortController();
@@ -44,6 +46,9 @@ export async function driveRun(
     detachDashboard?.();
     renderer.stop();
   }
+  // What the run could not write though it went on (the STC Charts extension's chart).
+  for (const warning of handle.warnings.slice(warnedBefore))
+    ctx.io.err(`warning: ${plain(warning)}\n`);
   if (result.status === 'completed') return EXIT.ok;
   if (result.status === 'interrupted') return EXIT.interrupted;
   if (mode !== 'json') {

@@ -7,6 +7,7 @@ import type {
   ResumeStarted,
   RunDetail,
   RunListItem,
+  StepLogChunk,
 } from '../server/protocol.js';
 
 /** An HTTP API call that did not succeed, with the server's message and hint when it gave one. */
@@ -35,6 +36,8 @@ export interface DashboardApi {
   getRun(runId: string): Promise<RunDetail>;
   resumeRun(runId: string): Promise<ResumeStarted>;
   answerGate(runId: string, stepId: string, answer: ApproveRequest): Promise<ApprovalGiven>;
+  /** A chunk of a step's log file from byte `offset`, of at most `limit` bytes. */
+  readStepLog(runId: string, stepId: string, offset: number, limit: number): Promise<StepLogChunk>;
 }
 
 async function readError(response: Response): Promise<ApiRequestError> {
@@ -81,6 +84,11 @@ export function createApi(token: string | null): DashboardApi {
         'POST',
         `${runPath(runId)}/steps/${encodeURIComponent(stepId)}/approve`,
         answer,
+      ),
+    readStepLog: (runId, stepId, offset, limit) =>
+      request<StepLogChunk>(
+        'GET',
+        `${runPath(runId)}/steps/${encodeURIComponent(stepId)}/log?offset=${offset}&limit=${limit}`,
       ),
   };
 }

@@ -62,7 +62,10 @@ export function applyRunEvent(run: RunListItem, event: MiaEvent): void {
       Object.assign(run, { status: 'running', durationMs: null });
       break;
     case 'chart.progress':
-      Object.assign(run, { completed: event.payload.completed, total: event.payload.total });
+      Object.assign(run, {
+        completed: event.payload.completedSteps,
+        total: event.payload.totalSteps,
+      });
       break;
     case 'workflow.completed':
       Object.assign(run, { status: 'completed', durationMs: event.payload.durationMs });
@@ -94,8 +97,10 @@ export function applyEvent(run: RunDetail, event: MiaEvent): void {
 export function describeLiveReality(run: RunDetail): string {
   const total = run.steps.length;
   const done = run.steps.filter((step) => step.status === 'completed').length;
-  if (run.status === 'completed')
-    return `The desired outcome is reached: all ${total} steps are complete.`;
+  if (run.status === 'completed') {
+    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
+    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
+  }
   const parts = [`${done} of ${total} steps complete`];
   const failed = run.steps.filter((step) => step.status === 'failed');
   if (failed.length > 0) {

@@ -5,6 +5,7 @@ import type { MiaEvent } from '../events/types.js';
 import type { ApproveRequest, RunListItem } from '../server/protocol.js';
 import { ApiRequestError, createApi, type DashboardApi } from './api.js';
 import { applyRunEvent, STRUCTURAL_EVENT_TYPES } from './apply-event.js';
+import { LogFileFollower } from './log-files.js';
 import { askRejectReason } from './reject-dialog.js';
 import { chooseStep } from './render-chart.js';
 import { renderHistory } from './render-history.js';
@@ -22,6 +23,7 @@ function getChannel(runId: string): string {
 export class Dashboard {
   readonly #api: DashboardApi;
   readonly #socket: NarrativeSocket;
+  readonly #logFiles: LogFileFollower;
   #runs: RunListItem[] = [];
   #view: RunView | null = null;
   /** Until the reader picks a run, the newest run is shown, and a new run takes its place. */
@@ -40,6 +42,7 @@ export class Dashboard {
   constructor(token: string | null) {
     this.#hasToken = token !== null;
     this.#api = createApi(token);
+    this.#logFiles = new LogFileFollower(this.#api, () => this.#scheduleRender());
     this.#socket = new NarrativeSocket(token, {
       onEvent: (event) => this.#handleEvent(event),
       onState: (state) => this.#handleConnection(state),
@@ -232,6 +235,10 @@ export class Dashboard {
       answeringSteps: this.#answeringSteps,
       isResuming: this.#resumingRunId === run.runId,
     });
+    this.#logFiles.follow(
+      view,
+      run.steps.find((step) => step.id === selectedStepId),
+    );
     document.title = `mia · ${run.workflow} · STC ${run.completed}/${run.total}`;
   }
 }

@@ -14,6 +14,7 @@ interface Shown {
   key: string;
   count: number;
   first: LogChunk | undefined;
+  revision: number;
 }
 
 const shownByElement = new WeakMap<HTMLElement, Shown>();
@@ -24,6 +25,8 @@ export function renderLog(
   stepId: string | null,
   logPath: string,
   chunks: readonly LogChunk[],
+  /** Changes when a chunk already shown changed (text read from the log file into it). */
+  revision: number,
 ): void {
   const { title, path, log } = elements;
   setText(title, stepId ? `Log · ${stepId}` : 'Log');
@@ -31,10 +34,17 @@ export function renderLog(
   const key = stepId ?? '';
   const shown = shownByElement.get(log);
   const isAtEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
-  // Old chunks are dropped past the page's limit: then the log is drawn again from the start.
-  if (!shown || shown.key !== key || shown.first !== chunks[0] || shown.count > chunks.length) {
+  // Old chunks are dropped past the page's limit, or one shown changed: then the log is drawn
+  // again from the start.
+  if (
+    !shown ||
+    shown.key !== key ||
+    shown.first !== chunks[0] ||
+    shown.count > chunks.length ||
+    shown.revision !== revision
+  ) {
     log.replaceChildren();
-    shownByElement.set(log, { key, count: 0, first: chunks[0] });
+    shownByElement.set(log, { key, count: 0, first: chunks[0], revision });
   }
   const state = shownByElement.get(log)!;
   for (const chunk of chunks.slice(state.count)) {

@@ -69,6 +69,7 @@ export function renderRun(state: RunPanelState): void {
     step ? step.id : null,
     step?.logPath ?? '',
     step ? (view.logs.get(step.id) ?? []) : [],
+    step ? (view.logRevisions.get(step.id) ?? 0) : 0,
   );
   renderTimeline(byId('timeline'), run.runId, view.beats);
 }

@@ -5,13 +5,8 @@ import type { Beat, BeatType } from '../events/types.js';
 import { createElement } from './dom.js';
 import { formatClock } from './format.js';
 
-const LANES = ['workflow', 'engineer', 'ceremony', 'story'] as const;
-const LANE_TITLES: Record<(typeof LANES)[number], string> = {
-  workflow: 'run',
-  engineer: 'engineer',
-  ceremony: 'ceremony',
-  story: 'story',
-};
+const LANES = ['run', 'engineer', 'ceremony', 'story'] as const;
+const UNIVERSES = ['engineer', 'ceremony', 'story'] as const;
 
 const BEAT_WORDS: Record<BeatType, string> = {
   inciting_incident: 'inciting incident',
@@ -32,28 +27,57 @@ function createLane(lane: (typeof LANES)[number]): HTMLElement {
     'section',
     {
       class: `lane lane-${lane}`,
-      'data-testid': `lane-${lane === 'workflow' ? 'run' : lane}`,
-      'aria-label': `${LANE_TITLES[lane]} lane`,
+      'data-testid': `lane-${lane}`,
+      'aria-label': `${lane} lane`,
     },
-    createElement('h4', { class: 'lane-title' }, LANE_TITLES[lane]),
+    createElement('h4', { class: 'lane-title' }, lane),
     createElement('ol', { class: 'lane-beats' }),
+  );
+}
+
+/** A beat's significance (0..1) in three steps, for its look. */
+function describeSignificance(significance: number): 'low' | 'medium' | 'high' {
+  if (significance >= 0.8) return 'high';
+  return significance >= 0.5 ? 'medium' : 'low';
+}
+
+/** The universes' lines about the beat, one per universe that has something to say. */
+function createAnnotations(beat: Beat): HTMLElement | undefined {
+  const lines = UNIVERSES.filter((universe) => beat.universeAnnotations[universe]);
+  if (lines.length === 0) return undefined;
+  return createElement(
+    'ul',
+    { class: 'beat-annotations' },
+    ...lines.map((universe) =>
+      createElement(
+        'li',
+        { 'data-testid': 'annotation', 'data-universe': universe },
+        createElement('span', { class: 'annotation-universe' }, universe),
+        ` ${beat.universeAnnotations[universe]}`,
+      ),
+    ),
   );
 }
 
 function createBeat(beat: Beat, column: number): HTMLElement {
   const time = formatClock(beat.timestamp);
+  const notes = UNIVERSES.filter((universe) => beat.universeAnnotations[universe]).map(
+    (universe) => `\n${universe}: ${beat.universeAnnotations[universe]}`,
+  );
   return createElement(
     'li',
     {
-      class: `beat beat-${beat.type} significance-${beat.significance}`,
+      class: `beat beat-${beat.type} significance-${describeSignificance(beat.significance)}`,
       'data-testid': 'beat',
       'data-type': beat.type,
-      'data-universe': beat.universe,
+      'data-universe': beat.universe ?? 'run',
+      'data-significance': String(beat.significance),
       style: `left: ${column * COLUMN_REM}rem`,
-      title: `${BEAT_WORDS[beat.type]} · ${beat.description}`,
+      title: `${BEAT_WORDS[beat.type]} · ${beat.description}${notes.join('')}`,
     },
     createElement('span', { class: 'beat-type' }, BEAT_WORDS[beat.type]),
     createElement('span', { class: 'beat-description' }, beat.description),
+    createAnnotations(beat),
     createElement(
       'span',
       { class: 'beat-when muted' },
@@ -80,7 +104,7 @@ export function renderTimeline(
   if (shown === beats.length) return;
   const isAtEnd = container.scrollLeft + container.clientWidth >= container.scrollWidth - 40;
   beats.slice(shown).forEach((beat, index) => {
-    const lane = LANES.includes(beat.universe) ? beat.universe : 'workflow';
+    const lane = beat.universe ?? 'run';
     const list = container.querySelector(`.lane-${lane} .lane-beats`)!;
     list.append(createBeat(beat, shown + index));
   });

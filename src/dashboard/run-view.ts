@@ -24,6 +24,20 @@ export interface LogChunk {
   text: string;
 }
 
+/**
+ * Output of one attempt that the events stopped carrying (past their 1 MiB): the page reads it from
+ * the step's log file, bytes `from` to `until` (null while the attempt may still be writing).
+ * `chunk` is where it shows in the step's log; `next` is the offset of the next read.
+ */
+export interface LogFileSegment {
+  stepId: string;
+  from: number;
+  until: number | null;
+  next: number;
+  chunk: LogChunk;
+  isDone: boolean;
+}
+
 /** What accepting an event did. */
 export type AcceptResult = 'applied' | 'duplicate' | 'gap';
 
@@ -39,6 +53,10 @@ export class RunView {
   readonly beats: Beat[] = [];
   readonly tensions = new Map<string, TensionView>();
   readonly logs = new Map<string, LogChunk[]>();
+  /** Output read from the log files, in the order the events left it out. */
+  readonly logFiles: LogFileSegment[] = [];
+  /** Bumped for a step when a chunk already shown changes (a log file read into it). */
+  readonly logRevisions = new Map<string, number>();
   /** Set when an event asks for the run to be fetched again. */
   needsRefetch = false;
   #snapshot: RunDetail | null = null;
@@ -128,15 +146,55 @@ export class RunView {
           this.#appendLog(event.payload.stepId, { stream: 'mark', text });
         }
         break;
-      case 'workflow.step.log':
-        this.#appendLog(event.payload.stepId, {
-          stream: event.payload.stream,
-          text: event.payload.text,
-        });
+      case 'workflow.step.log': {
+        const { stepId, stream, text, truncated } = event.payload;
+        this.#appendLog(stepId, { stream: truncated ? 'mark' : stream, text });
+        if (truncated) this.#noteTruncation(stepId, truncated);
         break;
+      }
       default:
         break;
     }
+  }
+
+  /** The events of an attempt stopped carrying its output: it is read from the file instead. */
+  #noteTruncation(
+    stepId: string,
+    truncated: { logOffset: number; omittedBytes: number | null },
+  ): void {
+    const open = this.logFiles.find(
+      (segment) => segment.stepId === stepId && segment.until === null,
+    );
+    if (truncated.omittedBytes === null) {
+      if (open) return;
+      const chunk: LogChunk = { stream: 'stdout', text: '' };
+      this.logFiles.push({
+        stepId,
+        from: truncated.logOffset,
+        until: null,
+        next: truncated.logOffset,
+        chunk,
+        isDone: false,
+      });
+      // After the note that says the events stop, before the one that ends the attempt.
+      const chunks = this.logs.get(stepId) ?? [];
+      chunks.push(chunk);
+      this.logs.set(stepId, chunks);
+      return;
+    }
+    if (open) open.until = truncated.logOffset + truncated.omittedBytes;
+  }
+
+  /** Shows `text` (read from the log file) as the segment's part of the log, within the limit. */
+  setFileText(segment: LogFileSegment, text: string): void {
+    const shown = text.length > MAX_LOG_CHARS ? text.slice(-MAX_LOG_CHARS) : text;
+    const { stepId } = segment;
+    this.#logSizes.set(
+      stepId,
+      (this.#logSizes.get(stepId) ?? 0) + shown.length - segment.chunk.text.length,
+    );
+    segment.chunk.text = shown;
+    this.logRevisions.set(stepId, (this.logRevisions.get(stepId) ?? 0) + 1);
   }
 
   #appendLog(stepId: string, chunk: LogChunk): void {

@@ -13,7 +13,7 @@ export const DEMO_GIT_ENV = {
 };
 
 const FILES: Record<string, string> = {
-  '.gitignore': 'node_modules/\n.mia/runs/\n.mia/stc/\n',
+  '.gitignore': 'node_modules/\n.mia/runs/\n.mia/stc/\n.stc/charts/\n',
   'package.json': `${JSON.stringify({ name: 'demo-app', version: '1.0.0', private: true, type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`,
   'src/sum.js': 'export function sum(a, b) {\n  return a + b;\n}\n',
   'test/sum.test.js':

@@ -2,6 +2,7 @@
 
 import pLimit from 'p-limit';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import { describeActionTitle } from '../narrative/chart.js';
 import { getPlan } from '../plan/plan-cache.js';
 import { isConditionTrue } from './expressions.js';
 import { createStepLauncher, type LaunchOptions } from './launch-step.js';
@@ -69,12 +70,21 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     });
   };
 
-  const reportProgress = () => {
+  // The chart moved: how far the run is, and the step that moved it (the mia chart progress).
+  const reportProgress = (step: ResolvedStep, result: Settled) => {
     const total = workflow.steps.length;
+    const completed = result.status === 'completed';
     events.append('chart.progress', {
-      completed: completedCount,
-      total,
+      chartId: options.runId,
+      title: workflow.name,
+      completedSteps: completedCount,
+      totalSteps: total,
       percent: total === 0 ? 100 : Math.round((completedCount / total) * 100),
+      action: {
+        id: step.id,
+        title: describeActionTitle(step, completed ? result.beat : undefined),
+        completed,
+      },
     });
   };
 
@@ -82,7 +92,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     settled.set(id, result);
     recordSettled(context, id, result);
     if (result.status === 'completed') completedCount++;
-    reportProgress();
+    reportProgress(steps.get(id)!, result);
     await events.flush();
     for (const dependent of dependents.get(id) ?? []) {
       // A dependent kept from before a resume is settled already: it never runs again.

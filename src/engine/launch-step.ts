@@ -71,7 +71,10 @@ export function createStepLauncher(
       interrupted: false,
       continueOnError: step.continueOnError,
     });
-    narrator.tellTension(step, step.tension, serialized, options.getLogPath(step.id));
+    narrator.tellTension(step, step.tension, serialized, {
+      logPath: options.getLogPath(step.id),
+      attempt: 0,
+    });
     return { status: 'failed', continueOnError: step.continueOnError };
   };
 
@@ -139,10 +142,11 @@ export function createStepLauncher(
       narrator.tellCompleted(step, beat, {
         durationMs: outcome.durationMs,
         outputs: outcome.outputs,
+        attempt: outcome.attempt,
         overcame,
         isClimax: step.id === run.climaxStepId,
       });
-      return { status: 'completed', outputs: outcome.outputs };
+      return { status: 'completed', outputs: outcome.outputs, beat };
     }
     events.append('workflow.step.failed', {
       stepId: step.id,
@@ -154,7 +158,10 @@ export function createStepLauncher(
       ...vcs,
     });
     if (outcome.interrupted) return { status: 'interrupted' };
-    narrator.tellTension(step, tellText(step.tension, context), outcome.error, logPath);
+    narrator.tellTension(step, tellText(step.tension, context), outcome.error, {
+      logPath,
+      attempt: outcome.attempt,
+    });
     return { status: 'failed', continueOnError: step.continueOnError };
   };
 

@@ -59,6 +59,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
     });
     if (attempt > 1) log.info(`attempt ${attempt} of ${step.retry.attempts}`);
     const result = await runAttempt(options, attempt);
+    log.endAttempt();
     const durationMs = Math.round(performance.now() - startedAt);
     if ('outputs' in result) {
       return { kind: 'completed', outputs: result.outputs, attempt, durationMs };

@@ -224,9 +224,9 @@ export async function executeRun(
   options: { registry: ActionRegistry; signal: AbortSignal; autoApprove?: boolean },
 ): Promise<ExecuteResult> {
   const started = performance.now();
-  const narrator = new Narrator(handle.events);
+  const narrator = new Narrator(handle.events, { workspace: handle.workspace });
   try {
-    if (!handle.isResume) narrator.tellOpening(handle.workflow.narrative);
+    if (!handle.isResume) narrator.tellOpening(handle.workflow, handle.concurrency);
     const result = await executeWorkflow({
       workflow: handle.workflow,
       registry: options.registry,
@@ -261,7 +261,7 @@ export async function executeRun(
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.status === 'completed') {
-      narrator.tellResolution(handle.workflow.narrative, handle.priorRunningMs + durationMs);
+      narrator.tellResolution(handle.workflow, handle.priorRunningMs + durationMs);
       handle.events.append('workflow.completed', { durationMs });
     } else if (result.status === 'failed') {
       handle.events.append('workflow.failed', { durationMs, failedSteps: result.failedSteps });
@@ -274,6 +274,7 @@ export async function executeRun(
     }
     await handle.events.flush();
     await handle.story.close();
+    handle.warnings.push(...handle.story.warnings);
     await handle.events.close();
     return result;
   } catch (error) {

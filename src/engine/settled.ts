@@ -4,7 +4,12 @@ import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 
 /** How a step ended, as its dependents see it. */
 export type Settled =
-  | { status: 'completed'; outputs: Record<string, unknown> }
+  | {
+      status: 'completed';
+      outputs: Record<string, unknown>;
+      /** Its beat as told (expressions evaluated). */
+      beat?: string;
+    }
   | { status: 'failed'; continueOnError: boolean }
   | { status: 'skipped'; cause: 'condition' | 'upstream' }
   | { status: 'interrupted' };

@@ -1,31 +1,54 @@
-// A step's output: every chunk goes to logs/<step-id>.log at once and, batched, to log events.
-// The file is created on the first write: a step that says nothing costs no file.
+// A step's output: every byte goes to logs/<step-id>.log at once, and the first part of each
+// attempt's output (1 MiB at most), batched, to `workflow.step.log` events. The file is created
+// on the first write: a step that says nothing costs no file.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { StepLog } from '../actions/types.js';
+import type { EventPayloads } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
+import { StepLogFile } from '../store/step-log-file.js';
 import { getProcessMasker } from '../util/secrets.js';
+
+/**
+ * How many bytes of text the log events of one attempt carry at most (its notes included),
+ * counted as the text takes in events.jsonl: JSON-escaped, in UTF-8.
+ */
+export const EVENT_OUTPUT_LIMIT = 1024 * 1024;
 
 const BATCH_BYTES = 8 * 1024;
 const BATCH_INTERVAL_MS = 100;
 
 type Stream = 'stdout' | 'stderr';
 
+export interface StepLogOptions {
+  /** Bytes of text the events of one attempt carry at most (default EVENT_OUTPUT_LIMIT). */
+  eventOutputLimit?: number;
+}
+
 /** Writes a step's output to its log file and to batched `workflow.step.log` events. */
 export class StepLogWriter implements StepLog {
-  readonly #path: string;
-  #file: WriteStream | undefined;
+  readonly #file: StepLogFile;
   readonly #events: EventLog;
   readonly #stepId: string;
   readonly #pending: Record<Stream, string> = { stdout: '', stderr: '' };
   readonly #partial: Record<Stream, string> = { stdout: '', stderr: '' };
   readonly #masker = getProcessMasker();
+  /** Bytes of output this attempt's events may still carry (room for the notes kept aside). */
+  #room: number;
+  readonly #attemptRoom: number;
+  readonly #cutNote: string;
+  /** Set once this attempt's output went past the room: where in the file the events stopped. */
+  #cut: { logOffset: number; stream: Stream } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(path: string, events: EventLog, stepId: string) {
-    this.#path = path;
+  constructor(path: string, events: EventLog, stepId: string, options: StepLogOptions = {}) {
+    this.#file = new StepLogFile(path);
     this.#events = events;
     this.#stepId = stepId;
+    const limit = options.eventOutputLimit ?? EVENT_OUTPUT_LIMIT;
+    this.#cutNote = describeCut(limit);
+    const notes = `\n${this.#cutNote}\n${describeOmitted(Number.MAX_SAFE_INTEGER)}\n`;
+    this.#attemptRoom = Math.max(0, limit - measureInEvent(notes));
+    this.#room = this.#attemptRoom;
   }
 
   write(stream: Stream, text: string): void {
@@ -43,7 +66,7 @@ export class StepLogWriter implements StepLog {
   }
 
   info(text: string): void {
-    this.#getFile().write(`[mia] ${this.#masker.mask(text)}\n`);
+    this.#file.append(`[mia] ${this.#masker.mask(text)}\n`);
   }
 
   /** Emits what is batched as log events. */
@@ -54,41 +77,110 @@ export class StepLogWriter implements StepLog {
       const text = this.#pending[stream];
       if (!text) continue;
       this.#pending[stream] = '';
-      try {
-        this.#events.append('workflow.step.log', { stepId: this.#stepId, stream, text });
-      } catch {
-        // The event log broke (a full disk). This may run in a timer or an output handler, where
-        // a throw would crash the process; the executor hears of it (EventLog.onBroken) and stops.
-      }
+      this.#append({ stepId: this.#stepId, stream, text });
     }
   }
 
-  /** Flushes the batch (with any unfinished last line) and closes the file. */
-  async close(): Promise<void> {
+  /**
+   * Ends an attempt: its unfinished last lines are written, its batch emitted, and when its output
+   * went past the events' bound, a last note says how many bytes only the log file holds. The
+   * next attempt's events carry up to the bound again.
+   */
+  endAttempt(): void {
     for (const stream of ['stdout', 'stderr'] as const) {
       if (this.#partial[stream]) this.#emit(stream, this.#partial[stream]);
       this.#partial[stream] = '';
     }
     this.flush();
-    const file = this.#file;
-    if (file) await new Promise<void>((resolve) => file.end(resolve));
+    const cut = this.#cut;
+    if (cut) {
+      const omittedBytes = this.#file.size - cut.logOffset;
+      this.#append({
+        stepId: this.#stepId,
+        stream: cut.stream,
+        text: `${describeOmitted(omittedBytes)}\n`,
+        truncated: { logPath: this.#file.path, logOffset: cut.logOffset, omittedBytes },
+      });
+    }
+    this.#cut = undefined;
+    this.#room = this.#attemptRoom;
+  }
+
+  /** Ends the attempt (see endAttempt) and closes the file. */
+  async close(): Promise<void> {
+    this.endAttempt();
+    this.#file.close();
   }
 
   #emit(stream: Stream, text: string): void {
     const masked = this.#masker.mask(text);
-    this.#getFile().write(masked);
+    const offset = this.#file.append(masked);
+    if (this.#cut) return;
+    const bytes = measureInEvent(masked);
+    if (bytes > this.#room) {
+      this.#cutAt(stream, masked, offset);
+      return;
+    }
+    this.#room -= bytes;
     this.#pending[stream] += masked;
     if (this.#pending[stream].length >= BATCH_BYTES) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), BATCH_INTERVAL_MS);
   }
 
-  #getFile(): WriteStream {
-    if (!this.#file) {
-      this.#file = createWriteStream(this.#path, { flags: 'a' });
-      this.#file.on('error', () => {
-        // Losing a copy of the output must not fail the step; the events still carry it.
-      });
-    }
-    return this.#file;
+  /** The output outgrew the events: they carry what fits, then a note; the file has the rest. */
+  #cutAt(stream: Stream, masked: string, offset: number | undefined): void {
+    const kept = takeEventPrefix(masked, this.#room);
+    this.#pending[stream] += kept.text;
+    this.#room = 0;
+    const logOffset = (offset ?? this.#file.size) + kept.bytes;
+    this.#cut = { logOffset, stream };
+    this.flush();
+    this.#append({
+      stepId: this.#stepId,
+      stream,
+      text: `${kept.text.endsWith('\n') ? '' : '\n'}${this.#cutNote}\n`,
+      truncated: { logPath: this.#file.path, logOffset, omittedBytes: null },
+    });
   }
+
+  #append(payload: EventPayloads['workflow.step.log']): void {
+    try {
+      this.#events.append('workflow.step.log', payload);
+    } catch {
+      // The event log broke (a full disk). This may run in a timer or an output handler, where
+      // a throw would crash the process; the executor hears of it (EventLog.onBroken) and stops.
+    }
+  }
+}
+
+function describeCut(limit: number): string {
+  const bound = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MiB` : `${limit} bytes`;
+  return `[mia] The events carry no more of this attempt's output (they keep its first ${bound}); the step's log file has all of it.`;
+}
+
+function describeOmitted(bytes: number): string {
+  return `[mia] ${bytes} more bytes of this attempt's output are only in the step's log file.`;
+}
+
+/** The bytes `text` takes in an event: its UTF-8 length once escaped as a JSON string. */
+function measureInEvent(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+/**
+ * The longest start of `text` that takes at most `room` bytes in an event, never cutting a
+ * character in two; `bytes` is its length in UTF-8 (in the log file).
+ */
+function takeEventPrefix(text: string, room: number): { text: string; bytes: number } {
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (measureInEvent(text.slice(0, middle)) <= room) low = middle;
+    else high = middle - 1;
+  }
+  const last = text.charCodeAt(low - 1);
+  const end = low > 0 && low < text.length && last >= 0xd800 && last <= 0xdbff ? low - 1 : low;
+  const kept = text.slice(0, end);
+  return { text: kept, bytes: Buffer.byteLength(kept) };
 }

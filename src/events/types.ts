@@ -4,8 +4,12 @@ import type { Universe } from '../definition/types.js';
 import type { SerializedError } from '../errors.js';
 import { hashSha256 } from '../util/hash.js';
 
-/** The event format's version; readers migrate older ones and refuse newer ones. */
-export const EVENT_FORMAT_VERSION = 1;
+/**
+ * The event format's version; readers migrate older ones and refuse newer ones. Format 2 (from
+ * format 1): `traceId` on every event, beats as mia StoryBeats, `chart.progress` as the mia chart
+ * progress on channel `stc:<run-id>` (see src/store/migrate-event.ts).
+ */
+export const EVENT_FORMAT_VERSION = 2;
 
 export type BeatType =
   | 'inciting_incident'
@@ -17,14 +21,34 @@ export type BeatType =
   | 'challenge'
   | 'transformation';
 
+/** A beat's significance in the three steps format 1 wrote them in (and the narrator still uses). */
+export const SIGNIFICANCE = { low: 0.3, medium: 0.6, high: 0.9 } as const;
+
+/** Who reports the events beats tell (a beat's `event.source`). */
+export const BEAT_SOURCE = 'mia-workflow';
+
+/**
+ * A story beat: the mia `StoryBeat` (its story-beat engine spec), plus the universe and step it
+ * belongs to (both null for the run's own beats: its opening and its resolution).
+ */
 export interface Beat {
   id: string;
   type: BeatType;
   description: string;
-  universe: Universe | 'workflow';
-  stepId: string | null;
-  significance: 'low' | 'medium' | 'high';
+  /** The event the beat tells: its type, who reported it, and its facts. */
+  event: { type: string; source: string; data: Record<string, unknown> };
+  /** A line per universe that has something true to say about the beat; none is filler. */
+  universeAnnotations: Partial<Record<Universe, string>>;
+  /** How much the beat matters to the story, from 0 to 1. */
+  significance: number;
+  /** The run the beat belongs to (the mia session). */
+  session: string;
+  workspace?: string;
   timestamp: string;
+  /** Beats this one answers or closes: a transformation names the challenges it overcame. */
+  relatedBeats?: string[];
+  universe: Universe | null;
+  stepId: string | null;
 }
 
 export interface StartedStep {
@@ -40,6 +64,19 @@ export interface StartedStep {
 export interface RunSource {
   kind: 'template' | 'workspace' | 'file';
   path: string;
+}
+
+/** The run's chart moved (the mia chart progress): published on `stc:<run-id>`. */
+export interface ChartProgress {
+  /** The run id (the chart is the run's). */
+  chartId: string;
+  /** The workflow's name. */
+  title: string;
+  completedSteps: number;
+  totalSteps: number;
+  percent: number;
+  /** The step that moved (absent in progress migrated from format 1, which did not say). */
+  action?: { id: string; title: string; completed: boolean };
 }
 
 /** The payload of each event type. */
@@ -67,7 +104,17 @@ export interface EventPayloads {
     vcs?: { head: string; subject: string };
   };
   'workflow.step.started': { stepId: string; universe: Universe; action: string; attempt: number };
-  'workflow.step.log': { stepId: string; stream: 'stdout' | 'stderr'; text: string };
+  'workflow.step.log': {
+    stepId: string;
+    stream: 'stdout' | 'stderr';
+    text: string;
+    /**
+     * Only on the notes of an attempt whose output outgrew the events (1 MiB): from byte
+     * `logOffset` of `logPath` on, its output is only in that file; `omittedBytes` is how much
+     * (null on the note written as the events stop, set on the one that ends the attempt).
+     */
+    truncated?: { logPath: string; logOffset: number; omittedBytes: number | null };
+  };
   'workflow.step.retrying': {
     stepId: string;
     attempt: number;
@@ -105,7 +152,7 @@ export interface EventPayloads {
     logPath: string;
   };
   'beat.created': { beat: Beat };
-  'chart.progress': { completed: number; total: number; percent: number };
+  'chart.progress': ChartProgress;
   'workflow.completed': { durationMs: number };
   'workflow.failed': { durationMs: number; failedSteps: string[] };
   'workflow.interrupted': { durationMs: number; signal: string };
@@ -122,6 +169,8 @@ export type MiaEvent = {
     type: T;
     channel: string;
     runId: string;
+    /** The same for every event of a run (getTraceId), across resumes and formats. */
+    traceId: string;
     timestamp: string;
     payload: EventPayloads[T];
   };
@@ -141,6 +190,11 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'workflow.failed',
   'workflow.interrupted',
 ]);
+
+/** The channel of a run's events of a type: chart events on the chart's, the others on the run's. */
+export function getEventChannel(runId: string, type: EventType): string {
+  return type === 'chart.progress' ? getChartChannel(runId) : getRunChannel(runId);
+}
 
 /** The channel of a run's events. */
 export function getRunChannel(runId: string): string {

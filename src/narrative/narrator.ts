@@ -1,64 +1,102 @@
-// Tells a run as a story while it happens: beats for steps, tensions for failures.
+// Tells a run as a story while it happens: a mia StoryBeat for each step, a tension for each failure.
 
 import { randomUUID } from 'node:crypto';
-import type { ResolvedStep } from '../definition/types.js';
+import type { ResolvedStep, ResolvedWorkflow, Universe } from '../definition/types.js';
 import type { SerializedError } from '../errors.js';
-import type { Beat, BeatType } from '../events/types.js';
+import { BEAT_SOURCE, type Beat, type BeatType, SIGNIFICANCE } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { formatDuration } from '../util/duration.js';
+import {
+  type Annotations,
+  annotateCompleted,
+  annotateOpening,
+  annotateResolution,
+  annotateTension,
+  type CompletedOutcome,
+} from './annotations.js';
 import { describeOutputFacts } from './facts.js';
+
+/** How each step ended, as the beats told it. */
+type Told = 'completed' | 'skipped' | 'failed';
+
+const TOLD_BY_BEAT: Partial<Record<BeatType, Told>> = {
+  rising_action: 'completed',
+  climax: 'completed',
+  transformation: 'completed',
+  discovery: 'skipped',
+  challenge: 'failed',
+};
+
+/** What a beat is about: its universe and step (null for the run's own), and the event it tells. */
+interface About {
+  universe: Universe | null;
+  stepId: string | null;
+  event: string;
+  data: Record<string, unknown>;
+}
 
 /** Appends `beat.created` and `workflow.tension` events for what the executor reports. */
 export class Narrator {
   readonly #events: EventLog;
+  readonly #workspace: string;
+  /** Each step's last ending as told, across the run's sessions. */
+  readonly #told = new Map<string, Told>();
+  /** The challenge beats of each step: a later transformation answers them. */
+  readonly #challenges = new Map<string, string[]>();
+  #openingId: string | undefined;
+  /** Sessions of the run before this one. */
+  readonly #priorSessions: number;
 
-  constructor(events: EventLog) {
+  /** Follows on from the beats already in `events` (a resumed run's earlier sessions). */
+  constructor(events: EventLog, run: { workspace: string }) {
     this.#events = events;
+    this.#workspace = run.workspace;
+    let sessions = 0;
+    for (const event of events.history) {
+      if (event.type === 'workflow.started' || event.type === 'workflow.resumed') sessions++;
+      if (event.type === 'beat.created') this.#remember(event.payload.beat);
+    }
+    this.#priorSessions = sessions;
   }
 
   /** The run begins: its narrative is the inciting incident. */
-  tellOpening(narrative: string): void {
-    this.#tell('inciting_incident', narrative, 'workflow', null, 'high');
+  tellOpening(workflow: ResolvedWorkflow, concurrency: number): void {
+    this.#tell('inciting_incident', workflow.narrative, SIGNIFICANCE.high, {
+      about: this.#aboutRun('workflow.started', { workflow: workflow.name }),
+      annotations: annotateOpening(workflow.steps.length, concurrency),
+    });
   }
 
   /** A step succeeded: its beat with the facts it produced, or a transformation after a tension. */
-  tellCompleted(
-    step: ResolvedStep,
-    text: string | undefined,
-    outcome: {
-      durationMs: number;
-      outputs: Record<string, unknown>;
-      /** How the step overcame an earlier tension (`on attempt 2`, `after the run was resumed`). */
-      overcame: string | undefined;
-      isClimax: boolean;
-    },
-  ): void {
-    const facts = [
-      ...describeOutputFacts(step.action, outcome.outputs),
-      formatDuration(outcome.durationMs),
-    ];
-    const description = `${text ?? `${step.id} is done`} (${facts.join('; ')})`;
+  tellCompleted(step: ResolvedStep, text: string | undefined, outcome: CompletedOutcome): void {
+    const facts = describeOutputFacts(step.action, outcome.outputs);
+    const told = [...facts.map((fact) => fact.text), formatDuration(outcome.durationMs)];
+    const description = `${text ?? `${step.id} is done`} (${told.join('; ')})`;
+    const about = this.#aboutStep(step, 'workflow.step.completed', {
+      attempt: outcome.attempt,
+      durationMs: outcome.durationMs,
+    });
+    const annotations = annotateCompleted(step, facts, outcome);
     if (outcome.overcame) {
       this.#tell(
         'transformation',
         `${description}: the tension is resolved ${outcome.overcame}`,
-        step.universe,
-        step.id,
-        'high',
+        SIGNIFICANCE.high,
+        { about, annotations, related: this.#challenges.get(step.id) },
       );
     } else if (outcome.isClimax) {
-      this.#tell('climax', description, step.universe, step.id, 'high');
+      this.#tell('climax', description, SIGNIFICANCE.high, { about, annotations });
     } else {
-      this.#tell('rising_action', description, step.universe, step.id, 'medium');
+      this.#tell('rising_action', description, SIGNIFICANCE.medium, { about, annotations });
     }
   }
 
-  /** A step failed: a tension, and a challenge beat. */
+  /** A step failed (`attempt` 0: before it could run): a tension, and a challenge beat. */
   tellTension(
     step: ResolvedStep,
     text: string | undefined,
     error: SerializedError,
-    logPath: string,
+    failure: { logPath: string; attempt: number },
   ): void {
     const told = text ?? `${step.id} failed`;
     this.#events.append('workflow.tension', {
@@ -66,43 +104,89 @@ export class Narrator {
       universe: step.universe,
       text: told,
       error,
-      logPath,
+      logPath: failure.logPath,
     });
-    this.#tell('challenge', `${told}: ${error.message}`, step.universe, step.id, 'high');
+    this.#tell('challenge', `${told}: ${error.message}`, SIGNIFICANCE.high, {
+      about: this.#aboutStep(step, 'workflow.tension', { attempt: failure.attempt }),
+      annotations: annotateTension(step, error, { ...failure, workspace: this.#workspace }),
+    });
   }
 
   /** A step was passed by. */
   tellSkipped(step: ResolvedStep, reason: string): void {
-    this.#tell('discovery', `${step.id} is passed by: ${reason}`, step.universe, step.id, 'low');
+    this.#tell('discovery', `${step.id} is passed by: ${reason}`, SIGNIFICANCE.low, {
+      about: this.#aboutStep(step, 'workflow.step.skipped', {}),
+      annotations: {},
+    });
   }
 
-  /** The run reached its desired outcome. */
-  tellResolution(narrative: string, durationMs: number): void {
+  /** The run reached its desired outcome, after `durationMs` of running over all its sessions. */
+  tellResolution(workflow: ResolvedWorkflow, durationMs: number): void {
+    const ended = workflow.steps.map((step) => this.#told.get(step.id));
     this.#tell(
       'resolution',
-      `${narrative}: achieved in ${formatDuration(durationMs)}`,
-      'workflow',
-      null,
-      'high',
+      `${workflow.narrative}: achieved in ${formatDuration(durationMs)}`,
+      SIGNIFICANCE.high,
+      {
+        about: this.#aboutRun('workflow.completed', { workflow: workflow.name, durationMs }),
+        annotations: annotateResolution({
+          total: workflow.steps.length,
+          completed: ended.filter((told) => told === 'completed').length,
+          skipped: ended.filter((told) => told === 'skipped').length,
+          failed: ended.filter((told) => told === 'failed').length,
+          durationMs,
+          sessions: this.#priorSessions + 1,
+        }),
+        related: this.#openingId === undefined ? undefined : [this.#openingId],
+      },
     );
+  }
+
+  #aboutRun(event: string, data: Record<string, unknown>): About {
+    return { universe: null, stepId: null, event, data: { runId: this.#events.runId, ...data } };
+  }
+
+  #aboutStep(step: ResolvedStep, event: string, data: Record<string, unknown>): About {
+    return {
+      universe: step.universe,
+      stepId: step.id,
+      event,
+      data: { runId: this.#events.runId, stepId: step.id, action: step.action, ...data },
+    };
+  }
+
+  #remember(beat: Beat): void {
+    if (beat.type === 'inciting_incident') this.#openingId = beat.id;
+    if (beat.stepId === null) return;
+    const told = TOLD_BY_BEAT[beat.type];
+    if (told) this.#told.set(beat.stepId, told);
+    if (beat.type === 'challenge') {
+      this.#challenges.set(beat.stepId, [...(this.#challenges.get(beat.stepId) ?? []), beat.id]);
+    }
   }
 
   #tell(
     type: BeatType,
     description: string,
-    universe: Beat['universe'],
-    stepId: string | null,
-    significance: Beat['significance'],
+    significance: number,
+    told: { about: About; annotations: Annotations; related?: string[] | undefined },
   ): void {
+    const { about, annotations, related } = told;
     const beat: Beat = {
       id: randomUUID(),
       type,
       description,
-      universe,
-      stepId,
+      event: { type: about.event, source: BEAT_SOURCE, data: about.data },
+      universeAnnotations: annotations,
       significance,
+      session: this.#events.runId,
+      workspace: this.#workspace,
       timestamp: new Date().toISOString(),
+      ...(related && related.length > 0 ? { relatedBeats: [...related] } : {}),
+      universe: about.universe,
+      stepId: about.stepId,
     };
+    this.#remember(beat);
     this.#events.append('beat.created', { beat });
   }
 }

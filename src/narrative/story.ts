@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import type { Beat, MiaEvent } from '../events/types.js';
 import { foldRunState, type RunState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
+import { stripControlSequences as plain } from '../util/terminal-text.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
   inciting_incident: 'Inciting incident',
@@ -20,10 +21,11 @@ const BEAT_TITLES: Record<Beat['type'], string> = {
 export function renderStory(events: readonly MiaEvent[], workspace: string): string {
   const state = foldRunState(events);
   let headAtTension: string | null = null;
+  const narrative = plain(state.narrative);
   const lines: string[] = [
-    `# ${state.workflow}: ${state.narrative}`,
+    `# ${state.workflow}: ${narrative}`,
     '',
-    `> **Desired outcome:** ${state.narrative}`,
+    `> **Desired outcome:** ${narrative}`,
     '>',
     `> **Current reality:** ${describeReality(state)}`,
     '',
@@ -66,14 +68,17 @@ export function describeReality(state: RunState): string {
   const steps = state.steps.map((s) => state.stepStates.get(s.id));
   const done = steps.filter((s) => s?.status === 'completed').length;
   const total = steps.length;
-  if (state.status === 'completed')
-    return `The desired outcome is reached: all ${total} steps are complete.`;
+  if (state.status === 'completed') {
+    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
+    // Steps passed by or allowed to fail are not complete: say so, never "all".
+    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
+  }
   const failed = steps.filter((s) => s?.status === 'failed' && !s.continueOnError);
   const running = steps.filter((s) => s?.status === 'running' || s?.status === 'waiting');
   const parts = [`${done} of ${total} steps complete`];
   if (failed.length > 0) {
     parts.push(
-      `tension at ${failed.map((s) => `${s?.id} (${s?.error?.message ?? 'failed'})`).join(', ')}`,
+      `tension at ${failed.map((s) => `${s?.id} (${plain(s?.error?.message ?? 'failed')})`).join(', ')}`,
     );
   }
   if (running.length > 0)
@@ -90,28 +95,28 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
       const beat = event.payload.beat;
       // A challenge is told through its tension, with the details.
       if (beat.type === 'challenge') return [];
-      const where = beat.universe === 'workflow' ? '' : ` *[${beat.universe}]*`;
-      return [`- **${BEAT_TITLES[beat.type]}**${where} · ${beat.description}`];
+      const where = beat.universe === null ? '' : ` *[${beat.universe}]*`;
+      return [`- **${BEAT_TITLES[beat.type]}**${where} · ${plain(beat.description)}`];
     }
     case 'workflow.tension': {
       const { stepId, universe, text, error, logPath } = event.payload;
       const lines = [
-        `- **Tension** *[${universe}]* \`${stepId}\` · ${text}`,
-        `  - Cause: ${error.message.replaceAll('\n', ' ')}`,
+        `- **Tension** *[${universe}]* \`${stepId}\` · ${plain(text)}`,
+        `  - Cause: ${plain(error.message).replaceAll('\n', ' ')}`,
       ];
-      if (error.hint) lines.push(`  - What to do: ${error.hint}`);
-      lines.push(`  - Full log: \`${relative(workspace, logPath) || logPath}\``);
+      if (error.hint) lines.push(`  - What to do: ${plain(error.hint)}`);
+      lines.push(`  - Full log: \`${plain(relative(workspace, logPath) || logPath)}\``);
       return lines;
     }
     case 'workflow.step.retrying':
       return [
-        `  - Tried again (attempt ${event.payload.attempt}) after: ${event.payload.error.message}`,
+        `  - Tried again (attempt ${event.payload.attempt}) after: ${plain(event.payload.error.message)}`,
       ];
     case 'workflow.resumed': {
       const { rerun, kept, definitionChanged, from, vcs } = event.payload;
       const moved =
         vcs && headAtTension && vcs.head !== headAtTension
-          ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${vcs.subject}"` : ''}`
+          ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${plain(vcs.subject)}"` : ''}`
           : '';
       const why = [
         moved,

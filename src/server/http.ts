@@ -76,6 +76,8 @@ function getStatus(error: unknown): number {
     case 'MIA_STORE_BAD_RUN_ID':
     case 'MIA_STORE_BAD_STEP_ID':
       return 400;
+    case 'MIA_STORE_NOT_A_LOG':
+      return 403;
     default:
       return 500;
   }

@@ -5,7 +5,7 @@
 
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { DURABLE_EVENT_TYPES, type MiaEvent } from '../events/types.js';
-import { migrateEvent } from '../store/event-reader.js';
+import { type MigrationContext, migrateEvent } from '../store/event-reader.js';
 
 const NEWLINE = 0x0a;
 /** Errors of an fsync refused because the handle is open for reading only. */
@@ -40,6 +40,8 @@ export class LogTail {
   #seenMtime = -1;
   #reading: Promise<void> | undefined;
   #isReadAgain = false;
+  /** What the log told so far that migrating its older events needs. */
+  readonly #migration: MigrationContext = {};
 
   constructor(runId: string, path: string, deliver: (event: MiaEvent) => void) {
     this.runId = runId;
@@ -186,7 +188,11 @@ export class LogTail {
       const raw = JSON.parse(line) as unknown;
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
         throw new Error('not an object');
-      const event = migrateEvent(raw as Record<string, unknown>, this.path) as unknown as MiaEvent;
+      const event = migrateEvent(
+        raw as Record<string, unknown>,
+        this.path,
+        this.#migration,
+      ) as unknown as MiaEvent;
       if (typeof event.seq !== 'number' || typeof event.type !== 'string') {
         throw new Error('no seq or type');
       }

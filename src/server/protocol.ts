@@ -91,6 +91,22 @@ export interface RunDetail extends RunListItem {
   lastSeq: number;
 }
 
+/**
+ * `GET /api/runs/:id/steps/:step/log?offset=N`: the log file's bytes from `offset` (moved past a
+ * character cut in two) to `nextOffset`, decoded; `size` is the file's size as read. A step that
+ * printed nothing has an empty log.
+ */
+export interface StepLogChunk {
+  runId: string;
+  stepId: string;
+  /** The log file, relative to the workspace. */
+  logPath: string;
+  offset: number;
+  nextOffset: number;
+  size: number;
+  text: string;
+}
+
 /** An error answer of the HTTP API. */
 export interface ApiError {
   error: { message: string; code: string; hint?: string };

@@ -26,6 +26,7 @@ import { API_PREFIX, MODULE_WS_PATH, PAGE_PATH } from './protocol.js';
 import { approveFromDashboard, resumeFromDashboard } from './run-actions.js';
 import { listRunItems, loadRun, toRunDetail } from './run-views.js';
 import { servePage } from './static.js';
+import { readStepLog } from './step-log-view.js';
 
 /** A connect/Express-style middleware; without `next`, unknown paths are answered 404. */
 export type RequestHandler = (
@@ -62,6 +63,19 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
         status: 200,
         markdown: renderStory((await load(id)).events, workspace),
       }),
+    ],
+    [
+      'GET',
+      ['runs', ':id', 'steps', ':step', 'log'],
+      async (request, [id, step]) =>
+        ok(
+          await readStepLog(
+            workspace,
+            checkRunId(id),
+            step ?? '',
+            getRequestUrl(request).searchParams,
+          ),
+        ),
     ],
     [
       'POST',

@@ -1,9 +1,9 @@
 // Answers to gates, written by any process (`mia workflow approve`, the dashboard) for the run to read.
 
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApprovalAnswer } from '../actions/types.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import { getRunDir, getStepLogPath } from './paths.js';
 
 /** An answer as stored: when it was given decides whether a gate still takes it. */
@@ -30,11 +30,8 @@ export async function writeApproval(
   answer: ApprovalAnswer,
 ): Promise<StoredApproval> {
   const path = getApprovalPath(workspace, runId, stepId);
-  await mkdir(getApprovalsDir(workspace, runId), { recursive: true });
   const stored: StoredApproval = { ...answer, answeredAt: new Date().toISOString() };
-  const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temp, `${JSON.stringify(stored)}\n`);
-  await rename(temp, path);
+  await writeFileAtomically(path, `${JSON.stringify(stored)}\n`);
   return stored;
 }
 

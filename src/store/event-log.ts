@@ -11,7 +11,8 @@ import {
   type EventOf,
   type EventPayloads,
   type EventType,
-  getRunChannel,
+  getEventChannel,
+  getTraceId,
   type MiaEvent,
 } from '../events/types.js';
 import { getProcessMasker } from '../util/secrets.js';
@@ -47,6 +48,7 @@ export interface EventLogOptions {
  */
 export class EventLog {
   readonly runId: string;
+  readonly #traceId: string;
   /** The events already in the log when it was opened (empty for a new run). */
   readonly history: readonly MiaEvent[];
   /** Set when open() moved a torn last line aside: tell the user. */
@@ -66,6 +68,7 @@ export class EventLog {
     repairWarning: string | undefined,
   ) {
     this.runId = runId;
+    this.#traceId = getTraceId(runId);
     this.#file = file;
     this.history = history;
     this.repairWarning = repairWarning;
@@ -168,8 +171,9 @@ export class EventLog {
       id: randomUUID(),
       seq,
       type,
-      channel: getRunChannel(this.runId),
+      channel: getEventChannel(this.runId, type),
       runId: this.runId,
+      traceId: this.#traceId,
       timestamp: new Date().toISOString(),
       // Secrets never reach the log, and so never the terminal, the socket or the story.
       payload: getProcessMasker().maskDeep(payload),

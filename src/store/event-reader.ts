@@ -2,7 +2,10 @@
 
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { EventLogError, RunNotFoundError } from '../errors.js';
-import { EVENT_FORMAT_VERSION, type MiaEvent } from '../events/types.js';
+import type { MiaEvent } from '../events/types.js';
+import { DAMAGED_LOG_HINT, type MigrationContext, migrateEvent } from './migrate-event.js';
+
+export { type MigrationContext, migrateEvent } from './migrate-event.js';
 
 /** What an event log holds. */
 export interface EventLogContents {
@@ -17,8 +20,6 @@ export interface EventLogContents {
 }
 
 const NEWLINE = 0x0a;
-const DAMAGED_HINT =
-  'The log was changed or damaged after it was written; mia-workflow will not guess what it held. Restore events.jsonl from a backup, or start a new run.';
 
 /**
  * Reads a run's event log. A torn last line is reported in `tornTail`, never as an error;
@@ -48,10 +49,11 @@ export function parseEventLog(bytes: Uint8Array, path: string): EventLogContents
   const lines = buffer.subarray(0, bodyEnd).toString('utf8').split('\n');
   lines.pop();
   const events: MiaEvent[] = [];
+  const context: MigrationContext = {};
   lines.forEach((line, index) => {
-    const event = parseEvent(line, events.length + 1, `${path}:${index + 1}`);
+    const event = parseEvent(line, events.length + 1, `${path}:${index + 1}`, context);
     if (typeof event === 'string') {
-      throw new EventLogError(`${path}:${index + 1}: ${event}.`, DAMAGED_HINT);
+      throw new EventLogError(`${path}:${index + 1}: ${event}.`, DAMAGED_LOG_HINT);
     }
     events.push(event);
   });
@@ -60,33 +62,12 @@ export function parseEventLog(bytes: Uint8Array, path: string): EventLogContents
     return { events, tornTail: undefined, isMissingFinalNewline: false, validBytes: bodyEnd };
   }
   const text = tail.toString('utf8');
-  const event = parseEvent(text, events.length + 1, `${path}:${lines.length + 1}`);
+  const event = parseEvent(text, events.length + 1, `${path}:${lines.length + 1}`, context);
   if (typeof event === 'string') {
     return { events, tornTail: text, isMissingFinalNewline: false, validBytes: bodyEnd };
   }
   events.push(event);
   return { events, tornTail: undefined, isMissingFinalNewline: true, validBytes: buffer.length };
-}
-
-/**
- * The one place where events of older format versions are upgraded to the current one.
- * Refuses a newer (or missing) version with an EventLogError; `where` names file and line.
- */
-export function migrateEvent(raw: Record<string, unknown>, where: string): Record<string, unknown> {
-  const version = raw.v;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version > EVENT_FORMAT_VERSION) {
-    const shown = typeof version === 'number' ? `v${version}` : 'unknown';
-    throw new EventLogError(
-      `${where}: event written by a newer mia-workflow (format ${shown}); upgrade mia-workflow to read it.`,
-      `This mia-workflow reads event formats up to v${EVENT_FORMAT_VERSION}: npm install -g mia-workflow@latest.`,
-    );
-  }
-  switch (version) {
-    case 1:
-      return raw;
-    default:
-      throw new EventLogError(`${where}: unknown event format v${version}.`, DAMAGED_HINT);
-  }
 }
 
 /**
@@ -139,7 +120,12 @@ async function withFile(
  * The event on one line, or why the line holds none (unparseable or incomplete). A newer format
  * or a seq out of order throws: those are never a torn write.
  */
-function parseEvent(line: string, expectedSeq: number, where: string): MiaEvent | string {
+function parseEvent(
+  line: string,
+  expectedSeq: number,
+  where: string,
+  context: MigrationContext,
+): MiaEvent | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -149,7 +135,7 @@ function parseEvent(line: string, expectedSeq: number, where: string): MiaEvent 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return 'not a JSON event (not an object)';
   }
-  const event = migrateEvent(value as Record<string, unknown>, where);
+  const event = migrateEvent(value as Record<string, unknown>, where, context);
   if (typeof event.type !== 'string') return 'event without a "type"';
   if (typeof event.seq !== 'number') return 'event without a numeric "seq"';
   if (typeof event.payload !== 'object' || event.payload === null || Array.isArray(event.payload)) {
@@ -158,7 +144,7 @@ function parseEvent(line: string, expectedSeq: number, where: string): MiaEvent 
   if (event.seq !== expectedSeq) {
     throw new EventLogError(
       `${where}: expected event seq ${expectedSeq}, found ${event.seq} (events are missing or repeated).`,
-      DAMAGED_HINT,
+      DAMAGED_LOG_HINT,
     );
   }
   return event as unknown as MiaEvent;

@@ -8,6 +8,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { createWorkspace, PACKAGE_ROOT } from '../helpers/cli.js';
 import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js';
 
+export { type RunningDashboard, startDashboard };
+
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const SCREENSHOTS_DIR = join(PACKAGE_ROOT, 'test-artifacts/browser');
 

@@ -16,12 +16,13 @@ function createFakeIo(): Io & { written: string[] } {
 }
 
 const started = {
-  v: 1,
+  v: 2,
   id: 'e1',
   seq: 1,
   type: 'workflow.started',
   channel: 'workflow:r1',
   runId: 'r1',
+  traceId: 'd217eacce88732e2a98079b6c5288152',
   timestamp: '2026-11-23T17:22:00.000Z',
   payload: { workflow: 'demo', narrative: 'A demo ends', inputs: {}, steps: [] },
 } as unknown as MiaEvent;

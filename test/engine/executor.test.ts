@@ -129,7 +129,7 @@ async function start(
     workflow,
     registry,
     events: log,
-    narrator: new Narrator(log),
+    narrator: new Narrator(log, { workspace }),
     runId,
     workspace,
     inputs: options.inputs ?? {},
@@ -468,8 +468,15 @@ describe('executeWorkflow', () => {
     expect((await run.done).status).toBe('completed');
     expectContinuousSeq(run.events);
     const progress = ofType(run.events, 'chart.progress').map((e) => e.payload);
-    expect(progress.map((p) => p.completed)).toEqual([1, 2, 3, 4]);
-    expect(progress.at(-1)).toEqual({ completed: 4, total: 4, percent: 100 });
+    expect(progress.map((p) => p.completedSteps)).toEqual([1, 2, 3, 4]);
+    expect(progress.at(-1)).toEqual({
+      chartId: run.runId,
+      title: 'demo',
+      completedSteps: 4,
+      totalSteps: 4,
+      percent: 100,
+      action: { id: 'd', title: 'd', completed: true },
+    });
   });
 
   it('approves a gate at once with autoApprove, recorded as automatic', async () => {

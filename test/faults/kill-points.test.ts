@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DURABLE_EVENT_TYPES, type MiaEvent } from '../../src/events/types.js';
-import { buildChart, observe } from '../../src/narrative/chart.js';
+import { buildChartFromEvents } from '../../src/narrative/chart.js';
 import { renderStory } from '../../src/narrative/story.js';
 import { foldRunState } from '../../src/store/run-state.js';
 import { runMia, startMia } from '../helpers/cli.js';
@@ -147,8 +147,7 @@ async function expectHealed(ws: string, runId: string, baseline: Baseline, what:
   const story = await readFile(join(ws, '.mia/runs', runId, 'story.md'), 'utf8');
   expect(story, `${what}: story.md`).toBe(renderStory(events, ws));
   const chart = JSON.parse(await readFile(join(ws, '.mia/stc', `${runId}.json`), 'utf8'));
-  const observations = events.map(observe).filter((text) => text !== undefined);
-  expect(chart, `${what}: chart`).toEqual(buildChart(foldRunState(events), observations));
+  expect(chart, `${what}: chart`).toEqual(buildChartFromEvents(events));
   expect(chart.status).toBe('resolved');
   expect(
     chart.actions

@@ -1,6 +1,13 @@
 // Builds a run's event log by hand, for tests of folding and resume planning.
 
-import type { EventPayloads, EventType, MiaEvent, StartedStep } from '../../src/events/types.js';
+import {
+  type EventPayloads,
+  type EventType,
+  getEventChannel,
+  getTraceId,
+  type MiaEvent,
+  type StartedStep,
+} from '../../src/events/types.js';
 
 /** What a step reached before the run stopped; `pending` means it never started. */
 export type ReachedStatus =
@@ -25,12 +32,13 @@ export class RunEvents {
   add<T extends EventType>(type: T, payload: EventPayloads[T]): this {
     const seq = this.events.length + 1;
     this.events.push({
-      v: 1,
+      v: 2,
       id: `event-${seq}`,
       seq,
       type,
-      channel: `workflow:${this.runId}`,
+      channel: getEventChannel(this.runId, type),
       runId: this.runId,
+      traceId: getTraceId(this.runId),
       timestamp: timestampOf(seq),
       payload,
     } as MiaEvent);

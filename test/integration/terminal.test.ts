@@ -1,13 +1,12 @@
 // `mia workflow run --dashboard` on a real terminal: a pseudo-terminal made by util-linux `script`.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorkspace, MIA_BIN } from '../helpers/cli.js';
+import { createWorkspace } from '../helpers/cli.js';
+import { startOnTerminal } from '../helpers/terminal.js';
 
-const SCRIPT = '/usr/bin/script';
 const HELLO = `name: hello
 narrative: A greeting reaches the terminal
 steps:
@@ -25,52 +24,12 @@ afterEach(async () => {
   await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** Runs `mia <args>` on a pseudo-terminal of 100 columns; its output is what the terminal shows. */
-function startOnTerminal(args: string[], cwd: string) {
-  if (!existsSync(SCRIPT)) {
-    throw new Error(`${SCRIPT} (util-linux) is needed to give mia a terminal; install util-linux.`);
-  }
-  const command = `stty cols 100 rows 30; exec ${process.execPath} ${MIA_BIN} ${args.join(' ')}`;
-  const child = spawn(SCRIPT, ['-q', '-e', '-f', '-c', command, '/dev/null'], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let screen = '';
-  const waiters: Array<() => void> = [];
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    screen += chunk;
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    exited,
-    screen: () => screen,
-    /** Resolves with the first match of `pattern` on the screen; fails if mia exits first. */
-    async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-      for (;;) {
-        const match = pattern.exec(screen);
-        if (match) return match;
-        const exitCode = await Promise.race([
-          exited,
-          new Promise<'more'>((wake) => waiters.push(() => wake('more'))),
-        ]);
-        if (exitCode !== 'more') {
-          throw new Error(`mia exited (${exitCode}) before showing ${pattern}:\n${screen}`);
-        }
-      }
-    },
-  };
-}
-
 describe('run --dashboard on a terminal', () => {
   it('keeps the dashboard serving after the run ends, until Ctrl-C closes it', async () => {
     const cwd = await createWorkspace({ hello: HELLO });
     workspaces.push(cwd);
     const mia = startOnTerminal(['workflow', 'run', 'hello', '--dashboard'], cwd);
+    children.push(mia.child);
 
     // The live footer counts steps and names the running ones from the start.
     // The step waits for the file \`go\`, so the footer is seen while it runs.

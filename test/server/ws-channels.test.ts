@@ -6,7 +6,12 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { EventPayloads, EventType, MiaEvent } from '../../src/events/types.js';
+import {
+  type EventPayloads,
+  type EventType,
+  getTraceId,
+  type MiaEvent,
+} from '../../src/events/types.js';
 import { getEventsPath } from '../../src/store/paths.js';
 import { createWorkspace } from '../helpers/cli.js';
 import {
@@ -30,7 +35,9 @@ function makeEvent<T extends EventType>(
   channel = `workflow:${runId}`,
 ): MiaEvent {
   const timestamp = new Date(Date.UTC(2026, 11, 2, 9, 0, second)).toISOString();
-  return { v: 1, id: `${runId}-${seq}`, seq, type, channel, runId, timestamp, payload } as MiaEvent;
+  const traceId = getTraceId(runId);
+  const id = `${runId}-${seq}`;
+  return { v: 2, id, seq, type, channel, runId, traceId, timestamp, payload } as MiaEvent;
 }
 
 const started = (workspace: string) => ({
@@ -45,7 +52,7 @@ const started = (workspace: string) => ({
 });
 const stepStarted = { stepId: 'a', universe: 'engineer', action: 'shell', attempt: 1 } as const;
 const logLine = { stepId: 'a', stream: 'stdout', text: 'line\n' } as const;
-const chart = { completed: 1, total: 2, percent: 50 };
+const chart = { chartId: 'run', title: 'demo', completedSteps: 1, totalSteps: 2, percent: 50 };
 
 /** Appends events to a run's events.jsonl the way another `mia` process would. */
 async function writeEvents(workspace: string, events: MiaEvent[]): Promise<void> {

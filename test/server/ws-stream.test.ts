@@ -119,16 +119,18 @@ describe('narrative socket streaming', () => {
 
   it('cuts off a client that stops reading while the run writes at full speed, and the run completes', async () => {
     const workspace = await createWorkspace({
+      // Forty steps print 1 MB each (the events carry up to 1 MiB of a step's output).
       loud: `name: loud
-narrative: "A step says a great deal"
+narrative: "Steps say a great deal"
 steps:
-  - id: shout
-    action: shell
-    with: { run: "head -c 40000000 /dev/zero | tr '\\\\0' x | fold -w 1000" }
-`,
+${Array.from(
+  { length: 40 },
+  (_, i) =>
+    `  - { id: shout${i}, action: shell, with: { run: "head -c 1000000 /dev/zero | tr '\\\\0' x | fold -w 1000" } }\n`,
+).join('')}`,
     });
     // A bound well above what a reading client lags by (it shares this busy process), and well
-    // below the 40 MB the step prints, which the client that stops reading leaves unread.
+    // below the 40 MB the steps print, which the client that stops reading leaves unread.
     const { port, token, server } = await start({
       workspace,
       socket: { maxBufferedBytes: 16 * 1024 * 1024 },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InfrastructureError, MiaError } from '../../src/errors.js';
 import { getEventJson } from '../../src/events/json.js';
-import type { MiaEvent } from '../../src/events/types.js';
+import { getTraceId, type MiaEvent } from '../../src/events/types.js';
 import { EventLog, type EventLogFs } from '../../src/store/event-log.js';
 import { readEvents } from '../../src/store/event-reader.js';
 import { getEventsPath, getRunDir } from '../../src/store/paths.js';
@@ -34,14 +34,33 @@ describe('EventLog', () => {
     await second.close();
 
     expect(third).toMatchObject({
-      v: 1,
+      v: 2,
       seq: 3,
       type: 'workflow.step.completed',
       channel: `workflow:${RUN_ID}`,
       runId: RUN_ID,
+      traceId: getTraceId(RUN_ID),
     });
+    expect(second.history[0]?.traceId).toBe(third.traceId);
     const { events } = await readEvents(getEventsPath(workspace, RUN_ID));
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('puts chart progress on the chart channel and every other event on the run channel', async () => {
+    const workspace = await createWorkspace();
+    const log = await EventLog.create(workspace, RUN_ID);
+    const progress = log.append('chart.progress', {
+      chartId: RUN_ID,
+      title: 'demo',
+      completedSteps: 1,
+      totalSteps: 2,
+      percent: 50,
+      action: { id: 'build', title: 'build', completed: true },
+    });
+    const line = log.append('workflow.step.log', logLine('build', 'hello'));
+    await log.close();
+    expect(progress.channel).toBe(`stc:${RUN_ID}`);
+    expect(line.channel).toBe(`workflow:${RUN_ID}`);
   });
 
   it("lends listeners each event's JSON as written to the file, and keeps none of it after", async () => {

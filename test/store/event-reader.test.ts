@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLogError, RunNotFoundError } from '../../src/errors.js';
+import { getTraceId } from '../../src/events/types.js';
 import {
   migrateEvent,
   parseEventLog,
@@ -14,12 +15,13 @@ const PATH = '/runs/r1/events.jsonl';
 
 function line(seq: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    v: 1,
+    v: 2,
     id: `id-${seq}`,
     seq,
     type: 'workflow.step.log',
     channel: 'workflow:r1',
     runId: 'r1',
+    traceId: getTraceId('r1'),
     timestamp: '2026-11-23T17:22:00.000Z',
     payload: { stepId: 'build', stream: 'stdout', text: `line ${seq}` },
     ...extra,
@@ -94,9 +96,12 @@ describe('parseEventLog', () => {
   });
 
   it('refuses an event from a newer format and says to upgrade', () => {
-    const error = parseError(`${line(1)}\n${line(2, { v: 2 })}\n`);
+    const error = parseError(`${line(1)}\n${line(2, { v: 3 })}\n`);
     expect(error.message).toBe(
-      `${PATH}:2: event written by a newer mia-workflow (format v2); upgrade mia-workflow to read it.`,
+      `${PATH}:2: event written by a newer mia-workflow (format v3); upgrade mia-workflow to read it.`,
+    );
+    expect(error.hint).toBe(
+      'This mia-workflow reads event formats up to v2: npm install -g mia-workflow@latest.',
     );
   });
 

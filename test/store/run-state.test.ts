@@ -280,7 +280,14 @@ describe('the time a run spent running', () => {
     // The story keeps no ticks: the time it tells must not depend on them.
     const told = new RunEvents().start(['a:', 'b: a']).reach('a', 'completed');
     const ticked = new RunEvents().start(['a:', 'b: a']).reach('a', 'completed');
-    ticked.add('chart.progress', { completed: 1, total: 2, percent: 50 });
+    ticked.add('chart.progress', {
+      chartId: ticked.runId,
+      title: 'demo',
+      completedSteps: 1,
+      totalSteps: 2,
+      percent: 50,
+      action: { id: 'a', title: 'a', completed: true },
+    });
     ticked.add('workflow.step.log', { stepId: 'a', stream: 'stdout', text: 'late line' });
     expect(getRunningMsSoFar(foldRunState(ticked.events))).toBe(
       getRunningMsSoFar(foldRunState(told.events)),

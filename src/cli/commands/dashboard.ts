@@ -3,6 +3,7 @@
 
 import { UsageError } from '../../errors.js';
 import type { EventLog } from '../../store/event-log.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -57,7 +58,7 @@ export async function dashboardCommand(
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(token === undefined ? {} : { token }),
     allowRemote: options.allowRemote === true,
-    onProblem: (message) => ctx.io.err(`warning: ${message}\n`),
+    onProblem: (message) => ctx.io.err(`warning: ${plain(message)}\n`),
   });
   ctx.io.out(`${server.url}\n`);
   ctx.io.err(
@@ -90,7 +91,7 @@ export async function openRunDashboard(
   const server = await startDashboardServer({
     workspace: ctx.workspace,
     port: 0,
-    onProblem: (message) => ctx.io.err(`warning: ${message}\n`),
+    onProblem: (message) => ctx.io.err(`warning: ${plain(message)}\n`),
   });
   return {
     attach(events) {

@@ -4,6 +4,7 @@ import { loadWorkflow } from '../../definition/load.js';
 import { listWorkflows } from '../../definition/lookup.js';
 import { DefinitionError, formatProblem } from '../../errors.js';
 import { buildPlan, formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/plan.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -58,7 +59,7 @@ export async function validateCommand(
       if (result.valid) ctx.io.out(`${ctx.io.colors.green('✓')} ${result.ref}\n`);
       else
         ctx.io.err(
-          `${ctx.io.colors.red('✗')} ${result.ref}\n${result.problems.map((p) => `  ${p}\n`).join('')}`,
+          `${ctx.io.colors.red('✗')} ${result.ref}\n${result.problems.map((p) => `  ${plain(p)}\n`).join('')}`,
         );
     }
   }

@@ -2,6 +2,7 @@
 // starts fast: the actions and their dependencies are loaded for --actions alone.
 
 import { listWorkflows } from '../../definition/lookup.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -24,7 +25,7 @@ async function listActions(ctx: CommandContext, options: { json?: boolean }): Pr
   for (const a of actions) {
     const kind = a.custom ? 'custom' : 'built-in';
     ctx.io.out(
-      `${a.name.padEnd(18)} ${`(${kind}; ${a.universes.join(', ')})`.padEnd(40)} ${ctx.io.colors.dim(a.description)}\n`,
+      `${a.name.padEnd(18)} ${`(${kind}; ${a.universes.join(', ')})`.padEnd(40)} ${ctx.io.colors.dim(plain(a.description))}\n`,
     );
   }
   return EXIT.ok;
@@ -48,7 +49,9 @@ export async function listCommand(
       entry.overrides ? 'overrides template' : '',
       entry.extends ? `extends ${entry.extends}` : '',
     ].filter(Boolean);
-    const about = entry.error ? c.red(`invalid: ${entry.error}`) : c.dim(entry.narrative ?? '');
+    const about = entry.error
+      ? c.red(`invalid: ${plain(entry.error)}`)
+      : c.dim(plain(entry.narrative ?? ''));
     ctx.io.out(`${entry.name.padEnd(24)} ${`(${marks.join(', ')})`.padEnd(36)} ${about}\n`);
   }
   return EXIT.ok;

@@ -6,6 +6,7 @@ import { getRunDir } from '../../store/paths.js';
 import type { RunState, StepState } from '../../store/run-state.js';
 import { listRunIds } from '../../store/runs.js';
 import { formatDuration } from '../../util/duration.js';
+import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRunId } from './run-ref.js';
@@ -61,7 +62,7 @@ export async function statusCommand(
   }
   const c = ctx.io.colors;
   ctx.io.out(`run ${summary.runId} · ${summary.workflow} · ${describeStatus(summary)}\n`);
-  ctx.io.out(`${c.dim(summary.narrative)}\n`);
+  ctx.io.out(`${c.dim(plain(summary.narrative))}\n`);
   ctx.io.out(
     `${summary.completed}/${summary.total} steps completed${summary.resumes > 0 ? ` · resumed ${summary.resumes}×` : ''}\n\n`,
   );
@@ -75,7 +76,7 @@ export async function statusCommand(
     const took = step.durationMs === undefined ? '' : formatDuration(step.durationMs);
     const tries = step.attempts > 1 ? `${step.attempts} attempts` : '';
     ctx.io.out(
-      `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${[took, tries, detail].filter(Boolean).join(' · ')}\n`,
+      `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${[took, tries, plain(detail)].filter(Boolean).join(' · ')}\n`,
     );
   }
   if (
@@ -116,7 +117,7 @@ export async function runsCommand(
   }
   for (const s of summaries) {
     if ('error' in s) {
-      ctx.io.out(`${s.runId}  unreadable: ${s.error}\n`);
+      ctx.io.out(`${s.runId}  unreadable: ${plain(s.error)}\n`);
       continue;
     }
     const took = s.durationMs === null ? '' : formatDuration(s.durationMs);
