@@ -176,7 +176,7 @@ function answerPage(
   if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(response, ['GET', 'HEAD']);
   const url = getRequestUrl(request);
   if (segments.length === 0 && !url.pathname.endsWith('/')) {
-    return redirect(response, `${PAGE_PATH}${url.search}`);
+    return redirect(response, `${PAGE_NAME}/${url.search}`);
   }
   if (segments.length > 0 && segments[0] !== 'assets') {
     throw new ApiFailure(
@@ -188,7 +188,10 @@ function answerPage(
   return servePage(response, segments, method === 'HEAD', dashboardDir);
 }
 
-/** Answers a redirect (302) to a path of this server. */
+/** The page's folder name: redirects name it relative, so they work under a proxy's path prefix. */
+export const PAGE_NAME = PAGE_PATH.slice(1, -1);
+
+/** Answers a redirect (302); a relative `location` is resolved against the request's path. */
 export function redirect(response: ServerResponse, location: string): void {
   setCommonHeaders(response);
   response.writeHead(302, { Location: location, 'Content-Length': 0 });

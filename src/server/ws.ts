@@ -35,6 +35,8 @@ export interface NarrativeSocketOptions {
 
 /** Messages a client may send before its `auth` message; they are answered once it is checked. */
 const MAX_MESSAGES_BEFORE_AUTH = 32;
+/** Bytes held for a client before its `auth`, at most: a stranger cannot make the server hoard. */
+const MAX_BYTES_BEFORE_AUTH = 16 * 1024;
 
 /** The narrative socket, ready to take HTTP upgrades. */
 export interface NarrativeSocket {
@@ -119,6 +121,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
    */
   const awaitAuth = (socket: WebSocket, stream: Duplex) => {
     const held: Held[] = [];
+    let heldBytes = 0;
     const refuse = (reason: string) => {
       socket.off('message', receive);
       socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
@@ -130,9 +133,12 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       const message = isBinary ? undefined : parseClientMessage(toText(data));
       if (!message || !('type' in message) || message.type !== 'auth') {
         held.push([data, isBinary]);
-        if (held.length > MAX_MESSAGES_BEFORE_AUTH) {
+        heldBytes += getByteLength(data);
+        if (held.length > MAX_MESSAGES_BEFORE_AUTH || heldBytes > MAX_BYTES_BEFORE_AUTH) {
           clearTimeout(timer);
-          refuse(`authenticate within ${MAX_MESSAGES_BEFORE_AUTH} messages`);
+          refuse(
+            `authenticate first (at most ${MAX_MESSAGES_BEFORE_AUTH} messages, 16 KiB before)`,
+          );
         }
         return;
       }
@@ -198,6 +204,11 @@ async function answer(session: ClientSession, data: RawData, isBinary: boolean):
   } finally {
     session.noteAnswered();
   }
+}
+
+function getByteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((total, part) => total + part.length, 0);
+  return data.byteLength;
 }
 
 function toText(data: RawData): string {

@@ -88,7 +88,7 @@ describe('the workflow module', () => {
     expect((await request(port, '/hello')).json).toEqual({ from: 'the host app' });
     expect((await request(port, '/')).text).toBe('the workbench');
     expect((await request(port, '/api/health')).status).toBe(404);
-    expect((await request(port, '/workflow')).headers.location).toBe('/workflow/');
+    expect((await request(port, '/workflow')).headers.location).toBe('workflow/');
     const unknown = await request(port, '/api/workflow/unknown');
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({ error: { code: 'MIA_SERVER_NOT_FOUND' } });

@@ -90,8 +90,19 @@ describe('narrative socket authentication', () => {
     const flood = await TestClient.connect(port);
     for (let i = 0; i < 40; i += 1) flood.send({ type: 'ping' });
     const closed = await flood.closed;
-    expect(closed).toEqual({ code: 1008, reason: 'authenticate within 32 messages' });
+    expect(closed).toEqual({
+      code: 1008,
+      reason: 'authenticate first (at most 32 messages, 16 KiB before)',
+    });
     expect(flood.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
+  it('refuses a client that sends more than 16 KiB before its auth', async () => {
+    const { port } = await start();
+    const hoarder = await TestClient.connect(port);
+    for (let i = 0; i < 3; i += 1) hoarder.send({ type: 'ping', padding: 'x'.repeat(6000) });
+    expect((await hoarder.closed).code).toBe(1008);
+    expect(hoarder.messages).toEqual([{ type: 'auth', status: 'refused' }]);
   });
 
   it('drops what a client sent before a wrong token', async () => {
