@@ -10,9 +10,16 @@ export interface RunningDashboard {
   stop(): Promise<void>;
 }
 
-/** Starts `mia dashboard --port 0 -C <workspace>` and resolves with the URL it prints. */
-export async function startDashboard(workspace: string): Promise<RunningDashboard> {
-  const child = startMia(['dashboard', '--port', '0', '-C', workspace], { cwd: workspace });
+/**
+ * Starts `mia dashboard --port <port> -C <workspace>` (any free port by default) and resolves with
+ * the URL it prints (a token from MIA_DASHBOARD_TOKEN is printed as `***`).
+ */
+export async function startDashboard(
+  workspace: string,
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<RunningDashboard> {
+  const args = ['dashboard', '--port', String(options.port ?? 0), '-C', workspace];
+  const child = startMia(args, { cwd: workspace, ...(options.env ? { env: options.env } : {}) });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(

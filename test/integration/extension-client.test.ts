@@ -24,6 +24,7 @@ let client: ExtensionClient | undefined;
 afterEach(async () => {
   client?.dispose();
   await dashboard?.stop();
+  dashboard = undefined;
 });
 
 describe('the mia extensions narrative client', () => {
@@ -65,6 +66,43 @@ describe('the mia extensions narrative client', () => {
       (event) => event.type !== 'workflow.step.log',
     );
     expect(stored.some((event) => event.type === 'beat.created')).toBe(true);
+    expect(extension.events(runId).map((event) => event.id)).toEqual(
+      stored.map((event) => event.id),
+    );
+  });
+
+  it('catches up through a dashboard restarted with the same MIA_DASHBOARD_TOKEN, from the last event it saw', async () => {
+    const workspace = await createWorkspace({ gated: GATED });
+    const token = 'the-token-kept-in-the-ide';
+    const env = { MIA_DASHBOARD_TOKEN: token };
+    dashboard = await startDashboard(workspace, { env });
+    const origin = new URL(dashboard.url).origin;
+    const extension = new ExtensionClient(origin, async () => token);
+    client = extension;
+    extension.connect();
+    await extension.waitFor((m) => m.type === 'auth' && m.status === 'ok');
+
+    const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: workspace });
+    await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
+    const runId = run.runId() ?? '';
+    await extension.waitFor((m) => m.type === 'workflow.step.waiting' && m.runId === runId);
+
+    // The dashboard stops; the run goes on to its end; a new dashboard takes the same port.
+    await dashboard.stop();
+    dashboard = undefined;
+    await extension.waitUntil(() => extension.closeCodes.length > 0);
+    expect(
+      (await runMia(['workflow', 'approve', runId, 'ship'], { cwd: workspace })).exitCode,
+    ).toBe(0);
+    expect((await run.child).exitCode).toBe(0);
+    dashboard = await startDashboard(workspace, { env, port: Number(new URL(origin).port) });
+    await extension.waitFor((m) => m.type === 'workflow.completed' && m.runId === runId);
+
+    expect(extension.closeCodes.every((code) => code !== 1008)).toBe(true);
+    expect(extension.sent.at(-1)?.map((m) => m.type)).toEqual(['replay', 'auth']);
+    const stored = (await readRunEvents(workspace, runId)).filter(
+      (event) => event.type !== 'workflow.step.log',
+    );
     expect(extension.events(runId).map((event) => event.id)).toEqual(
       stored.map((event) => event.id),
     );
