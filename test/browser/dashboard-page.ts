@@ -13,8 +13,11 @@ export { type RunningDashboard, startDashboard };
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const SCREENSHOTS_DIR = join(PACKAGE_ROOT, 'test-artifacts/browser');
 
-/** Launches Debian's headless Chromium; fails (never skips) when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches Debian's headless Chromium (with `args` added); fails (never skips) when it is not
+ * installed.
+ */
+export async function launchChromium(args: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `No Chromium at ${CHROMIUM_PATH}: the browser tests drive Debian's chromium package. Run .ci/run (it installs it), or: apt-get update && apt-get install -y chromium`,
@@ -33,6 +36,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }
