@@ -7,6 +7,9 @@ import { ALL_RUNS_CHANNEL, type ClientMessage, type ReplaySince } from './protoc
 const MAX_EVENT_ID_LENGTH = 200;
 const MESSAGE_TYPES = 'auth, subscribe, unsubscribe, replay, ping';
 
+/** Why an `auth` message is not one: it has no token string. */
+export const AUTH_WITHOUT_TOKEN = 'An auth message needs a "token" string.';
+
 /** A message, or why it is not one (said back to the client as `{type:'error'}`). */
 export function parseClientMessage(text: string): ClientMessage | { error: string } {
   let value: unknown;
@@ -23,7 +26,7 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
     case 'auth':
       return typeof message.token === 'string'
         ? { type: 'auth', token: message.token }
-        : { error: 'An auth message needs a "token" string.' };
+        : { error: AUTH_WITHOUT_TOKEN };
     case 'ping':
       return { type: 'ping' };
     case 'subscribe':

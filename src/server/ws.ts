@@ -15,7 +15,7 @@ import {
 } from './auth.js';
 import { EventBatcher } from './fan-out.js';
 import type { RunFeed } from './feed.js';
-import { parseClientMessage } from './messages.js';
+import { AUTH_WITHOUT_TOKEN, parseClientMessage } from './messages.js';
 import { CLOSE_POLICY, ClientSession } from './ws-client.js';
 
 export interface NarrativeSocketOptions {
@@ -131,6 +131,10 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     socket.once('close', () => clearTimeout(timer));
     const receive = (data: RawData, isBinary: boolean) => {
       const message = isBinary ? undefined : parseClientMessage(toText(data));
+      if (message && 'error' in message && message.error === AUTH_WITHOUT_TOKEN) {
+        clearTimeout(timer);
+        return refuse('invalid token');
+      }
       if (!message || !('type' in message) || message.type !== 'auth') {
         held.push([data, isBinary]);
         heldBytes += getByteLength(data);

@@ -105,6 +105,14 @@ describe('narrative socket authentication', () => {
     expect(hoarder.messages).toEqual([{ type: 'auth', status: 'refused' }]);
   });
 
+  it('refuses at once an auth message whose token is not a string', async () => {
+    const { port } = await start();
+    const client = await TestClient.connect(port);
+    client.send({ type: 'auth', token: { $ne: null } });
+    expect((await client.closed).code).toBe(1008);
+    expect(client.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
   it('drops what a client sent before a wrong token', async () => {
     const { port } = await start();
     const client = await TestClient.connect(port);
