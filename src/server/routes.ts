@@ -188,8 +188,8 @@ function answerPage(
   return servePage(response, segments, method === 'HEAD', dashboardDir);
 }
 
-/** The page's folder name: redirects name it relative, so they work under a proxy's path prefix. */
-export const PAGE_NAME = PAGE_PATH.slice(1, -1);
+/** The page's folder name: `/workflow` is sent to it relatively, which holds under a path prefix. */
+const PAGE_NAME = PAGE_PATH.slice(1, -1);
 
 /** Answers a redirect (302); a relative `location` is resolved against the request's path. */
 export function redirect(response: ServerResponse, location: string): void {

@@ -9,7 +9,7 @@ import { checkHostAndOrigin } from './auth.js';
 import { ApiFailure, sendError, sendFailure } from './http.js';
 import { createWorkflowModule, type WorkflowModule, type WorkflowModuleOptions } from './module.js';
 import { API_PREFIX, NARRATIVE_WS_PATH, PAGE_PATH } from './protocol.js';
-import { PAGE_NAME, type RequestHandler, redirect } from './routes.js';
+import { type RequestHandler, redirect } from './routes.js';
 import { createUpgradeRouter } from './upgrade-router.js';
 
 export interface DashboardServerOptions
@@ -126,7 +126,7 @@ function serveStandalone(
   if (path === '/') {
     const refusal = checkHostAndOrigin(request, { host });
     if (refusal) sendError(response, refusal.status, refusal);
-    else redirect(response, `${PAGE_NAME}/${url.slice(path.length)}`);
+    else redirect(response, `${PAGE_PATH}${url.slice(path.length)}`);
     return;
   }
   if (ALIAS_PATTERN.test(url)) request.url = url.replace('/api/', `${API_PREFIX}/`);

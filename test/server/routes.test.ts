@@ -239,10 +239,10 @@ describe('the page', () => {
     const { port, token } = await start();
     const root = await request(port, `/?token=${token}`);
     expect(root.status).toBe(302);
-    // Relative, so that they hold under a proxy's path prefix too.
-    expect(root.headers.location).toBe(`workflow/?token=${token}`);
+    expect(root.headers.location).toBe(`/workflow/?token=${token}`);
     const bare = await request(port, '/workflow');
     expect(bare.status).toBe(302);
+    // Relative: a host behind a proxy's path prefix keeps it.
     expect(bare.headers.location).toBe('workflow/');
     const other = await request(port, '/workflow/elsewhere');
     expect(other.status).toBe(404);
