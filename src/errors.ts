@@ -19,18 +19,37 @@ export class MiaError extends Error {
   readonly hint: string | undefined;
   /** False when trying again cannot help (a rejection, a bad expression): retries stop. */
   readonly isRetriable: boolean;
+  /** What a failed step produced before it failed (a test count, an exit code): its outputs. */
+  readonly outputs: Record<string, unknown> | undefined;
 
   constructor(
     code: string,
     message: string,
-    options: { hint?: string; cause?: unknown; isRetriable?: boolean } = {},
+    options: {
+      hint?: string;
+      cause?: unknown;
+      isRetriable?: boolean;
+      outputs?: Record<string, unknown>;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
     this.isRetriable = options.isRetriable ?? true;
+    this.outputs = options.outputs;
   }
+}
+
+/**
+ * The outputs a thrown value carries: its `outputs` property when that is a plain object (a
+ * MiaError's, or any error a custom action throws with `outputs`), else undefined.
+ */
+export function getErrorOutputs(thrown: unknown): Record<string, unknown> | undefined {
+  if (typeof thrown !== 'object' || thrown === null) return undefined;
+  const outputs = (thrown as { outputs?: unknown }).outputs;
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) return undefined;
+  return { ...(outputs as Record<string, unknown>) };
 }
 
 /** Bad command-line usage: exit code 2, nothing ran. */

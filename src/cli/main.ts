@@ -18,7 +18,7 @@ const initCommand = lazy(() => import('./commands/init.js'), 'initCommand');
 const listCommand = lazy(() => import('./commands/list.js'), 'listCommand');
 const resumeWorkflowCommand = lazy(() => import('./commands/run.js'), 'resumeWorkflowCommand');
 const runWorkflowCommand = lazy(() => import('./commands/run.js'), 'runWorkflowCommand');
-const runsCommand = lazy(() => import('./commands/status.js'), 'runsCommand');
+const runsCommand = lazy(() => import('./commands/runs.js'), 'runsCommand');
 const showCommand = lazy(() => import('./commands/definitions.js'), 'showCommand');
 const statusCommand = lazy(() => import('./commands/status.js'), 'statusCommand');
 const storyCommand = lazy(() => import('./commands/story.js'), 'storyCommand');
@@ -152,7 +152,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('approve')
     .description('answer a gate: approve it, or reject it with --reject')
     .argument('<run-id>', 'the run')
-    .argument('<step-id>', 'the step waiting at the gate')
+    .argument(
+      '<step-id>',
+      'the step waiting at the gate (<chapter-step>/<gate-step> inside a chapter)',
+    )
     .option('--reject', 'reject instead of approving (a tension)')
     .option('--reason <text>', 'why; shown in the story')
     .option('--json', 'machine-readable output')

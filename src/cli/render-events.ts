@@ -2,6 +2,7 @@
 
 import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
+import { formatApproveCommand } from '../store/gate-path.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { Io } from './io.js';
@@ -83,7 +84,7 @@ function formatEventLine(
       return c.bold(`${event.payload.workflow}: ${plain(event.payload.narrative)}`);
     case 'workflow.resumed':
       return c.bold(
-        `resumed: re-running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
+        `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}`,
       );
     case 'workflow.step.started':
       running.add(event.payload.stepId);
@@ -102,10 +103,17 @@ function formatEventLine(
       return `${c.yellow('↻')} ${event.payload.stepId} retries in ${formatDuration(event.payload.delayMs)}: ${plain(event.payload.error.message)}`;
     case 'workflow.step.skipped':
       return `${c.dim('↷')} ${event.payload.stepId} skipped: ${plain(event.payload.reason)}`;
-    case 'workflow.step.waiting':
+    case 'workflow.step.waiting': {
+      // A gate inside a chapter is answered through this run, by its path.
+      const gate = event.payload.gate ?? event.payload.stepId;
       return isAutoApproved
-        ? `${c.magenta('⏸')} ${event.payload.stepId} asks: ${plain(event.payload.prompt)} (approved by --yes)`
-        : `${c.magenta('⏸')} ${event.payload.stepId} waits: ${plain(event.payload.prompt)}\n  answer with: mia workflow approve ${event.runId} ${event.payload.stepId} [--reject --reason "…"]`;
+        ? `${c.magenta('⏸')} ${gate} asks: ${plain(event.payload.prompt)} (approved by --yes)`
+        : `${c.magenta('⏸')} ${gate} waits: ${plain(event.payload.prompt)}\n  answer with: ${formatApproveCommand(event.runId, gate)} [--reject --reason "…"]`;
+    }
+    case 'workflow.step.answered':
+      // --yes answers are told with the question; a person's answer is worth a line.
+      if (event.payload.automatic) return undefined;
+      return `${c.magenta('↳')} ${event.payload.gate ?? event.payload.stepId} ${event.payload.approved ? 'approved' : 'rejected'} by ${plain(event.payload.by)}`;
     case 'workflow.tension':
       return c.red(
         c.bold(

@@ -10,6 +10,9 @@ export const STRUCTURAL_EVENT_TYPES: ReadonlySet<MiaEvent['type']> = new Set<Mia
   'workflow.completed',
   'workflow.failed',
   'workflow.interrupted',
+  // A gate's command comes with the run as the server tells it.
+  'workflow.step.waiting',
+  'workflow.step.answered',
 ]);
 
 function findStep(run: RunDetail, stepId: string): RunStepView | undefined {
@@ -23,20 +26,33 @@ function applyStepEvent(run: RunDetail, event: MiaEvent): void {
   switch (event.type) {
     case 'workflow.step.started':
       Object.assign(step, { status: 'running', attempts: event.payload.attempt, error: null });
+      step.gates = [];
       step.skipReason = null;
       break;
-    case 'workflow.step.waiting':
+    case 'workflow.step.waiting': {
+      const path = event.payload.gate ?? step.id;
+      const others = step.gates.filter((gate) => gate.path !== path);
+      step.gates = [...others, { path, prompt: event.payload.prompt, command: '' }];
       step.status = 'waiting';
       break;
+    }
+    case 'workflow.step.answered': {
+      const path = event.payload.gate ?? step.id;
+      step.gates = step.gates.filter((gate) => gate.path !== path);
+      if (step.status === 'waiting' && step.gates.length === 0) step.status = 'running';
+      break;
+    }
     case 'workflow.step.completed':
       Object.assign(step, {
         status: 'completed',
         durationMs: event.payload.durationMs,
         error: null,
+        gates: [],
       });
       break;
     case 'workflow.step.failed':
       step.status = event.payload.interrupted ? 'interrupted' : 'failed';
+      step.gates = [];
       step.durationMs = event.payload.durationMs;
       step.error = { ...event.payload.error };
       break;

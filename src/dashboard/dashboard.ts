@@ -221,9 +221,14 @@ export class Dashboard {
       renderNoRun();
       return;
     }
-    for (const stepId of this.#answeringSteps) {
-      if (run.steps.find((step) => step.id === stepId)?.status !== 'waiting')
-        this.#answeringSteps.delete(stepId);
+    // Answers are keyed by gate path: a step's id, or `<step>/<gate>` inside its chapter.
+    for (const path of this.#answeringSteps) {
+      const isOpen = run.steps.some(
+        (step) =>
+          step.status === 'waiting' &&
+          (step.id === path || step.gates.some((gate) => gate.path === path)),
+      );
+      if (!isOpen) this.#answeringSteps.delete(path);
     }
     if (this.#resumingRunId === run.runId && run.status === 'running') this.#resumingRunId = null;
     const isPickedKnown = run.steps.some((step) => step.id === this.#pickedStepId);

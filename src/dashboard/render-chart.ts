@@ -76,22 +76,35 @@ function createStepItem(step: RunStepView): HTMLElement {
   );
 }
 
-function renderGate(gate: HTMLElement, step: RunStepView, isAnswering: boolean): void {
-  if (step.status !== 'waiting') {
+/**
+ * The gate card: Approve and Reject for the step's own gate, or for a gate inside its chapter
+ * (named by its path, with its question and the command that answers it from a terminal).
+ */
+function renderGate(gate: HTMLElement, step: RunStepView, answering: ReadonlySet<string>): void {
+  const open =
+    step.gates[0] ??
+    (step.status === 'waiting' ? { path: step.id, prompt: '', command: '' } : undefined);
+  if (step.status !== 'waiting' || !open) {
     gate.replaceChildren();
     return;
   }
-  if (gate.childElementCount === 0) {
-    gate.append(
+  const isChapterGate = open.path !== step.id;
+  if (gate.getAttribute('data-gate') !== open.path) {
+    gate.setAttribute('data-gate', open.path);
+    const what = isChapterGate ? `the gate ${open.path} in its chapter` : `step ${step.id}`;
+    gate.replaceChildren(
+      ...(isChapterGate
+        ? [createElement('p', { class: 'gate-what', 'data-testid': `gate-${step.id}` })]
+        : []),
       createElement(
         'button',
         {
           type: 'button',
           class: 'primary',
           'data-action': 'approve',
-          'data-step': step.id,
+          'data-step': open.path,
           'data-testid': `approve-${step.id}`,
-          'aria-label': `Approve step ${step.id}`,
+          'aria-label': `Approve ${what}`,
         },
         'Approve',
       ),
@@ -101,15 +114,20 @@ function renderGate(gate: HTMLElement, step: RunStepView, isAnswering: boolean):
           type: 'button',
           class: 'danger',
           'data-action': 'reject',
-          'data-step': step.id,
+          'data-step': open.path,
           'data-testid': `reject-${step.id}`,
-          'aria-label': `Reject step ${step.id}`,
+          'aria-label': `Reject ${what}`,
         },
         'Reject…',
       ),
     );
   }
-  for (const button of gate.querySelectorAll('button')) button.disabled = isAnswering;
+  const what = gate.querySelector('.gate-what');
+  if (what) {
+    const command = open.command ? ` · from a terminal: ${open.command}` : '';
+    setText(what as HTMLElement, `Waits at ${open.path}: ${open.prompt}${command}`);
+  }
+  for (const button of gate.querySelectorAll('button')) button.disabled = answering.has(open.path);
 }
 
 function updateStepItem(item: HTMLElement, step: RunStepView, options: ChartOptions): void {
@@ -126,7 +144,7 @@ function updateStepItem(item: HTMLElement, step: RunStepView, options: ChartOpti
   setText(main.querySelector('.step-status')!, STATUS_WORDS[step.status]);
   setText(main.querySelector('.step-beat')!, step.beat ?? '');
   setText(main.querySelector('.step-detail')!, describeStepDetail(step));
-  renderGate(item.querySelector('.gate')!, step, options.answeringSteps.has(step.id));
+  renderGate(item.querySelector('.gate')!, step, options.answeringSteps);
 }
 
 /** Draws the chart of `run`, updating the step items in place. */

@@ -9,15 +9,13 @@ import {
   findUnclosedExpression,
 } from '../engine/expressions.js';
 import type { DefinitionProblem } from '../errors.js';
-import { parseDuration } from '../util/duration.js';
+import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { asRecord, type MergedDefinition, type MergedStep } from './extends.js';
 import type { DataPath } from './parse.js';
 import { UNIVERSES } from './types.js';
 import { formatPath, validateActionWith } from './validate.js';
 
-/** setTimeout's limit: longer timers fire at once. */
-const MAX_DURATION_MS = 2 ** 31 - 1;
 const LITERAL_CONDITIONS = new Set(['', 'true', 'false', '0', '1']);
 
 /** Checks every step of a merged definition against the registry; problems are appended. */
@@ -55,8 +53,9 @@ export function checkSteps(
           continue;
         }
         for (const reference of collectReferences(span.source)) {
-          // The beat is told after the step, so it may read the step's own outputs.
-          const canReadSelf = path[0] === 'beat';
+          // The beat and the tension are told after the step, so they may read its own outputs
+          // (a failed step keeps what it produced).
+          const canReadSelf = path[0] === 'beat' || path[0] === 'tension';
           const message = checkReference(reference, { id, inputs, ids, isUpstream, canReadSelf });
           if (message !== undefined) report(`In ${field}: ${message}`, path);
         }
@@ -199,6 +198,9 @@ function checkDuration(
       path,
     );
   } else if (ms > MAX_DURATION_MS) {
-    report(`"${label}" of step "${id}" is too long: at most 24 days (2147483647ms).`, path);
+    report(
+      `"${label}" of step "${id}" is too long to count in milliseconds: at most ${MAX_DURATION_MS}ms.`,
+      path,
+    );
   }
 }

@@ -6,6 +6,7 @@ import type { ChapterResult } from '../actions/types.js';
 import { loadWorkflow, resolveInputs } from '../definition/load.js';
 import { MiaError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
+import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
 import { createRun, executeRun, loadRunState, type RunHandle, resumeRun } from './run-workflow.js';
@@ -28,7 +29,7 @@ export interface ChapterOptions {
  */
 export async function runChapter(options: ChapterOptions): Promise<ChapterResult> {
   const { parent, stepId, registry } = options;
-  const runId = `${parent.runId}-${stepId}`;
+  const runId = getChapterRunId(parent.runId, stepId);
   if (!isRunId(runId)) {
     throw new MiaError('MIA_CHAPTER_ID', `The chapter run id "${runId}" is too long.`, {
       hint: 'Use a shorter step id for the workflow step.',
@@ -60,7 +61,10 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
     });
   }
   options.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);
-  const unsubscribe = handle.events.subscribe((event) => mirror(event, options.log));
+  const unsubscribe = handle.events.subscribe((event) => {
+    mirror(event, options.log);
+    announceGate(event, parent, stepId);
+  });
   try {
     await executeRun(handle, {
       registry,
@@ -77,6 +81,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       `Chapter "${result.workflow}" (run ${runId}) failed at ${result.failedSteps.join(', ')}.`,
       {
         hint: `See mia workflow status ${runId}; fix the cause and resume this run to continue the chapter.`,
+        outputs: { runId, workflow: result.workflow, steps: result.outputs },
       },
     );
   }
@@ -94,6 +99,26 @@ function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>
   }
   const status = state.status === 'running' ? 'interrupted' : state.status;
   return { runId, workflow: state.workflow, status, outputs, failedSteps };
+}
+
+/**
+ * A gate that opens or is answered inside the chapter (or deeper) is told in the parent run too,
+ * on the chapter's step, with its path from the parent (`<step>/<gate>`): the parent's output,
+ * status and page show what waits and the command that answers it.
+ */
+function announceGate(event: MiaEvent, parent: RunHandle, stepId: string): void {
+  if (event.type !== 'workflow.step.waiting' && event.type !== 'workflow.step.answered') return;
+  const gate = `${stepId}/${event.payload.gate ?? event.payload.stepId}`;
+  if (event.type === 'workflow.step.waiting') {
+    parent.events.append('workflow.step.waiting', {
+      stepId,
+      prompt: event.payload.prompt,
+      gate,
+    });
+  } else {
+    const { approved, by, automatic } = event.payload;
+    parent.events.append('workflow.step.answered', { stepId, approved, by, automatic, gate });
+  }
 }
 
 /** The parent step's log tells the chapter's steps as they end. */

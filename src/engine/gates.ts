@@ -43,7 +43,9 @@ export class GateKeeper {
     if (given) return this.#take(stepId, given);
     events.append('workflow.step.waiting', { stepId, prompt });
     if (this.#options.autoApprove) {
-      return { approved: true, by: '--yes', reason: undefined, automatic: true };
+      const automatic = { approved: true, by: '--yes', reason: undefined, automatic: true };
+      this.#tell(stepId, automatic);
+      return automatic;
     }
     const dir = getApprovalsDir(workspace, runId);
     await mkdir(dir, { recursive: true });
@@ -77,6 +79,17 @@ export class GateKeeper {
   async #take(stepId: string, answer: ApprovalAnswer): Promise<ApprovalAnswer> {
     const { workspace, runId } = this.#options;
     await rm(getApprovalPath(workspace, runId, stepId), { force: true });
+    this.#tell(stepId, answer);
     return answer;
+  }
+
+  /** Records that the gate has its answer: the step no longer waits. */
+  #tell(stepId: string, answer: ApprovalAnswer): void {
+    this.#options.events.append('workflow.step.answered', {
+      stepId,
+      approved: answer.approved,
+      by: answer.by,
+      automatic: answer.automatic,
+    });
   }
 }

@@ -67,6 +67,7 @@ export function createStepLauncher(
       stepId: step.id,
       durationMs: 0,
       error: serialized,
+      outputs: {},
       attempt: 0,
       interrupted: false,
       continueOnError: step.continueOnError,
@@ -75,7 +76,7 @@ export function createStepLauncher(
       logPath: options.getLogPath(step.id),
       attempt: 0,
     });
-    return { status: 'failed', continueOnError: step.continueOnError };
+    return { status: 'failed', continueOnError: step.continueOnError, outputs: {} };
   };
 
   const launch = async (step: ResolvedStep): Promise<Settled> => {
@@ -152,17 +153,20 @@ export function createStepLauncher(
       stepId: step.id,
       durationMs: outcome.durationMs,
       error: outcome.error,
+      outputs: outcome.outputs,
       attempt: outcome.attempt,
       interrupted: outcome.interrupted,
       continueOnError: step.continueOnError,
       ...vcs,
     });
     if (outcome.interrupted) return { status: 'interrupted' };
+    // The tension may tell what the failed step produced (`steps.<id>.outputs.failed`).
+    recordSettled(context, step.id, { status: 'failed', outputs: outcome.outputs });
     narrator.tellTension(step, tellText(step.tension, context), outcome.error, {
       logPath,
       attempt: outcome.attempt,
     });
-    return { status: 'failed', continueOnError: step.continueOnError };
+    return { status: 'failed', continueOnError: step.continueOnError, outputs: outcome.outputs };
   };
 
   return { launch, fail };

@@ -30,7 +30,7 @@ export function createRunContext(options: {
   };
 }
 
-/** Makes a settled step (its status, and its outputs when it completed) visible to expressions. */
+/** Makes a settled step (its status, and the outputs it produced, failed or not) visible to expressions. */
 export function recordSettled(context: ExpressionContext, id: string, view: SettledView): void {
   context.steps[id] = { status: view.status, outputs: view.outputs ?? {} };
 }

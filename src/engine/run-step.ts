@@ -1,6 +1,5 @@
 // Runs one step to its end: attempts, timeout, retry with backoff, and the events of each.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KILL_GRACE_MS } from '../actions/engineer/process.js';
 import type {
   ActionAdapter,
@@ -9,8 +8,15 @@ import type {
   ChapterResult,
 } from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
-import { MiaError, type SerializedError, StepTimeoutError, serializeError } from '../errors.js';
+import {
+  getErrorOutputs,
+  MiaError,
+  type SerializedError,
+  StepTimeoutError,
+  serializeError,
+} from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
+import { setLongTimeout, sleep } from '../util/timers.js';
 import { getRetryDelay } from './retry.js';
 import type { StepLogWriter } from './step-log.js';
 
@@ -19,6 +25,8 @@ export type StepOutcome =
   | {
       kind: 'failed';
       error: SerializedError;
+      /** What the last attempt produced before it failed (the error's `outputs`). */
+      outputs: Record<string, unknown>;
       attempt: number;
       durationMs: number;
       interrupted: boolean;
@@ -70,6 +78,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
+        outputs: getErrorOutputs(error.thrown) ?? {},
         attempt,
         durationMs,
         interrupted,
@@ -86,11 +95,12 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       `attempt ${attempt} failed: ${serializeError(error.thrown).message}; retrying in ${delayMs}ms`,
     );
     try {
-      await sleep(delayMs, undefined, { signal: runSignal });
+      await sleep(delayMs, runSignal);
     } catch {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
+        outputs: getErrorOutputs(error.thrown) ?? {},
         attempt,
         durationMs: Math.round(performance.now() - startedAt),
         interrupted: true,
@@ -107,10 +117,11 @@ async function runAttempt(options: RunStepOptions, attempt: number): Promise<Att
   const onRunAbort = () => controller.abort(runSignal.reason);
   runSignal.addEventListener('abort', onRunAbort, { once: true });
   if (runSignal.aborted) onRunAbort();
+  // Chained: a timeout of weeks (a slow gate) must not fire at once.
   const timer =
     step.timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => controller.abort(new StepTimeoutError(step.id, step.timeoutMs!)),
           step.timeoutMs,
         );
@@ -129,7 +140,7 @@ async function runAttempt(options: RunStepOptions, attempt: number): Promise<Att
   } catch (thrown) {
     return { thrown: controller.signal.aborted ? controller.signal.reason : thrown };
   } finally {
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     runSignal.removeEventListener('abort', onRunAbort);
   }
 }

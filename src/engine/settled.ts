@@ -10,7 +10,7 @@ export type Settled =
       /** Its beat as told (expressions evaluated). */
       beat?: string;
     }
-  | { status: 'failed'; continueOnError: boolean }
+  | { status: 'failed'; continueOnError: boolean; outputs: Record<string, unknown> }
   | { status: 'skipped'; cause: 'condition' | 'upstream' }
   | { status: 'interrupted' };
 

@@ -121,7 +121,24 @@ export interface EventPayloads {
     delayMs: number;
     error: SerializedError;
   };
-  'workflow.step.waiting': { stepId: string; prompt: string };
+  'workflow.step.waiting': {
+    stepId: string;
+    prompt: string;
+    /**
+     * Set when the gate is inside a chapter of this step: its path from this run,
+     * `<chapter-step>/<gate-step>` (deeper chapters add segments), as `mia workflow approve` takes it.
+     */
+    gate?: string;
+  };
+  /** A gate's answer was taken: the step goes on (approved) or fails (rejected). */
+  'workflow.step.answered': {
+    stepId: string;
+    approved: boolean;
+    by: string;
+    automatic: boolean;
+    /** The gate's path, for a gate inside a chapter of this step (as in `workflow.step.waiting`). */
+    gate?: string;
+  };
   'workflow.step.completed': {
     stepId: string;
     durationMs: number;
@@ -136,6 +153,8 @@ export interface EventPayloads {
     stepId: string;
     durationMs: number;
     error: SerializedError;
+    /** What the step produced before it failed (test counts, exit code); absent in old logs. */
+    outputs?: Record<string, unknown>;
     attempt: number;
     /** The step was stopped by an interruption of the run, not by its own failure. */
     interrupted: boolean;

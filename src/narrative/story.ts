@@ -2,9 +2,10 @@
 
 import { relative } from 'node:path';
 import type { Beat, MiaEvent } from '../events/types.js';
-import { foldRunState, type RunState } from '../store/run-state.js';
+import { applyEvent, foldRunState, type RunState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { tellResume } from './resume-story.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
   inciting_incident: 'Inciting incident',
@@ -34,11 +35,18 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '## The story',
     '',
   ];
-  for (const event of events) {
+  // The run as it stood before each event: a resume is told against it (what crashed, what ran).
+  const told = foldRunState(events.slice(0, 1));
+  for (const [index, event] of events.entries()) {
     if (event.type === 'workflow.step.failed' && !event.payload.interrupted) {
       headAtTension = event.payload.vcs?.after ?? headAtTension;
     }
-    for (const line of tellEvent(event, workspace, headAtTension)) {
+    const telling =
+      event.type === 'workflow.resumed'
+        ? tellResume(event, told, headAtTension)
+        : tellEvent(event, workspace);
+    if (index > 0) applyEvent(told, event);
+    for (const line of telling) {
       // Two told events that both stand apart leave one blank line between them, not two.
       if (line === '' && lines.at(-1) === '') continue;
       lines.push(line);
@@ -89,7 +97,7 @@ export function describeReality(state: RunState): string {
   return `${parts.join('; ')}.`;
 }
 
-function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | null): string[] {
+function tellEvent(event: MiaEvent, workspace: string): string[] {
   switch (event.type) {
     case 'beat.created': {
       const beat = event.payload.beat;
@@ -112,23 +120,6 @@ function tellEvent(event: MiaEvent, workspace: string, headAtTension: string | n
       return [
         `  - Tried again (attempt ${event.payload.attempt}) after: ${plain(event.payload.error.message)}`,
       ];
-    case 'workflow.resumed': {
-      const { rerun, kept, definitionChanged, from, vcs } = event.payload;
-      const moved =
-        vcs && headAtTension && vcs.head !== headAtTension
-          ? `the code changed since the tension: ${headAtTension.slice(0, 7)} → ${vcs.head.slice(0, 7)}${vcs.subject ? ` "${plain(vcs.subject)}"` : ''}`
-          : '';
-      const why = [
-        moved,
-        definitionChanged ? 'the definition changed' : '',
-        from ? `from ${from}` : '',
-      ].filter(Boolean);
-      return [
-        '',
-        `*Resumed at ${event.timestamp}${why.length > 0 ? ` (${why.join(', ')})` : ''}: running ${rerun.join(', ') || 'nothing'} again; keeping ${kept.join(', ') || 'nothing'}.*`,
-        '',
-      ];
-    }
     case 'workflow.interrupted':
       return [
         '',

@@ -11,6 +11,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** An error answered with its own HTTP status. */
 export class ApiFailure extends MiaError {
   readonly status: number;
+  /** The definition's problems (`file:line:col: message`), for a 422. */
+  problems: string[] | undefined;
 
   constructor(status: number, code: string, message: string, hint?: string) {
     super(code, message, hint === undefined ? {} : { hint });
@@ -40,13 +42,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendError(
   res: ServerResponse,
   status: number,
-  error: { message: string; code: string; hint?: string | undefined },
+  error: { message: string; code: string; hint?: string | undefined; problems?: string[] },
 ): void {
   const body: ApiError = {
     error: {
       message: error.message,
       code: error.code,
       ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.problems === undefined ? {} : { problems: error.problems }),
     },
   };
   sendJson(res, status, body);
@@ -63,6 +66,7 @@ export function sendFailure(res: ServerResponse, error: unknown): void {
     message: serialized.message,
     code: serialized.code ?? 'MIA_SERVER_INTERNAL',
     hint: serialized.hint,
+    ...(error instanceof ApiFailure && error.problems ? { problems: error.problems } : {}),
   });
 }
 
@@ -84,8 +88,8 @@ function getStatus(error: unknown): number {
 }
 
 /**
- * The path of a request as decoded segments, never normalised: `/api/runs/..%2Fx` gives
- * `['api', 'runs', '../x']`, which the id checks then refuse. Bad percent-encoding is a 400.
+ * The path of a request as decoded segments, never normalised: `/api/workflow/runs/..%2Fx` gives
+ * `['api', 'workflow', 'runs', '../x']`, which the id checks then refuse. Bad percent-encoding is a 400.
  */
 export function getPathSegments(request: IncomingMessage): string[] {
   const raw = (request.url ?? '/').split('?')[0] ?? '/';

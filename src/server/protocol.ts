@@ -80,6 +80,12 @@ export interface RunStepView {
   error: { message: string; hint?: string; code?: string } | null;
   skipReason: string | null;
   logPath: string;
+  /**
+   * The gates the step waits at: its own (`path` = its id) or, for a chapter step, gates inside
+   * its chapter (`<step>/<gate>`), each with the command that answers it. Answer one with
+   * `POST …/steps/<path, URL-encoded>/approve`.
+   */
+  gates: Array<{ path: string; prompt: string; command: string }>;
 }
 
 /** `GET /api/workflow/runs/:id`: the run, its steps with their state, the plan, and its chart. */
@@ -92,7 +98,7 @@ export interface RunDetail extends RunListItem {
 }
 
 /**
- * `GET /api/runs/:id/steps/:step/log?offset=N`: the log file's bytes from `offset` (moved past a
+ * `GET /api/workflow/runs/:id/steps/:step/log?offset=N`: the log file's bytes from `offset` (moved past a
  * character cut in two) to `nextOffset`, decoded; `size` is the file's size as read. A step that
  * printed nothing has an empty log.
  */
@@ -109,10 +115,15 @@ export interface StepLogChunk {
 
 /** An error answer of the HTTP API. */
 export interface ApiError {
-  error: { message: string; code: string; hint?: string };
+  /** `problems`: with a 422, the definition's problems, each `file:line:col: message`. */
+  error: { message: string; code: string; hint?: string; problems?: string[] };
 }
 
-/** `POST /api/workflow/runs/:id/resume` answers 202 with this: the resume runs in a process of its own. */
+/**
+ * `POST /api/workflow/runs/:id/resume` answers 202 with this once the resume, a process of its own,
+ * holds the run and has recorded `workflow.resumed` (409: another process holds it, or it was
+ * complete; 422: the definition has problems).
+ */
 export interface ResumeStarted {
   runId: string;
   pid: number;

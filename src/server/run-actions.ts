@@ -1,31 +1,36 @@
 // What the dashboard can do to a run: resume it (in a process of its own) and answer its gates.
 
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { MiaError } from '../errors.js';
 import { writeApproval } from '../store/approvals.js';
-import { isStepId } from '../util/names.js';
+import { findWaitingGate } from '../store/gate-path.js';
+import { readRunLock } from '../store/lock.js';
+import { getRunDir } from '../store/paths.js';
 import { ApiFailure } from './http.js';
 import type { ApprovalGiven, ApproveRequest, ResumeStarted } from './protocol.js';
+import { startResumeProcess } from './resume-process.js';
 import { loadRun } from './run-views.js';
 
-/** The `mia` binary of this package (two levels above src/server or dist/server). */
-export const MIA_BIN = fileURLToPath(new URL('../../bin/mia.js', import.meta.url));
+/** How long a resume may take to hold its run before the API says it did not start. */
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /**
- * Starts `mia workflow resume <id> -C <workspace>` detached, in its own process, so the run goes
- * on whatever happens to the server. Refused (409) while the run is live or once it completed.
+ * Resumes a run in a process of its own (`mia workflow resume <id> -C <workspace>`), so the run
+ * goes on whatever happens to the server, and answers with the real outcome (startResumeProcess):
+ * refused at once (409) while the run is live, naming the process that holds it, or once it
+ * completed.
  */
 export async function resumeFromDashboard(
   workspace: string,
   runId: string,
-  options: { yes: boolean },
+  options: { yes: boolean; startTimeoutMs?: number },
 ): Promise<ResumeStarted> {
   const run = await loadRun(workspace, runId);
   if (run.isLive) {
+    const holder = await readRunLock(getRunDir(workspace, runId));
     throw new ApiFailure(
       409,
       'MIA_SERVER_RUN_LIVE',
-      `Run ${runId} is in progress; it cannot be resumed now.`,
+      `Run ${runId} is in progress${holder ? ` in process ${holder.pid}` : ''}; it cannot be resumed now.`,
       'Wait for it to end, or stop it first.',
     );
   }
@@ -37,57 +42,29 @@ export async function resumeFromDashboard(
       `To run steps again: mia workflow resume ${runId} --from <step>`,
     );
   }
-  const args = [
-    MIA_BIN,
-    'workflow',
-    'resume',
-    runId,
-    '-C',
-    workspace,
-    ...(options.yes ? ['--yes'] : []),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: workspace,
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, NO_COLOR: '1' },
+  return startResumeProcess(workspace, runId, {
+    yes: options.yes,
+    startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  child.unref();
-  return { runId, pid: child.pid ?? 0 };
 }
 
-/** Answers the gate of a step that waits (409 otherwise), recorded as given by `dashboard`. */
+/**
+ * Answers the gate of a step that waits (409 otherwise), recorded as given by `dashboard`.
+ * `gatePath` is the step id, or `<chapter-step>/<gate-step>` (URL-encoded in the path) for a gate
+ * inside a chapter of the run.
+ */
 export async function approveFromDashboard(
   workspace: string,
   runId: string,
-  stepId: string,
+  gatePath: string,
   body: unknown,
 ): Promise<ApprovalGiven> {
-  if (!isStepId(stepId)) {
-    throw new ApiFailure(
-      400,
-      'MIA_STORE_BAD_STEP_ID',
-      `Invalid step id ${JSON.stringify(stepId)}.`,
-    );
-  }
   const request = parseApproveRequest(body);
   const run = await loadRun(workspace, runId);
-  const step = run.state.stepStates.get(stepId);
-  if (!step) {
-    throw new ApiFailure(404, 'MIA_SERVER_STEP_NOT_FOUND', `Run ${runId} has no step "${stepId}".`);
-  }
-  if (step.status !== 'waiting') {
-    throw new ApiFailure(
-      409,
-      'MIA_SERVER_NOT_WAITING',
-      `Step "${stepId}" of run ${runId} is not waiting at a gate (it is ${step.status}).`,
-    );
-  }
-  const stored = await writeApproval(workspace, runId, stepId, {
+  const gate = await findWaitingGate(workspace, runId, gatePath).catch((error: unknown) => {
+    throw toApiFailure(error);
+  });
+  const stored = await writeApproval(workspace, gate.runId, gate.stepId, {
     approved: request.reject !== true,
     by: 'dashboard',
     reason: request.reason,
@@ -95,13 +72,29 @@ export async function approveFromDashboard(
   });
   return {
     runId,
-    stepId,
+    stepId: gatePath,
     approved: stored.approved,
     by: stored.by,
     reason: stored.reason ?? null,
     answeredAt: stored.answeredAt,
     isRunLive: run.isLive,
   };
+}
+
+/** The HTTP answer to a gate that cannot be answered. */
+function toApiFailure(error: unknown): unknown {
+  if (!(error instanceof MiaError)) return error;
+  const answer: Record<string, [number, string]> = {
+    MIA_STORE_BAD_STEP_ID: [400, 'MIA_STORE_BAD_STEP_ID'],
+    MIA_GATE_NO_STEP: [404, 'MIA_SERVER_STEP_NOT_FOUND'],
+    MIA_GATE_NOT_CHAPTER: [404, 'MIA_SERVER_STEP_NOT_FOUND'],
+    MIA_GATE_NO_CHAPTER: [409, 'MIA_SERVER_NOT_WAITING'],
+    MIA_GATE_NOT_WAITING: [409, 'MIA_SERVER_NOT_WAITING'],
+  };
+  const [status, code] = answer[error.code] ?? [];
+  return status === undefined || code === undefined
+    ? error
+    : new ApiFailure(status, code, error.message, error.hint);
 }
 
 function parseApproveRequest(body: unknown): ApproveRequest {

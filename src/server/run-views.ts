@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import type { MiaEvent } from '../events/types.js';
 import { describeReality } from '../narrative/story.js';
 import { readEvents } from '../store/event-reader.js';
+import { formatApproveCommand } from '../store/gate-path.js';
 import { readRunLock } from '../store/lock.js';
 import { getEventsPath, getRunDir, getStepLogPath } from '../store/paths.js';
 import { foldRunState, markCrashed, type RunState } from '../store/run-state.js';
@@ -62,6 +63,10 @@ export function toRunDetail(run: LoadedRun, workspace: string): RunDetail {
       error: s?.error ?? null,
       skipReason: s?.skipReason ?? null,
       logPath: relative(workspace, getStepLogPath(workspace, state.runId, step.id)),
+      gates: (s?.gates ?? []).map((gate) => ({
+        ...gate,
+        command: formatApproveCommand(state.runId, gate.path),
+      })),
     };
   });
   return {

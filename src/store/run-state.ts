@@ -31,6 +31,17 @@ export interface StepState {
   /** The beat as told when the step completed (expressions evaluated). */
   beatText: string | undefined;
   continueOnError: boolean;
+  /**
+   * The gates the step waits at: its own (path = its id) or, for a chapter step, gates inside its
+   * chapter (path `<step>/<gate>`). The step is `waiting` while any is open.
+   */
+  gates: WaitingGate[];
+}
+
+/** A gate that waits for an answer, with the path `mia workflow approve` takes. */
+export interface WaitingGate {
+  path: string;
+  prompt: string;
 }
 
 export interface RunState {
@@ -43,6 +54,8 @@ export interface RunState {
   concurrency: number;
   /** The step list of the latest start or resume. */
   steps: StartedStep[];
+  /** Set when the run is a chapter: the run and step that ran it. */
+  parent: { runId: string; stepId: string } | undefined;
   stepStates: Map<string, StepState>;
   status: RunStatus;
   startedAt: string;
@@ -79,6 +92,7 @@ export function foldRunState(events: readonly MiaEvent[]): RunState {
     workspace: first.payload.workspace,
     concurrency: first.payload.concurrency,
     steps: first.payload.steps,
+    parent: first.payload.parent,
     stepStates: new Map(),
     status: 'running',
     startedAt: first.timestamp,
@@ -139,14 +153,30 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
       step.attempts = event.payload.attempt;
       step.startedAt = event.timestamp;
       step.firstStartedAt ??= event.timestamp;
+      step.gates = [];
       break;
     }
-    case 'workflow.step.waiting':
-      getStep(state, event.payload.stepId).status = 'waiting';
+    case 'workflow.step.waiting': {
+      const step = getStep(state, event.payload.stepId);
+      const path = event.payload.gate ?? event.payload.stepId;
+      step.gates = [
+        ...step.gates.filter((gate) => gate.path !== path),
+        { path, prompt: event.payload.prompt },
+      ];
+      step.status = 'waiting';
       break;
+    }
+    case 'workflow.step.answered': {
+      const step = getStep(state, event.payload.stepId);
+      const path = event.payload.gate ?? event.payload.stepId;
+      step.gates = step.gates.filter((gate) => gate.path !== path);
+      if (step.status === 'waiting' && step.gates.length === 0) step.status = 'running';
+      break;
+    }
     case 'workflow.step.completed': {
       const step = getStep(state, event.payload.stepId);
       step.status = 'completed';
+      step.gates = [];
       step.outputs = event.payload.outputs;
       step.durationMs = event.payload.durationMs;
       step.endedAt = event.timestamp;
@@ -157,7 +187,9 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
     case 'workflow.step.failed': {
       const step = getStep(state, event.payload.stepId);
       step.status = event.payload.interrupted ? 'interrupted' : 'failed';
+      step.gates = [];
       step.error = event.payload.error;
+      step.outputs = event.payload.outputs ?? {};
       step.durationMs = event.payload.durationMs;
       step.endedAt = event.timestamp;
       step.continueOnError = event.payload.continueOnError;
@@ -199,7 +231,10 @@ export function markCrashed(state: RunState): void {
   if (state.status !== 'running') return;
   state.status = 'interrupted';
   for (const step of state.stepStates.values()) {
-    if (step.status === 'running' || step.status === 'waiting') step.status = 'interrupted';
+    if (step.status === 'running' || step.status === 'waiting') {
+      step.status = 'interrupted';
+      step.gates = [];
+    }
   }
 }
 
@@ -249,5 +284,6 @@ function createStepState(id: string): StepState {
     hadTension: false,
     continueOnError: false,
     beatText: undefined,
+    gates: [],
   };
 }

@@ -1,6 +1,6 @@
 // The runs of a workspace: listed in time order, the last one, and a run id given by the user checked.
 
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunNotFoundError } from '../errors.js';
 import { isRunId } from '../util/names.js';
@@ -45,9 +45,61 @@ export async function listRunIds(workspace: string): Promise<string[]> {
     .map((entry) => entry.id);
 }
 
-/** The id of the workspace's most recent run, or undefined when it has none. */
+/**
+ * The id of the run the user started last (`--last`), or undefined when there is none. A chapter
+ * (a run that a `workflow` step started) is never the last run: its parent is.
+ */
 export async function findLastRunId(workspace: string): Promise<string | undefined> {
-  return (await listRunIds(workspace)).at(-1);
+  const ids = await listRunIds(workspace);
+  const known = new Set(ids);
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i] as string;
+    if (!(await isChapterRun(workspace, id, known))) return id;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a run is a chapter. A chapter's id is its parent's id and its step's (`<run>-<step>`),
+ * so only an id that extends another run's is read, and then only its first event, which names
+ * the parent of a chapter.
+ */
+export async function isChapterRun(
+  workspace: string,
+  runId: string,
+  known: ReadonlySet<string>,
+): Promise<boolean> {
+  const extendsAnother = [...runId.matchAll(/-/g)].some((dash) =>
+    known.has(runId.slice(0, dash.index)),
+  );
+  if (!extendsAnother) return false;
+  const first = await readFirstLine(getEventsPath(workspace, runId));
+  try {
+    const event = JSON.parse(first) as { type?: string; payload?: { parent?: unknown } };
+    return event.type === 'workflow.started' && event.payload?.parent !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line of a file, read in chunks (the first event of a big workflow is long). */
+async function readFirstLine(path: string): Promise<string> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.alloc(64 * 1024);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+      chunks.push(Buffer.from(buffer.subarray(0, end < 0 ? bytesRead : end)));
+      if (end >= 0 || bytesRead === 0) break;
+      position += bytesRead;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

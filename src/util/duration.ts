@@ -1,6 +1,11 @@
 // Durations as written in YAML (`500ms`, `2s`, `10m`, `1h`, or plain milliseconds).
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * The longest duration anything takes: the largest whole number of milliseconds a double holds
+ * exactly (about 285,000 years). Timers longer than Node's own limit are chained (util/timers).
+ */
+export const MAX_DURATION_MS = Number.MAX_SAFE_INTEGER;
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
 
 /** Parses a duration into milliseconds; returns undefined when it is not one. */

@@ -24,10 +24,16 @@ steps:
     with: { run: "echo shipped" }
 `;
 
+const RELEASE = `name: release
+narrative: "A release with a chapter that asks"
+steps:
+  - { id: chapter, action: workflow, with: { workflow: gated } }
+`;
+
 const POLL = { timeout: 20_000, interval: 100 };
 
 describe('gates on the dashboard', () => {
-  const suite = useDashboardSuite({ gated: GATED });
+  const suite = useDashboardSuite({ gated: GATED, release: RELEASE });
 
   /** Starts the gated run and opens its page once the run waits at the gate. */
   async function openWaitingRun() {
@@ -75,6 +81,28 @@ describe('gates on the dashboard', () => {
     await page.locator('[data-testid="step-ship"][data-status="failed"]').waitFor(POLL);
     await page.getByTestId('resume').waitFor(POLL);
     await saveScreenshot(page, 'gate-rejected');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a gate inside a chapter on the parent's chapter step, with its command, and approves it", async () => {
+    const run = startLiveRun(['workflow', 'run', 'release'], { cwd: suite.workspace });
+    await run.waitForEvents(isEvent('workflow.step.waiting', 'chapter'));
+    const runId = run.runId()!;
+    const { page, errors } = await openPage(suite.browser, suite.dashboard.url);
+    await page.getByTestId(`run-${runId}`).click();
+    await page.locator('[data-testid="step-chapter"][data-status="waiting"]').waitFor(POLL);
+    await expect
+      .poll(() => page.getByTestId('gate-chapter').textContent(), POLL)
+      .toBe(
+        `Waits at chapter/ship: Ship it? · from a terminal: mia workflow approve ${runId} chapter/ship`,
+      );
+    await saveScreenshot(page, 'gate-in-chapter');
+    await page.getByTestId('approve-chapter').click();
+
+    const result = await run.child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    await page.locator('[data-testid="step-chapter"][data-status="completed"]').waitFor(POLL);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -16,6 +16,7 @@ function step(id: string, status: RunStepView['status']): RunStepView {
     error: null,
     skipReason: null,
     logPath: `.mia/runs/r/logs/${id}.log`,
+    gates: [],
   };
 }
 

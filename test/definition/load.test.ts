@@ -150,6 +150,17 @@ describe('loadWorkflow', () => {
     ]);
   });
 
+  it('accepts a timeout longer than one timer holds (720h): the engine chains timers', async () => {
+    expect(
+      await problemsOf(
+        'name: demo',
+        'narrative: n',
+        'steps:',
+        '  - { id: a, action: shell, with: { run: x }, timeout: 720h }',
+      ),
+    ).toEqual([]);
+  });
+
   it('accepts reading a step that is upstream through other steps', async () => {
     expect(
       await problemsOf(
@@ -225,9 +236,16 @@ describe('loadWorkflow', () => {
       ],
     ],
     [
-      'a timeout too long for a timer',
+      'a timeout in a unit it does not know',
       ['  - { id: a, action: shell, with: { run: x }, timeout: 30d }'],
       [expect.stringContaining('"timeout" in step "a" must be a duration')],
+    ],
+    [
+      'a timeout too long to count in milliseconds',
+      [`  - { id: a, action: shell, with: { run: x }, timeout: ${'9'.repeat(20)}h }`],
+      [
+        `${FILE}:4:56: "timeout" of step "a" is too long to count in milliseconds: at most 9007199254740991ms.`,
+      ],
     ],
     [
       'an unclosed expression',

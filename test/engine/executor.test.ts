@@ -372,6 +372,23 @@ describe('executeWorkflow', () => {
     );
   });
 
+  it('holds a step with a 30-day timeout past the 24.8 days one timer holds, then times it out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const run = await start(
+      '  - { id: slow, action: fake, timeout: 720h, with: { hold: true } }\n',
+    );
+    await until(() => run.probe.running.has('slow'));
+    await vi.advanceTimersByTimeAsync(25 * 24 * 3_600_000);
+    expect(run.probe.running.has('slow')).toBe(true);
+    expect(ofType(run.events, 'workflow.step.failed')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5 * 24 * 3_600_000);
+    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['slow'] });
+    expect(ofType(run.events, 'workflow.step.failed', 'slow')[0]?.payload.error).toMatchObject({
+      code: 'MIA_STEP_TIMEOUT',
+      message: 'Step "slow" timed out after 2592000s.',
+    });
+  });
+
   it('abandons an action that ignores its abort signal after a timeout, and fails the step with MIA_STEP_TIMEOUT', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const run = await start(

@@ -19,12 +19,12 @@ describe('findBlocker', () => {
     ['an interrupted dependency', { status: 'interrupted' }, { id: 'a', status: 'interrupted' }],
     [
       'a failed dependency',
-      { status: 'failed', continueOnError: false },
+      { status: 'failed', continueOnError: false, outputs: {} },
       { id: 'a', status: 'failed' },
     ],
     [
       'a failure allowed to continue blocks nothing',
-      { status: 'failed', continueOnError: true },
+      { status: 'failed', continueOnError: true, outputs: {} },
       undefined,
     ],
     [
@@ -48,7 +48,7 @@ describe('summarizeRun', () => {
   it('completes a run whose steps all settled without a blocking failure', () => {
     const settled = new Map<string, Settled>([
       ['a', completed],
-      ['b', { status: 'failed', continueOnError: true }],
+      ['b', { status: 'failed', continueOnError: true, outputs: {} }],
     ]);
     expect(summarizeRun(makeWorkflow(['a', 'b']), settled, false)).toEqual({
       status: 'completed',
@@ -58,7 +58,7 @@ describe('summarizeRun', () => {
 
   it('fails a run and names the steps that failed', () => {
     const settled = new Map<string, Settled>([
-      ['a', { status: 'failed', continueOnError: false }],
+      ['a', { status: 'failed', continueOnError: false, outputs: {} }],
       ['b', { status: 'skipped', cause: 'upstream' }],
     ]);
     expect(summarizeRun(makeWorkflow(['a', 'b']), settled, false)).toEqual({

@@ -1,11 +1,16 @@
 // Resume and approve through the HTTP API, on real runs: a resume process that completes a failed
 // run once its cause is fixed, and a gate of a live run (another process) released by the dashboard.
 
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApprovalGiven, ResumeStarted } from '../../src/server/protocol.js';
+import type {
+  ApiError,
+  ApprovalGiven,
+  ResumeStarted,
+  RunDetail,
+} from '../../src/server/protocol.js';
 import type { DashboardServer } from '../../src/server/standalone.js';
 import { createWorkspace, runMia } from '../helpers/cli.js';
 import { isEvent, startLiveRun } from '../helpers/live-run.js';
@@ -90,6 +95,79 @@ describe('POST /api/workflow/runs/:id/resume', () => {
   });
 });
 
+describe('POST /api/workflow/runs/:id/resume answers with the real outcome', () => {
+  it('answers 422 with the same file:line:col problems the CLI prints, and nothing resumes', async () => {
+    const workspace = await createWorkspace({ fixable: FIXABLE });
+    const runId = parseRunId(
+      (await runMia(['workflow', 'run', 'fixable'], { cwd: workspace })).stdout,
+    );
+    const file = join(workspace, '.mia/workflows/fixable.yaml');
+    await writeFile(file, FIXABLE.replace('action: approve', 'action: aprove'));
+    const cli = await runMia(['workflow', 'validate', 'fixable'], { cwd: workspace });
+    const { port, token } = await start(workspace);
+
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
+    expect(answer.status, answer.text).toBe(422);
+    const { error } = answer.json as ApiError;
+    expect(error.code).toBe('MIA_DEFINITION_INVALID');
+    expect(error.problems).toEqual([
+      expect.stringMatching(/fixable\.yaml:5:\d+: Unknown action "aprove"/),
+    ]);
+    expect(cli.stderr).toContain(error.problems?.[0]);
+    const events = await readRunEvents(workspace, runId);
+    expect(eventsFor(events, 'workflow.resumed')).toEqual([]);
+  });
+
+  it('answers 202 to one of two racing resumes and 409 naming the holder to the other', async () => {
+    const workspace = await createWorkspace({
+      fixable: FIXABLE.replace('test -f fixed.txt', 'test -f fixed.txt && sleep ${NAP:-0}'),
+    });
+    const runId = parseRunId(
+      (await runMia(['workflow', 'run', 'fixable'], { cwd: workspace })).stdout,
+    );
+    await writeFile(join(workspace, 'fixed.txt'), 'fixed');
+    process.env.NAP = '3';
+    const { port, token } = await start(workspace);
+    try {
+      const answers = await Promise.all([
+        request(port, `/api/workflow/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
+        request(port, `/api/workflow/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
+      ]);
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(statuses, answers.map((a) => a.text).join('\n')).toEqual([202, 409]);
+      const won = answers.find((answer) => answer.status === 202)?.json as ResumeStarted;
+      const lost = answers.find((answer) => answer.status === 409)?.json as ApiError;
+      expect(lost.error.code).toBe('MIA_SERVER_RUN_LIVE');
+      expect(lost.error.message).toContain(`in process ${won.pid}`);
+      const events = await waitForEnd(workspace, runId);
+      expect(eventsFor(events, 'workflow.resumed').map((e) => e.payload.pid)).toEqual([won.pid]);
+    } finally {
+      delete process.env.NAP;
+    }
+  });
+
+  it('says why when the resume ends before it holds the run, never 202', async () => {
+    const workspace = await createWorkspace({ fixable: FIXABLE });
+    const runId = parseRunId(
+      (await runMia(['workflow', 'run', 'fixable'], { cwd: workspace })).stdout,
+    );
+    await rm(join(workspace, '.mia/workflows/fixable.yaml'));
+    const { port, token } = await start(workspace);
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
+    expect(answer.status, answer.text).toBe(500);
+    const { error } = answer.json as ApiError;
+    expect(error.code).toBe('MIA_SERVER_RESUME_FAILED');
+    expect(error.message).toContain('fixable');
+    expect(error.message).toContain('before it held the run: No workflow named "fixable".');
+  });
+});
+
 describe('POST /api/workflow/runs/:id/steps/:step/approve', () => {
   it('releases the waiting gate of a live run, recorded as answered by the dashboard', async () => {
     const workspace = await createWorkspace({ gated: GATED });
@@ -155,5 +233,39 @@ describe('POST /api/workflow/runs/:id/steps/:step/approve', () => {
     expect(tension[0]?.payload.error).toMatchObject({
       message: expect.stringContaining('not yet'),
     });
+  });
+
+  it('answers a gate inside a chapter through the parent, its path URL-encoded', async () => {
+    const workspace = await createWorkspace({
+      release:
+        'name: release\nnarrative: "A release"\nsteps:\n  - { id: chapter, action: workflow, with: { workflow: gated } }\n',
+      gated: GATED,
+    });
+    const { port, token } = await start(workspace);
+    const run = startLiveRun(['workflow', 'run', 'release'], { cwd: workspace });
+    await run.waitForEvents(isEvent('workflow.step.waiting', 'chapter'));
+    const runId = run.runId()!;
+    const detail = await request(port, `/api/workflow/runs/${runId}`, { token });
+    expect((detail.json as RunDetail).steps[0]?.gates).toEqual([
+      {
+        path: 'chapter/ship',
+        prompt: 'Ship it?',
+        command: `mia workflow approve ${runId} chapter/ship`,
+      },
+    ]);
+    const wrong = await request(port, `/api/workflow/runs/${runId}/steps/chapter/approve`, {
+      method: 'POST',
+      token,
+    });
+    expect(wrong.status).toBe(409);
+    expect(wrong.text).toContain(`mia workflow approve ${runId} chapter/ship`);
+    const answer = await request(
+      port,
+      `/api/workflow/runs/${runId}/steps/${encodeURIComponent('chapter/ship')}/approve`,
+      { method: 'POST', token, body: {} },
+    );
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ runId, stepId: 'chapter/ship', approved: true });
+    expect((await run.child).exitCode).toBe(0);
   });
 });

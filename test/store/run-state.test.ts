@@ -294,3 +294,93 @@ describe('the time a run spent running', () => {
     );
   });
 });
+
+describe('gates in the fold', () => {
+  it('keeps each gate a step waits at, its own or in its chapter, until its answer is taken', () => {
+    const run = new RunEvents()
+      .start(STEPS)
+      .add('workflow.step.started', {
+        stepId: 'a',
+        universe: 'story',
+        action: 'workflow',
+        attempt: 1,
+      })
+      .add('workflow.step.waiting', { stepId: 'a', prompt: 'One?', gate: 'a/one' })
+      .add('workflow.step.waiting', { stepId: 'a', prompt: 'Two?', gate: 'a/two' });
+    let state = foldRunState(run.events);
+    expect(state.stepStates.get('a')).toMatchObject({
+      status: 'waiting',
+      gates: [
+        { path: 'a/one', prompt: 'One?' },
+        { path: 'a/two', prompt: 'Two?' },
+      ],
+    });
+    run.add('workflow.step.answered', {
+      stepId: 'a',
+      approved: true,
+      by: 'ada',
+      automatic: false,
+      gate: 'a/one',
+    });
+    state = foldRunState(run.events);
+    expect(state.stepStates.get('a')).toMatchObject({
+      status: 'waiting',
+      gates: [{ path: 'a/two', prompt: 'Two?' }],
+    });
+    run.add('workflow.step.answered', {
+      stepId: 'a',
+      approved: true,
+      by: 'ada',
+      automatic: false,
+      gate: 'a/two',
+    });
+    state = foldRunState(run.events);
+    expect(state.stepStates.get('a')).toMatchObject({ status: 'running', gates: [] });
+  });
+
+  it('takes an own gate by the step id, and forgets open gates when the run crashed', () => {
+    const run = new RunEvents()
+      .start(STEPS)
+      .add('workflow.step.started', {
+        stepId: 'w',
+        universe: 'ceremony',
+        action: 'approve',
+        attempt: 1,
+      })
+      .add('workflow.step.waiting', { stepId: 'w', prompt: 'Ship?' });
+    const state = foldRunState(run.events);
+    expect(state.stepStates.get('w')?.gates).toEqual([{ path: 'w', prompt: 'Ship?' }]);
+    markCrashed(state);
+    expect(state.stepStates.get('w')).toMatchObject({ status: 'interrupted', gates: [] });
+  });
+
+  it('keeps the outputs a failed step produced, and forgets them when it runs again', () => {
+    const run = new RunEvents()
+      .start(STEPS)
+      .add('workflow.step.started', {
+        stepId: 'a',
+        universe: 'engineer',
+        action: 'run-tests',
+        attempt: 1,
+      })
+      .add('workflow.step.failed', {
+        stepId: 'a',
+        durationMs: 5,
+        error: { message: '2 tests failed' },
+        outputs: { failed: 2 },
+        attempt: 1,
+        interrupted: false,
+        continueOnError: false,
+      });
+    expect(foldRunState(run.events).stepStates.get('a')?.outputs).toEqual({ failed: 2 });
+    run.add('workflow.resumed', {
+      rerun: ['a', 'b', 'c', 'w'],
+      kept: [],
+      definitionChanged: false,
+      steps: describeSteps(STEPS),
+      from: null,
+      pid: 1,
+    });
+    expect(foldRunState(run.events).stepStates.get('a')?.outputs).toEqual({});
+  });
+});

@@ -48,6 +48,40 @@ describe('listRunIds', () => {
   });
 });
 
+describe('findLastRunId and chapters', () => {
+  it('is the last run the user started, never a chapter of it, however deep', async () => {
+    const workspace = await createWorkspace();
+    const started = async (runId: string, parent?: { runId: string; stepId: string }) => {
+      const log = await EventLog.create(workspace, runId);
+      log.append('workflow.started', {
+        workflow: 'w',
+        narrative: 'n',
+        inputs: {},
+        steps: [],
+        source: { kind: 'workspace', path: '/w.yaml' },
+        workspace,
+        concurrency: 1,
+        pid: 1,
+        ...(parent ? { parent } : {}),
+      });
+      await log.close();
+      await settle();
+    };
+    await started('20261123-172200-aaaaaa');
+    await started('20261123-172201-bbbbbb');
+    await started('20261123-172201-bbbbbb-chapter', {
+      runId: '20261123-172201-bbbbbb',
+      stepId: 'chapter',
+    });
+    await started('20261123-172201-bbbbbb-chapter-inner', {
+      runId: '20261123-172201-bbbbbb-chapter',
+      stepId: 'inner',
+    });
+    expect(await findLastRunId(workspace)).toBe('20261123-172201-bbbbbb');
+    expect(await resolveRunId(workspace)).toBe('20261123-172201-bbbbbb');
+  });
+});
+
 describe('resolveRunId', () => {
   it('returns a given run id that exists', async () => {
     const workspace = await createWorkspace();

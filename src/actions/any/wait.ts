@@ -1,7 +1,8 @@
 // The `wait` action: a durable pause; a resumed run waits only for what is left.
 
-import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDuration } from '../../util/duration.js';
+import { MiaError } from '../../errors.js';
+import { MAX_DURATION_MS, parseDuration } from '../../util/duration.js';
+import { sleep } from '../../util/timers.js';
 import type { ActionAdapter } from '../types.js';
 
 /** Waits `with.for`, counted from the step's first start in the run, across resumes. */
@@ -24,10 +25,28 @@ export const waitAction: ActionAdapter = {
     },
   },
   async run(ctx) {
-    const totalMs = parseDuration(ctx.with.for as string | number) ?? 0;
+    const totalMs = readWaitDuration(ctx.with.for);
     const elapsedMs = Date.now() - ctx.firstStartedAt.getTime();
     const remainingMs = Math.max(0, totalMs - elapsedMs);
-    if (remainingMs > 0) await sleep(remainingMs, undefined, { signal: ctx.signal });
+    // Chained timers: a wait of weeks really waits (one Node timer would fire at once).
+    if (remainingMs > 0) await sleep(remainingMs, ctx.signal);
     return { outputs: { waitedMs: remainingMs } };
   },
 };
+
+/** `with.for` in milliseconds; a value that is no duration (or too long to count) is an error. */
+function readWaitDuration(value: unknown): number {
+  const ms =
+    typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+  if (ms === undefined || ms > MAX_DURATION_MS) {
+    throw new MiaError(
+      'MIA_WAIT_BAD_DURATION',
+      `wait: ${JSON.stringify(value)} is not a duration.`,
+      {
+        hint: `Write \`for\` in ms, s, m or h, like \`for: 30s\` (at most ${MAX_DURATION_MS}ms).`,
+        isRetriable: false,
+      },
+    );
+  }
+  return ms;
+}

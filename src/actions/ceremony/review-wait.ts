@@ -1,12 +1,12 @@
 // Waiting for a pull request review: poll the reviews with backoff until an approval, a change request or the deadline.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Octokit } from '@octokit/rest';
 import { MiaError } from '../../errors.js';
 import { toGitHubError } from '../../github/errors.js';
 import { formatPullRequest } from '../../github/pull-request.js';
 import type { GitHubRepository } from '../../github/repository.js';
 import { formatDuration } from '../../util/duration.js';
+import { sleep } from '../../util/timers.js';
 
 /** The fields of a GitHub review that decide the outcome. */
 export interface ReviewLike {
@@ -101,7 +101,7 @@ export async function waitForApproval(wait: ReviewWait): Promise<string> {
     }
     const delay = Math.min(interval, remaining);
     wait.log(`No approving review on ${where} yet; checking again in ${formatDuration(delay)}.`);
-    await sleep(delay, undefined, { signal: wait.signal });
+    await sleep(delay, wait.signal);
     interval = Math.min(interval * 1.5, cap);
   }
 }

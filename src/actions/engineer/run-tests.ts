@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
 import type { ActionAdapter } from '../types.js';
 import { describeEnding, type ProcessResult, runProcessGroup } from './process.js';
-import { parseTestReport, type TestReport } from './test-report.js';
+import { findLoadError, parseTestReport, type TestReport } from './test-report.js';
 
 /** How much of the combined output is kept to find the runner's summary in. */
 const KEEP_OUTPUT_BYTES = 256 * 1024;
@@ -19,8 +19,9 @@ const NPM_PLACEHOLDER = /^echo "Error: no test specified" && exit 1$/;
 /**
  * Runs `with.command` (default: `npm test`, when package.json in `cwd` has a real `test` script)
  * and outputs `passed`, `failed`, `skipped`, `total` as the runner prints them (vitest, jest,
- * pytest, mocha, node:test, TAP), plus `runner`, `failedTests` and `exitCode`. Fails with
- * MIA_TESTS_FAILED, naming the failing tests, when the command fails or reports failures.
+ * pytest, mocha, node:test, TAP), plus `runner`, `failedTests`, `failedFiles` (test files that
+ * failed to load) and `exitCode`. Fails with MIA_TESTS_FAILED, naming the failing tests and the
+ * files that did not load, when the command fails or reports failures.
  */
 export const runTestsAction: ActionAdapter = {
   name: 'run-tests',
@@ -56,9 +57,11 @@ export const runTestsAction: ActionAdapter = {
     if (result.exitCode !== 0 || (report?.failed ?? 0) > 0) {
       throw new MiaError('MIA_TESTS_FAILED', describeFailure(report, result), {
         hint: 'Fix the failing tests (their full output is in the step log), then resume the run.',
+        // The counts matter most when tests fail: dependents and status read them.
+        outputs: toOutputs(report, result.exitCode ?? null, result.outputTail),
       });
     }
-    return { outputs: toOutputs(report, 0) };
+    return { outputs: toOutputs(report, 0, '') };
   },
 };
 
@@ -99,21 +102,40 @@ async function getDefaultCommand(cwd: string): Promise<string> {
 }
 
 function describeFailure(report: TestReport | undefined, result: ProcessResult): string {
+  const files = report?.failedFiles ?? [];
   const names = report?.failedTests ?? [];
-  const failed = Math.max(report?.failed ?? 0, names.length);
-  if (failed > 0) {
-    const listed = names.slice(0, MAX_NAMED_IN_MESSAGE);
-    const more = names.length > listed.length ? ', …' : '';
-    const which = listed.length > 0 ? `: ${listed.join(', ')}${more}` : '.';
-    return `${failed} test${failed === 1 ? '' : 's'} failed${which}`;
+  // A file that failed to load is one of the runner's failures, told apart from failing tests.
+  const testsFailed = Math.max((report?.failed ?? 0) - files.length, names.length);
+  const parts: string[] = [];
+  if (files.length > 0) {
+    parts.push(
+      `${files.length} test file${files.length === 1 ? '' : 's'} failed to load${listNames(files)}`,
+    );
   }
+  if (testsFailed > 0) {
+    parts.push(`${testsFailed} test${testsFailed === 1 ? '' : 's'} failed${listNames(names)}`);
+  }
+  if (parts.length > 0) return parts.join('; ');
   const how = describeEnding(result);
+  const load = report ? undefined : findLoadError(result.outputTail);
+  if (load) return `The test command ${how}: a file failed to load: ${load.file} (${load.error})`;
   const why = report ? `, though ${report.runner} reported no failing tests` : '';
   const lastLine = findLastLine(result.outputTail);
   return `The test command ${how}${why}${lastLine === undefined ? '.' : `: ${lastLine}`}`;
 }
 
-function toOutputs(report: TestReport | undefined, exitCode: number): Record<string, unknown> {
+/** `: a, b, c, …` (the first few), or `.` when there are no names. */
+function listNames(names: readonly string[]): string {
+  const listed = names.slice(0, MAX_NAMED_IN_MESSAGE);
+  const more = names.length > listed.length ? ', …' : '';
+  return listed.length > 0 ? `: ${listed.join(', ')}${more}` : '.';
+}
+
+function toOutputs(
+  report: TestReport | undefined,
+  exitCode: number | null,
+  outputTail: string,
+): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   if (report?.passed !== undefined) outputs.passed = report.passed;
   if (report?.failed !== undefined) outputs.failed = report.failed;
@@ -121,6 +143,11 @@ function toOutputs(report: TestReport | undefined, exitCode: number): Record<str
   if (report?.total !== undefined) outputs.total = report.total;
   outputs.runner = report?.runner ?? 'unknown';
   outputs.failedTests = report?.failedTests.slice(0, MAX_FAILED_TESTS) ?? [];
+  const load = report ? undefined : findLoadError(outputTail);
+  outputs.failedFiles = (report?.failedFiles ?? (load ? [load.file] : [])).slice(
+    0,
+    MAX_FAILED_TESTS,
+  );
   outputs.exitCode = exitCode;
   return outputs;
 }

@@ -6,7 +6,10 @@ import type { ActionAdapter } from '../types.js';
 import { createOutputsPath, readOutputsFile } from './outputs-file.js';
 import { describeEnding, runProcessGroup } from './process.js';
 
-/** Runs `with.run` in a shell; outputs `exitCode`, `stdout` and any `key=value` written to $MIA_OUTPUT. */
+/**
+ * Runs `with.run` in a shell; outputs `exitCode`, `stdout` and any `key=value` written to
+ * $MIA_OUTPUT, also when the script fails (`exitCode` is null when a signal killed it).
+ */
 export const shellAction: ActionAdapter = {
   name: 'shell',
   universes: ['engineer', 'ceremony', 'story'],
@@ -32,6 +35,12 @@ export const shellAction: ActionAdapter = {
       log: ctx.log,
     });
     const written = await readOutputsFile(outputsPath);
+    // A failed step keeps what it produced: its dependents (continue_on_error) and status read it.
+    const outputs = {
+      ...written,
+      exitCode: result.exitCode ?? null,
+      stdout: result.stdoutTail.trimEnd(),
+    };
     if (result.exitCode !== 0) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const lastLine = lastNonEmptyLine(result.stderrTail) ?? lastNonEmptyLine(result.stdoutTail);
@@ -42,10 +51,11 @@ export const shellAction: ActionAdapter = {
           hint: result.startError
             ? `Check that ${cwd} exists and that sh is on PATH.`
             : 'Read the step log for the full output.',
+          outputs,
         },
       );
     }
-    return { outputs: { ...written, exitCode: 0, stdout: result.stdoutTail.trimEnd() } };
+    return { outputs };
   },
 };
 

@@ -1,11 +1,13 @@
 // Reads TAP streams and node:test summaries (its TAP and spec reporters) into a TestReport.
 
-import type { TestReport } from './test-report.js';
+import type { TestReport } from './report-lines.js';
 
 const NODE_TEST_COUNT = /^(?:#|ℹ) (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)\s*$/;
 const TAP_RESULT = /^(\s*)(not )?ok\b\s*\d*\s*(?:-\s*)?(.*)$/;
 const SKIP_DIRECTIVE = /\s#\s*SKIP\b.*$|^#\s*SKIP\b.*$/i;
 const TODO_DIRECTIVE = /\s#\s*TODO\b.*$|^#\s*TODO\b.*$/i;
+/** node:test names a test file that failed to load (or crashed) by its absolute path. */
+const SCRIPT_PATH = /^(?:[A-Za-z]:)?[\\/].*\.[cm]?[jt]sx?$/;
 
 /**
  * The `# pass N` / `# fail N` summary closing a TAP stream (`ℹ pass N` with node:test's spec
@@ -24,31 +26,33 @@ export function parseNodeTestReport(lines: string[]): TestReport | undefined {
   const failed = fail + (counts.get('cancelled') ?? 0);
   const skipped = (counts.get('skipped') ?? 0) + (counts.get('todo') ?? 0);
   const tapNames = findFailingTapNames(lines);
+  const names = tapNames.length > 0 ? tapNames : findFailingSpecNames(lines);
   return {
     runner: counts.has('suites') || counts.has('cancelled') ? 'node:test' : 'tap',
     passed: pass,
     failed,
     skipped,
     total: counts.get('tests') ?? pass + failed + skipped,
-    failedTests: tapNames.length > 0 ? tapNames : findFailingSpecNames(lines),
+    failedTests: names.filter((name) => !SCRIPT_PATH.test(name)),
+    failedFiles: names.filter((name) => SCRIPT_PATH.test(name)),
   };
 }
 
 /**
  * A bare TAP stream (`TAP version` or a `1..N` plan, then `ok` / `not ok` lines): counts the
- * top-level results; `# SKIP` and `# TODO` directives count as skipped.
+ * tests that are not parents of subtests (TAP 14 indents a test's subtests above its own result
+ * line, so a suite of three is three tests, not one); `# SKIP` and `# TODO` count as skipped.
  */
 export function parseTapReport(lines: string[]): TestReport | undefined {
   if (!lines.some((line) => /^TAP version \d+|^\d+\.\.\d+/.test(line))) return undefined;
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  for (const line of lines) {
-    const match = line.match(TAP_RESULT);
-    if (match?.[1] !== '') continue;
-    const description = match[3] ?? '';
-    if (SKIP_DIRECTIVE.test(description) || TODO_DIRECTIVE.test(description)) skipped++;
-    else if (match[2]) failed++;
+  for (const result of readTapResults(lines)) {
+    if (result.isParent) continue;
+    if (SKIP_DIRECTIVE.test(result.description) || TODO_DIRECTIVE.test(result.description))
+      skipped++;
+    else if (result.isFailed) failed++;
     else passed++;
   }
   if (passed + failed + skipped === 0) return undefined;
@@ -59,35 +63,56 @@ export function parseTapReport(lines: string[]): TestReport | undefined {
     skipped,
     total: passed + failed + skipped,
     failedTests: findFailingTapNames(lines),
+    failedFiles: [],
   };
 }
 
-/**
- * Names on `not ok` lines at any depth, except todo ones and suites that failed only because a
- * subtest did (node:test marks those `failureType: 'subtestsFailed'` in the YAML block below).
- */
-function findFailingTapNames(lines: string[]): string[] {
-  const names: string[] = [];
-  lines.forEach((line, index) => {
-    const match = line.match(TAP_RESULT);
-    if (!match?.[2]) return;
-    const description = match[3] ?? '';
-    if (TODO_DIRECTIVE.test(description)) return;
-    if (hasOnlyFailedSubtests(lines, index + 1)) return;
-    const name = description.replace(SKIP_DIRECTIVE, '').trim();
-    if (name) names.push(name);
-  });
-  return [...new Set(names)];
+interface TapResult {
+  isFailed: boolean;
+  description: string;
+  /** It closes a block of subtests: it failed or passed because they did. */
+  isParent: boolean;
 }
 
-function hasOnlyFailedSubtests(lines: string[], from: number): boolean {
-  if (lines[from]?.trim() !== '---') return false;
-  for (let i = from + 1; i < lines.length && i < from + 50; i++) {
-    const line = lines[i]?.trim();
-    if (line === '...') return false;
-    if (line?.startsWith('failureType:')) return line.includes('subtestsFailed');
+/** Every `ok` / `not ok` line at any depth, outside YAML blocks, marked when it is a parent. */
+function readTapResults(lines: string[]): TapResult[] {
+  const results: TapResult[] = [];
+  // Per indentation: whether results of deeper subtests came since the last result at that depth.
+  const hasSubtests: boolean[] = [];
+  let yamlIndent: number | undefined;
+  for (const line of lines) {
+    const indent = line.length - line.trimStart().length;
+    if (yamlIndent !== undefined) {
+      if (line.trim() === '...' && indent === yamlIndent) yamlIndent = undefined;
+      continue;
+    }
+    if (line.trim() === '---') {
+      yamlIndent = indent;
+      continue;
+    }
+    const match = line.match(TAP_RESULT);
+    if (match?.[1] === undefined) continue;
+    const depth = match[1].length;
+    results.push({
+      isFailed: match[2] !== undefined,
+      description: match[3] ?? '',
+      isParent: hasSubtests[depth] === true,
+    });
+    hasSubtests[depth] = false;
+    for (let other = 0; other < depth; other++) hasSubtests[other] = true;
   }
-  return false;
+  return results;
+}
+
+/** Names on failing result lines that are not parents of subtests, todo ones excepted. */
+function findFailingTapNames(lines: string[]): string[] {
+  const names: string[] = [];
+  for (const result of readTapResults(lines)) {
+    if (!result.isFailed || result.isParent || TODO_DIRECTIVE.test(result.description)) continue;
+    const name = result.description.replace(SKIP_DIRECTIVE, '').trim();
+    if (name) names.push(name);
+  }
+  return [...new Set(names)];
 }
 
 /** node:test's spec reporter: `✖ name (1.2ms)`, from its closing `✖ failing tests:` list when present. */

@@ -1,12 +1,12 @@
-// `mia workflow approve <run-id> <step-id>`: answers a gate, from any process.
+// `mia workflow approve <run-id> <step-id>`: answers a gate, from any process; a gate inside a
+// chapter is `<chapter-step>/<gate-step>` from the run the user started.
 
 import { userInfo } from 'node:os';
-import { loadRunState } from '../../engine/run-workflow.js';
-import { UsageError } from '../../errors.js';
+import { MiaError, UsageError } from '../../errors.js';
 import { writeApproval } from '../../store/approvals.js';
+import { findWaitingGate } from '../../store/gate-path.js';
 import { readRunLock } from '../../store/lock.js';
 import { getRunDir } from '../../store/paths.js';
-import { formatSuggestion } from '../../util/suggest.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -16,45 +16,40 @@ export interface ApproveOptions {
   json?: boolean;
 }
 
-/** Approves (or with --reject, rejects) a step that waits at a gate. */
+/**
+ * Approves (or with --reject, rejects) a step that waits at a gate. `gatePath` is the gate's step
+ * id, or `<chapter-step>/<gate-step>` for a gate inside a chapter of the run.
+ */
 export async function approveCommand(
   ctx: CommandContext,
   runId: string,
-  stepId: string,
+  gatePath: string,
   options: ApproveOptions,
 ): Promise<number> {
   getRunDir(ctx.workspace, runId);
-  const state = await loadRunState(ctx.workspace, runId);
-  const step = state.stepStates.get(stepId);
-  if (!step) {
-    const ids = [...state.stepStates.keys()];
-    throw new UsageError(
-      `Run ${runId} has no step "${stepId}".${formatSuggestion(stepId, ids)}`,
-      `Steps: ${ids.join(', ')}.`,
-    );
-  }
-  if (step.status !== 'waiting') {
-    throw new UsageError(
-      `Step "${stepId}" of run ${runId} is not waiting at a gate (it is ${step.status}).`,
-      `See what waits with: mia workflow status ${runId}`,
-    );
-  }
-  const answer = await writeApproval(ctx.workspace, runId, stepId, {
+  const gate = await findWaitingGate(ctx.workspace, runId, gatePath).catch((error: unknown) => {
+    if (!(error instanceof MiaError) || error.code === 'MIA_STORE_RUN_NOT_FOUND') throw error;
+    throw new UsageError(error.message, error.hint);
+  });
+  const answer = await writeApproval(ctx.workspace, gate.runId, gate.stepId, {
     approved: options.reject !== true,
     by: safeUserName(),
     reason: options.reason,
     automatic: false,
   });
+  // A chapter runs in its parent's process: the run the user started holds the lock.
   const owner = await readRunLock(getRunDir(ctx.workspace, runId));
   if (options.json) {
-    ctx.io.out(`${JSON.stringify({ runId, stepId, ...answer, isRunLive: owner !== undefined })}\n`);
+    ctx.io.out(
+      `${JSON.stringify({ runId, stepId: gatePath, ...answer, isRunLive: owner !== undefined })}\n`,
+    );
     return EXIT.ok;
   }
   const verdict = answer.approved ? 'approved' : 'rejected';
   ctx.io.out(
     owner
-      ? `${stepId} ${verdict}; run ${runId} (process ${owner.pid}) continues.\n`
-      : `${stepId} ${verdict}. The run is not running: continue it with mia workflow resume ${runId}\n`,
+      ? `${gatePath} ${verdict}; run ${runId} (process ${owner.pid}) continues.\n`
+      : `${gatePath} ${verdict}. The run is not running: continue it with mia workflow resume ${runId}\n`,
   );
   return EXIT.ok;
 }

@@ -2,7 +2,7 @@
 
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
 import type { ResolvedWorkflow } from '../../definition/types.js';
-import { createRun, resumeRun } from '../../engine/run-workflow.js';
+import { createRun, loadRunState, resumeRun } from '../../engine/run-workflow.js';
 import type { RunState } from '../../store/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -98,6 +98,13 @@ async function resumeWithDashboard(
     autoApprove: options.yes === true,
     dashboard,
   });
+  const { parent } = await loadRunState(ctx.workspace, runId);
+  if (parent && !options.json) {
+    // Resuming a chapter alone leaves the run the user started as it was.
+    ctx.io.err(
+      `Run ${runId} is a chapter of run ${parent.runId} (step ${parent.stepId}), which is not resumed by this. Continue it with: mia workflow resume ${parent.runId}\n`,
+    );
+  }
   await dashboard?.linger();
   return code;
 }

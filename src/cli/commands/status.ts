@@ -1,10 +1,10 @@
-// `mia workflow status` and `mia workflow runs`: what a run did, step by step, and the run history.
+// `mia workflow status`: what a run did, step by step, and what waits for an answer.
 
 import { loadRunState } from '../../engine/run-workflow.js';
+import { formatApproveCommand } from '../../store/gate-path.js';
 import { readRunLock } from '../../store/lock.js';
 import { getRunDir } from '../../store/paths.js';
-import type { RunState, StepState } from '../../store/run-state.js';
-import { listRunIds } from '../../store/runs.js';
+import { markCrashed, type RunState, type StepState } from '../../store/run-state.js';
 import { formatDuration } from '../../util/duration.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
@@ -24,6 +24,12 @@ export interface RunSummary {
   completed: number;
   total: number;
   resumes: number;
+  /** Set when the run is a chapter: the run and step that ran it. */
+  parent: { runId: string; stepId: string } | null;
+  /** The run the user started: this run, or the one above a chapter (resume that one). */
+  rootRunId: string;
+  /** Gates that wait for an answer, here or inside chapters, with the command that answers each. */
+  waitingGates: Array<{ stepId: string; gate: string; prompt: string; command: string }>;
   steps: Array<Omit<StepState, 'outputs'> & { outputs: Record<string, unknown> }>;
 }
 
@@ -32,12 +38,26 @@ export async function summarizeRun(workspace: string, runId: string): Promise<Ru
   const state = await loadRunState(workspace, runId);
   const owner =
     state.status === 'running' ? await readRunLock(getRunDir(workspace, runId)) : undefined;
+  // A run whose process died: its running steps were interrupted, and no gate waits any more.
+  const isCrashed = state.status === 'running' && !owner;
+  if (isCrashed) markCrashed(state);
   const steps = state.steps.map((s) => state.stepStates.get(s.id)).filter((s) => s !== undefined);
+  // A chapter's gates are answered through the run the user started.
+  const root = state.parent ? await findRootRun(workspace, state.parent) : undefined;
+  const prefix = root ? root.prefix : '';
+  const waitingGates = steps.flatMap((step) =>
+    step.gates.map((gate) => ({
+      stepId: step.id,
+      gate: gate.path,
+      prompt: gate.prompt,
+      command: formatApproveCommand(root?.runId ?? runId, `${prefix}${gate.path}`),
+    })),
+  );
   return {
     runId,
     workflow: state.workflow,
     narrative: state.narrative,
-    status: state.status === 'running' && !owner ? 'crashed' : state.status,
+    status: isCrashed ? 'crashed' : state.status,
     ownerPid: owner?.pid ?? null,
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
@@ -45,8 +65,27 @@ export async function summarizeRun(workspace: string, runId: string): Promise<Ru
     completed: steps.filter((s) => s.status === 'completed').length,
     total: steps.length,
     resumes: state.resumes,
+    parent: state.parent ?? null,
+    rootRunId: root?.runId ?? runId,
+    waitingGates,
     steps,
   };
+}
+
+/** The run the user started above a chapter, and the gate path prefix from it to the chapter. */
+async function findRootRun(
+  workspace: string,
+  parent: { runId: string; stepId: string },
+): Promise<{ runId: string; prefix: string }> {
+  let prefix = `${parent.stepId}/`;
+  let current = parent;
+  for (let depth = 0; depth < 100; depth++) {
+    const above = (await loadRunState(workspace, current.runId).catch(() => undefined))?.parent;
+    if (!above) break;
+    prefix = `${above.stepId}/${prefix}`;
+    current = above;
+  }
+  return { runId: current.runId, prefix };
 }
 
 export async function statusCommand(
@@ -62,6 +101,11 @@ export async function statusCommand(
   }
   const c = ctx.io.colors;
   ctx.io.out(`run ${summary.runId} · ${summary.workflow} · ${describeStatus(summary)}\n`);
+  if (summary.parent) {
+    ctx.io.out(
+      `chapter of run ${summary.parent.runId} (step ${summary.parent.stepId}): resume and answer its gates through that run\n`,
+    );
+  }
   ctx.io.out(`${c.dim(plain(summary.narrative))}\n`);
   ctx.io.out(
     `${summary.completed}/${summary.total} steps completed${summary.resumes > 0 ? ` · resumed ${summary.resumes}×` : ''}\n\n`,
@@ -72,11 +116,18 @@ export async function statusCommand(
         ? (step.error?.message ?? '')
         : step.status === 'skipped'
           ? (step.skipReason ?? '')
-          : '';
+          : step.status === 'waiting'
+            ? step.gates.map((gate) => `gate ${gate.path}: ${gate.prompt}`).join('; ')
+            : '';
     const took = step.durationMs === undefined ? '' : formatDuration(step.durationMs);
     const tries = step.attempts > 1 ? `${step.attempts} attempts` : '';
     ctx.io.out(
       `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${[took, tries, plain(detail)].filter(Boolean).join(' · ')}\n`,
+    );
+  }
+  for (const gate of summary.waitingGates) {
+    ctx.io.out(
+      `\n${gate.gate} waits: ${plain(gate.prompt)}\n  answer with: ${gate.command} [--reject --reason "…"]\n`,
     );
   }
   if (
@@ -84,51 +135,13 @@ export async function statusCommand(
     summary.status === 'interrupted' ||
     summary.status === 'crashed'
   ) {
-    ctx.io.out(`\nResume with: mia workflow resume ${summary.runId}\n`);
+    ctx.io.out(`\nResume with: mia workflow resume ${summary.rootRunId}\n`);
   }
   return EXIT.ok;
 }
 
-export async function runsCommand(
-  ctx: CommandContext,
-  options: { json?: boolean },
-): Promise<number> {
-  const summaries: Array<RunSummary | { runId: string; error: string }> = [];
-  for (const runId of await listRunIds(ctx.workspace)) {
-    try {
-      summaries.push(await summarizeRun(ctx.workspace, runId));
-    } catch (error) {
-      summaries.push({ runId, error: (error as Error).message });
-    }
-  }
-  if (options.json) {
-    ctx.io.out(
-      `${JSON.stringify(
-        summaries.map((s) => ('steps' in s ? { ...s, steps: undefined } : s)),
-        null,
-        2,
-      )}\n`,
-    );
-    return EXIT.ok;
-  }
-  if (summaries.length === 0) {
-    ctx.io.out('No runs yet. Start one with: mia workflow run <name>\n');
-    return EXIT.ok;
-  }
-  for (const s of summaries) {
-    if ('error' in s) {
-      ctx.io.out(`${s.runId}  unreadable: ${plain(s.error)}\n`);
-      continue;
-    }
-    const took = s.durationMs === null ? '' : formatDuration(s.durationMs);
-    ctx.io.out(
-      `${s.runId}  ${s.workflow.padEnd(22)} ${describeStatus(s).padEnd(16)} ${`${s.completed}/${s.total}`.padEnd(7)} ${s.startedAt}  ${took}\n`,
-    );
-  }
-  return EXIT.ok;
-}
-
-function describeStatus(summary: RunSummary): string {
+/** A run's status in a word or two: `running (pid N)`, `crashed (resumable)`, `failed`, … */
+export function describeStatus(summary: RunSummary): string {
   if (summary.status === 'running') return `running (pid ${summary.ownerPid})`;
   if (summary.status === 'crashed') return 'crashed (resumable)';
   return summary.status;

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { requestReviewAction } from '../../../src/actions/ceremony/request-review.js';
 import type { ActionContext } from '../../../src/actions/types.js';
 import { createTestContext } from '../../helpers/action-context.js';
@@ -9,6 +9,14 @@ import { describeActionContract } from '../contract.js';
 const github = await startFakeGitHub();
 afterAll(() => github.close());
 beforeEach(() => github.reset());
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets real I/O run until `predicate` holds (setImmediate: fake timers leave it alone). */
+async function untilTrue(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
+}
 
 const PULL = '/repos/octo-org/app/pulls/12';
 const PULL_URL = 'https://github.com/octo-org/app/pull/12';
@@ -182,6 +190,32 @@ describe('request-review on GitHub', () => {
     );
     expect(error).toMatchObject({ code: 'MIA_REVIEW_CHANGES_REQUESTED', isRetriable: false });
     expect(error.message).toBe('alice requested changes on octo-org/app#12: Please add tests.');
+  });
+
+  it('waits a 30-day poll interval for 30 days before checking again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    routeRequested();
+    github.route(
+      'GET',
+      `${PULL}/reviews`,
+      { status: 200, body: [] },
+      { status: 200, body: [review('alice', 'APPROVED')] },
+    );
+    const ctx = await createTestContext({
+      with: { repo: 'octo-org/app', pr: 12, reviewers: ['alice'], wait: true, poll: '720h' },
+      env: github.env(),
+    });
+    let outputs: Record<string, unknown> | undefined;
+    void requestReviewAction.run(ctx).then((result) => {
+      outputs = result?.outputs;
+    });
+    await untilTrue(() => ctx.written.info.some((line) => line.includes('checking again in')));
+    await vi.advanceTimersByTimeAsync(25 * 24 * 3_600_000);
+    expect(github.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5 * 24 * 3_600_000);
+    await untilTrue(() => outputs !== undefined);
+    expect(outputs).toMatchObject({ approvedBy: 'alice' });
+    expect(github.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
   });
 
   it('gives up when no approval comes within the wait', async () => {

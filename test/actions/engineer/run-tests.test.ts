@@ -63,6 +63,7 @@ describe('the run-tests action', () => {
       total: 2,
       runner: 'node:test',
       failedTests: [],
+      failedFiles: [],
       exitCode: 0,
     });
   });
@@ -76,6 +77,16 @@ describe('the run-tests action', () => {
     expect(error?.code).toBe('MIA_TESTS_FAILED');
     expect(error?.message).toBe('1 test failed: parses dates');
     expect(error?.hint).toContain('step log');
+    expect(error?.outputs).toEqual({
+      passed: 1,
+      failed: 1,
+      skipped: 1,
+      total: 3,
+      runner: 'node:test',
+      failedTests: ['parses dates'],
+      failedFiles: [],
+      exitCode: 1,
+    });
     expect(ctx.written.stdout).toContain('not ok 2 - parses dates');
   });
 
@@ -130,6 +141,7 @@ describe('the run-tests action', () => {
       total: 3,
       runner: 'tap',
       failedTests: [],
+      failedFiles: [],
       exitCode: 0,
     });
   });
@@ -207,7 +219,7 @@ def test_later():
 
   it('succeeds without counts when the runner prints no known summary', async () => {
     const { outputs } = await runTests({}, { command: 'echo all good' });
-    expect(outputs).toEqual({ runner: 'unknown', failedTests: [], exitCode: 0 });
+    expect(outputs).toEqual({ runner: 'unknown', failedTests: [], failedFiles: [], exitCode: 0 });
   });
 
   it('rejects with the abort reason when stopped', async () => {

@@ -21,6 +21,15 @@ describe('the shell action', () => {
     expect(error?.message).toBe('The command exited with 3: boom');
   });
 
+  it('keeps its exit code, stdout and $MIA_OUTPUT values on the error when it fails', async () => {
+    const { error } = await runInWorkspace(
+      shellAction,
+      {},
+      { run: 'echo "found=2" >> "$MIA_OUTPUT"; echo partial; exit 5' },
+    );
+    expect(error?.outputs).toEqual({ found: '2', exitCode: 5, stdout: 'partial' });
+  });
+
   it('says the command could not be started when its cwd does not exist', async () => {
     const { ctx, error } = await runInWorkspace(shellAction, {}, { run: 'true', cwd: 'missing' });
     expect(error).toBeInstanceOf(MiaError);

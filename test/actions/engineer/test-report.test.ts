@@ -8,6 +8,7 @@ import { parseTestReport } from '../../../src/actions/engineer/test-report.js';
  * Output recorded once from real runs (CI=true, NO_COLOR=1) of the same small suite: a passing,
  * two failing and a skipped test (plus a todo where the runner has one). Runners: jest 30.5.2,
  * mocha 12.0.3, pytest 9.0.3 (default and -q), vitest 4.1.12, node 20.20 (TAP and spec reporters).
+ * real-runners.test.ts runs the same runners live (jest, mocha and tape are devDependencies).
  */
 function readRecorded(name: string): string {
   return readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
@@ -24,6 +25,7 @@ describe('parseTestReport', () => {
         skipped: 2,
         total: 5,
         failedTests: ['a.test.mjs > math > parses dates', 'a.test.mjs > subtracts'],
+        failedFiles: [],
       },
     },
     {
@@ -35,6 +37,7 @@ describe('parseTestReport', () => {
         skipped: 2,
         total: 5,
         failedTests: ['math › parses dates', 'subtracts'],
+        failedFiles: [],
       },
     },
     {
@@ -46,6 +49,7 @@ describe('parseTestReport', () => {
         skipped: 1,
         total: 4,
         failedTests: ['subtracts', 'math > parses dates'],
+        failedFiles: [],
       },
     },
     ...['pytest.txt', 'pytest-quiet.txt'].map((file) => ({
@@ -57,6 +61,7 @@ describe('parseTestReport', () => {
         skipped: 1,
         total: 4,
         failedTests: ['test_a.py::test_parses_dates', 'test_a.py::TestMath::test_subtracts'],
+        failedFiles: [],
       },
     })),
     ...['node-test-tap.txt', 'node-test-spec.txt'].map((file) => ({
@@ -68,6 +73,7 @@ describe('parseTestReport', () => {
         skipped: 1,
         total: 3,
         failedTests: ['parses dates'],
+        failedFiles: [],
       },
     })),
   ])('reads counts and failing names from recorded $file', ({ file, report }) => {
@@ -78,17 +84,41 @@ describe('parseTestReport', () => {
     {
       title: 'a passing vitest summary',
       output: ' Test Files  1 passed (1)\n      Tests  3 passed (3)\n',
-      report: { runner: 'vitest', passed: 3, failed: 0, skipped: 0, total: 3, failedTests: [] },
+      report: {
+        runner: 'vitest',
+        passed: 3,
+        failed: 0,
+        skipped: 0,
+        total: 3,
+        failedTests: [],
+        failedFiles: [],
+      },
     },
     {
       title: 'a passing jest summary',
       output: 'Test Suites: 1 passed, 1 total\nTests:       4 passed, 4 total\n',
-      report: { runner: 'jest', passed: 4, failed: 0, skipped: 0, total: 4, failedTests: [] },
+      report: {
+        runner: 'jest',
+        passed: 4,
+        failed: 0,
+        skipped: 0,
+        total: 4,
+        failedTests: [],
+        failedFiles: [],
+      },
     },
     {
       title: 'a pytest summary with errors, xfailed and warnings',
       output: '== 1 failed, 3 passed, 1 xfailed, 1 error, 2 warnings in 1.02s (0:00:01) ==\n',
-      report: { runner: 'pytest', passed: 3, failed: 2, skipped: 1, total: 6, failedTests: [] },
+      report: {
+        runner: 'pytest',
+        passed: 3,
+        failed: 2,
+        skipped: 1,
+        total: 6,
+        failedTests: [],
+        failedFiles: [],
+      },
     },
     {
       title: 'a bare TAP stream with SKIP and TODO directives',
@@ -101,13 +131,22 @@ describe('parseTestReport', () => {
         skipped: 2,
         total: 4,
         failedTests: ['parses dates'],
+        failedFiles: [],
       },
     },
     {
       title: 'a tape-style TAP summary without node:test lines',
       output:
         'TAP version 13\nok 1 a\nnot ok 2 b\n\n1..2\n# tests 2\n# pass  1\n# pass 1\n# fail 1\n',
-      report: { runner: 'tap', passed: 1, failed: 1, skipped: 0, total: 2, failedTests: ['b'] },
+      report: {
+        runner: 'tap',
+        passed: 1,
+        failed: 1,
+        skipped: 0,
+        total: 2,
+        failedTests: ['b'],
+        failedFiles: [],
+      },
     },
   ])('reads $title', ({ output, report }) => {
     expect(parseTestReport(output)).toEqual(report);

@@ -1,0 +1,125 @@
+// Gates by path: a gate of a run (`<gate-step>`), or one inside a chapter of it
+// (`<chapter-step>/<gate-step>`, one more segment per chapter deeper), as `mia workflow approve` takes it.
+
+import { MiaError, RunNotFoundError } from '../errors.js';
+import { isStepId } from '../util/names.js';
+import { formatSuggestion } from '../util/suggest.js';
+import { readEvents } from './event-reader.js';
+import { getEventsPath } from './paths.js';
+import { foldRunState, type RunState } from './run-state.js';
+
+/** The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`). */
+export function getChapterRunId(runId: string, stepId: string): string {
+  return `${runId}-${stepId}`;
+}
+
+/** The command that answers a gate, given the run the user started and the gate's path. */
+export function formatApproveCommand(runId: string, path: string): string {
+  return `mia workflow approve ${runId} ${path}`;
+}
+
+/** The gate a path names: the run that holds it (the innermost chapter) and its step. */
+export interface GateTarget {
+  runId: string;
+  stepId: string;
+  state: RunState;
+}
+
+/**
+ * Follows `path` from run `runId` through its chapters to the gate it names, and checks that the
+ * gate waits. Throws a MiaError with a code that says what is wrong (MIA_STORE_BAD_STEP_ID,
+ * MIA_GATE_NO_STEP, MIA_GATE_NOT_CHAPTER, MIA_GATE_NO_CHAPTER, MIA_GATE_NOT_WAITING) and how to
+ * name the gate instead.
+ */
+export async function findWaitingGate(
+  workspace: string,
+  runId: string,
+  path: string,
+): Promise<GateTarget> {
+  const segments = path.split('/');
+  const bad = segments.find((segment) => !isStepId(segment));
+  if (bad !== undefined) {
+    throw new MiaError(
+      'MIA_STORE_BAD_STEP_ID',
+      `Invalid step id ${JSON.stringify(bad)} in "${path}".`,
+      {
+        hint: 'Name a gate by its step id, or `<chapter-step>/<gate-step>` for one inside a chapter.',
+      },
+    );
+  }
+  let current = runId;
+  let state = await loadState(workspace, current);
+  for (const [index, segment] of segments.entries()) {
+    const step = state.stepStates.get(segment);
+    const started = state.steps.find((candidate) => candidate.id === segment);
+    if (!step || !started) {
+      const ids = state.steps.map((candidate) => candidate.id);
+      throw new MiaError(
+        'MIA_GATE_NO_STEP',
+        `Run ${current} has no step "${segment}".${formatSuggestion(segment, ids)}`,
+        { hint: `Steps: ${ids.join(', ')}.` },
+      );
+    }
+    if (index === segments.length - 1) {
+      checkWaiting(runId, path, current, step.status, step.gates);
+      return { runId: current, stepId: segment, state };
+    }
+    if (started.action !== 'workflow') {
+      throw new MiaError(
+        'MIA_GATE_NOT_CHAPTER',
+        `Step "${segment}" of run ${current} is not a chapter (action workflow), so "${path}" names no gate.`,
+        { hint: `See what waits with: mia workflow status ${runId}` },
+      );
+    }
+    const chapter = getChapterRunId(current, segment);
+    try {
+      state = await loadState(workspace, chapter);
+    } catch {
+      throw new MiaError(
+        'MIA_GATE_NO_CHAPTER',
+        `Step "${segment}" of run ${current} has not started its chapter yet.`,
+        { hint: `See what waits with: mia workflow status ${runId}` },
+      );
+    }
+    current = chapter;
+  }
+  throw new Error('unreachable: a path has at least one segment');
+}
+
+function checkWaiting(
+  rootRunId: string,
+  path: string,
+  runId: string,
+  status: string,
+  gates: ReadonlyArray<{ path: string }>,
+): void {
+  const stepId = path.split('/').at(-1) ?? path;
+  const isOwnGate = gates.some((gate) => gate.path === stepId);
+  if (status === 'waiting' && isOwnGate) return;
+  const prefix = path.slice(0, path.length - stepId.length);
+  const inside = gates.map((gate) => formatApproveCommand(rootRunId, `${prefix}${gate.path}`));
+  if (status === 'waiting' && inside.length > 0) {
+    throw new MiaError(
+      'MIA_GATE_NOT_WAITING',
+      `Step "${stepId}" of run ${runId} waits at a gate inside its chapter, not at a gate of its own.`,
+      { hint: `Answer it with: ${inside.join(' or ')}` },
+    );
+  }
+  throw new MiaError(
+    'MIA_GATE_NOT_WAITING',
+    `Step "${stepId}" of run ${runId} is not waiting at a gate (it is ${status}).`,
+    { hint: `See what waits with: mia workflow status ${rootRunId}` },
+  );
+}
+
+async function loadState(workspace: string, runId: string): Promise<RunState> {
+  try {
+    return foldRunState((await readEvents(getEventsPath(workspace, runId))).events);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new RunNotFoundError(
+      `There is no run ${runId} in this workspace.`,
+      'List runs with `mia workflow runs`.',
+    );
+  }
+}
