@@ -1,5 +1,5 @@
 // Assembles dist/dashboard: the page's compiled modules (from tsconfig.dashboard.json's output),
-// index.html and style.css, side by side as the server serves them under /assets/.
+// index.html and style.css, side by side as the server serves them under /workflow/assets/.
 
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

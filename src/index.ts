@@ -1,5 +1,7 @@
-// The public API of mia-workflow: the CLI entry, the mia server module, errors, events and the
-// dashboard protocol.
+// The public API of mia-workflow: the mia server module (the default export, for a mia host's
+// loader), the CLI entry, errors, events and the dashboard protocol.
+
+import { createWorkflowModule } from './server/module.js';
 
 export { main } from './cli/main.js';
 export {
@@ -36,7 +38,9 @@ export {
 } from './events/types.js';
 export type { StcAction, StcChart, StcObservation } from './narrative/chart.js';
 export type { ExtensionChart } from './narrative/extension-chart.js';
+export type { NarrativeBus } from './server/bus.js';
 export {
+  type AuthMode,
   createWorkflowModule,
   type MiaModuleContext,
   type RouteHost,
@@ -52,7 +56,15 @@ export {
 } from './server/standalone.js';
 export {
   createUpgradeRouter,
-  type UpgradeHandler,
   type UpgradeRouter,
-  type WsRouter,
+  type WebsocketHandler,
+  type WebsocketRequest,
+  type WebsocketRouter,
 } from './server/upgrade-router.js';
+
+/**
+ * The module a mia host loads (found by the package keyword `mia-module`): it serves the workspace
+ * named by `ctx.config.workspace` at `initialize`, else the host's current directory.
+ */
+const workflowModule = createWorkflowModule();
+export default workflowModule;

@@ -56,10 +56,13 @@ async function readError(response: Response): Promise<ApiRequestError> {
   );
 }
 
-/** Creates the API client; every call carries `Authorization: Bearer <token>`. */
-export function createApi(token: string): DashboardApi {
+/** The API's root, beside the page's own folder (`/workflow/` → `/api/workflow/`). */
+const API_ROOT = new URL('../api/workflow/', window.location.href).pathname;
+
+/** Creates the API client; with a token, every call carries `Authorization: Bearer <token>`. */
+export function createApi(token: string | null): DashboardApi {
   const request = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
       method,
@@ -71,9 +74,9 @@ export function createApi(token: string): DashboardApi {
     const text = await response.text();
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
+  const runPath = (runId: string) => `${API_ROOT}runs/${encodeURIComponent(runId)}`;
   return {
-    listRuns: () => request<RunListItem[]>('GET', '/api/runs'),
+    listRuns: () => request<RunListItem[]>('GET', `${API_ROOT}runs`),
     getRun: (runId) => request<RunDetail>('GET', runPath(runId)),
     resumeRun: (runId) => request<ResumeStarted>('POST', `${runPath(runId)}/resume`, {}),
     answerGate: (runId, stepId, answer) =>

@@ -1,14 +1,8 @@
-// The dashboard page's entry point: takes the token, then starts the dashboard or explains how to
-// open it.
+// The page's entry point: takes the token (when the URL has one), then starts the dashboard. A page
+// with no token still reads where the server lets it (a mia host that vouches for its users); where
+// the server wants the token, the page says how to open it.
 
 import { Dashboard } from './dashboard.js';
-import { showConnection, showTokenHelp } from './status.js';
 import { takeToken } from './token.js';
 
-const token = takeToken();
-if (token) {
-  new Dashboard(token).start();
-} else {
-  showConnection('offline');
-  showTokenHelp('The page was opened without one.');
-}
+new Dashboard(takeToken()).start();

@@ -35,8 +35,12 @@ export class Dashboard {
   #isRenderScheduled = false;
   /** The server refused the token: the page only says how to open it again. */
   #isRefused = false;
+  readonly #hasToken: boolean;
+  /** The server let the page read: a refusal then concerns an act (its token), not the page. */
+  #hasRead = false;
 
-  constructor(token: string) {
+  constructor(token: string | null) {
+    this.#hasToken = token !== null;
     this.#api = createApi(token);
     this.#logFiles = new LogFileFollower(this.#api, () => this.#scheduleRender());
     this.#socket = new NarrativeSocket(token, {
@@ -76,8 +80,12 @@ export class Dashboard {
 
   #refuse(): void {
     this.#isRefused = true;
+    this.#socket.stop();
+    showConnection(this.#hasToken ? 'refused' : 'offline');
     showTokenHelp(
-      "The server refused this page's token: it changes each time `mia dashboard` starts.",
+      this.#hasToken
+        ? "The server refused this page's token: it changes each time `mia dashboard` starts."
+        : 'The page was opened without one.',
     );
   }
 
@@ -85,7 +93,8 @@ export class Dashboard {
     try {
       return await action();
     } catch (error) {
-      if (error instanceof ApiRequestError && error.isUnauthorized) this.#refuse();
+      const isPageRefused = this.#hasToken || !this.#hasRead;
+      if (error instanceof ApiRequestError && error.isUnauthorized && isPageRefused) this.#refuse();
       else if (error instanceof ApiRequestError)
         showNotice(`Could not ${what}: ${error.message}`, error.hint);
       else showNotice(`Could not ${what}: the server is not reachable (${String(error)}).`);
@@ -96,6 +105,7 @@ export class Dashboard {
   async #loadRuns(): Promise<void> {
     const runs = await this.#call(() => this.#api.listRuns(), 'load the runs');
     if (!runs) return;
+    this.#hasRead = true;
     this.#runs = runs;
     if (this.#isFollowingLatest) {
       const newest = runs

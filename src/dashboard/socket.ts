@@ -1,5 +1,5 @@
-// The narrative socket: authenticates first, subscribes (events in batches), and reconnects with
-// backoff and `since`.
+// The module's socket: authenticates first (when the page has a token), subscribes (events in
+// batches), and reconnects with backoff and `since`.
 
 import type { MiaEvent } from '../events/types.js';
 import type { ClientMessage, ServerMessage } from '../server/protocol.js';
@@ -15,7 +15,8 @@ export interface SocketHandlers {
   onServerError(message: string): void;
 }
 
-const WS_PATH = '/api/ws/narrative';
+/** The module's socket, beside the page's own folder (`/workflow/` → `/api/workflow/ws`). */
+const WS_PATH = '../api/workflow/ws';
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 const PING_MS = 25_000;
@@ -24,9 +25,9 @@ function isEvent(message: ServerMessage): message is MiaEvent {
   return typeof (message as { seq?: unknown }).seq === 'number';
 }
 
-/** One connection to `/api/ws/narrative` that keeps itself alive. */
+/** One connection to `/api/workflow/ws` that keeps itself alive. */
 export class NarrativeSocket {
-  readonly #token: string;
+  readonly #token: string | null;
   readonly #handlers: SocketHandlers;
   /** Channels to subscribe on each connection, with how to find the last seq already seen. */
   readonly #subscriptions = new Map<string, () => number | undefined>();
@@ -37,32 +38,46 @@ export class NarrativeSocket {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(token: string, handlers: SocketHandlers) {
+  /** Without a token, the server lets the page read when its host vouches for it. */
+  constructor(token: string | null, handlers: SocketHandlers) {
     this.#token = token;
     this.#handlers = handlers;
   }
 
   /** Opens the connection (and keeps reopening it until the token is refused). */
   connect(): void {
-    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${window.location.host}${WS_PATH}`);
+    const url = new URL(WS_PATH, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url);
     this.#socket = socket;
     this.#isAuthenticated = false;
-    socket.addEventListener('open', () => this.#send({ type: 'auth', token: this.#token }));
+    // Subscriptions first: the server answers them right after the token, before any live event,
+    // so each run comes in seq order from where the page stands.
+    socket.addEventListener('open', () => {
+      for (const [channel, getSince] of this.#subscriptions) this.#sendSubscribe(channel, getSince);
+      if (this.#token) this.#send({ type: 'auth', token: this.#token });
+    });
     socket.addEventListener('message', (message) => this.#receive(String(message.data)));
     socket.addEventListener('close', () => this.#handleClose(socket));
+  }
+
+  /** Closes the connection for good (the page was refused). */
+  stop(): void {
+    this.#isRefused = true;
+    clearTimeout(this.#retryTimer);
+    this.#socket?.close();
   }
 
   /** Follows a channel now and after every reconnection, from `getSince()` when it gives a seq. */
   subscribe(channel: string, getSince: () => number | undefined = () => undefined): void {
     this.#subscriptions.set(channel, getSince);
-    if (this.#isAuthenticated) this.#sendSubscribe(channel, getSince);
+    this.#sendSubscribe(channel, getSince);
   }
 
   /** Stops following a channel. */
   unsubscribe(channel: string): void {
     if (!this.#subscriptions.delete(channel)) return;
-    if (this.#isAuthenticated) this.#send({ type: 'unsubscribe', channel });
+    this.#send({ type: 'unsubscribe', channel });
   }
 
   /** Asks again for a channel's events after `since` (used to fill a gap). */
@@ -97,8 +112,10 @@ export class NarrativeSocket {
     if (message.type === 'events') {
       for (const event of message.events) this.#handlers.onEvent(event);
     } else if (message.type === 'auth') {
-      if (message.status === 'ok') this.#handleAuthenticated();
-      else {
+      // A server that needs no token says `ok` at once, and again to the page's `auth`.
+      if (message.status === 'ok') {
+        if (!this.#isAuthenticated) this.#handleAuthenticated();
+      } else {
         this.#isRefused = true;
         this.#handlers.onState('refused');
         this.#socket?.close();
@@ -111,7 +128,6 @@ export class NarrativeSocket {
   #handleAuthenticated(): void {
     this.#isAuthenticated = true;
     this.#failures = 0;
-    for (const [channel, getSince] of this.#subscriptions) this.#sendSubscribe(channel, getSince);
     clearInterval(this.#pingTimer);
     this.#pingTimer = setInterval(() => this.#send({ type: 'ping' }), PING_MS);
     this.#handlers.onState('live');

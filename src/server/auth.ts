@@ -1,5 +1,5 @@
-// Who may talk to the dashboard: a per-start token, and Host/Origin checks against DNS rebinding
-// and pages of other origins.
+// Who may talk to the module: a token, and Host/Origin checks against DNS rebinding and pages of
+// other origins (strict when the module is the whole server, same-origin when a host serves it).
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -36,6 +36,32 @@ export function getRequestUrl(request: IncomingMessage): URL {
   return new URL(request.url ?? '/', 'http://mia.invalid');
 }
 
+/** Who may reach the module, and what needs its token. */
+export interface AccessPolicy {
+  /**
+   * Set when the module is the whole server (`mia dashboard`): `Host` must name this server and an
+   * `Origin` its own page. Absent, the module is embedded: `Host` is the host's business and an
+   * `Origin` must name the same host as the request (see checkSameOrigin).
+   */
+  server?: AccessOptions;
+  /** Embedded: origins (`host:port`, an origin URL, or `*`) accepted besides the request's own host. */
+  trustedOrigins?: readonly string[];
+  /** Reading (GET routes, the socket) needs the token. */
+  isTokenNeededToRead: boolean;
+  /** Acting (resume, approve) needs the token. */
+  isTokenNeededToAct: boolean;
+}
+
+/** Checks where a request comes from, by the policy (the token is checked apart). */
+export function checkAccess(
+  request: IncomingMessage,
+  policy: AccessPolicy,
+): AccessRefusal | undefined {
+  return policy.server
+    ? checkHostAndOrigin(request, policy.server)
+    : checkSameOrigin(request, policy.trustedOrigins ?? []);
+}
+
 /** Which host names a request may name in `Host` and `Origin`. */
 export interface AccessOptions {
   /** The host the server was told to listen on (`--host`); a wildcard allows the local address. */
@@ -54,7 +80,7 @@ export const WRONG_TOKEN: AccessRefusal = {
   status: 401,
   code: 'MIA_SERVER_TOKEN',
   message:
-    'This needs the access token: open the URL that `mia dashboard` printed, or send `Authorization: Bearer <token>`.',
+    'This needs the access token: open the URL that `mia dashboard` printed (in a mia host: /workflow/?token=… with the token its log shows), or send `Authorization: Bearer <token>`.',
 };
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
@@ -118,4 +144,66 @@ function getAllowedHosts(request: IncomingMessage, options: AccessOptions): Set<
 function stripHttp(origin: string): string {
   const lower = origin.toLowerCase();
   return lower.startsWith('http://') ? lower.slice('http://'.length) : '\0';
+}
+
+/**
+ * Checks, for a module embedded in a host, that a browser page calling it is one of the host's own:
+ * an `Origin`, when present, must name the host the request was made to (`Forwarded: host=`, else
+ * `X-Forwarded-Host`, else `Host`, as the mia host itself decides) or a trusted origin. Requests
+ * without `Origin` (not from a page) pass, as they do in the host.
+ */
+export function checkSameOrigin(
+  request: IncomingMessage,
+  trustedOrigins: readonly string[],
+): AccessRefusal | undefined {
+  const origin = request.headers.origin;
+  if (origin === undefined) return undefined;
+  let page: URL | undefined;
+  try {
+    page = new URL(origin);
+  } catch {
+    page = undefined;
+  }
+  const host = getForwardedHost(request);
+  const pageHost = page?.host.toLowerCase();
+  if (pageHost !== undefined && pageHost !== '') {
+    const isTrusted = trustedOrigins.some(
+      (trusted) => trusted === '*' || normalizeHost(trusted, page?.protocol) === pageHost,
+    );
+    if (isTrusted) return undefined;
+    if (host !== undefined && normalizeHost(host, page?.protocol) === pageHost) return undefined;
+  }
+  return {
+    status: 403,
+    code: 'MIA_SERVER_BAD_ORIGIN',
+    message: `Origin ${JSON.stringify(origin)} is not this server's (${host ?? 'no Host header'}): only the server's own pages may call the workflow module.`,
+  };
+}
+
+/** The host a request was made to, as a proxy in front passed it on. */
+function getForwardedHost(request: IncomingMessage): string | undefined {
+  const forwarded = getFirst(request.headers.forwarded);
+  const fromForwarded = forwarded
+    ?.split(/[;,]/)
+    .map((part) => part.trim().split('='))
+    .find(([key, value]) => key?.toLowerCase() === 'host' && value)?.[1];
+  const fromHeader = getFirst(request.headers['x-forwarded-host'])?.split(',')[0];
+  const host = fromForwarded ?? fromHeader ?? request.headers.host;
+  return host?.trim().replace(/^"(.*)"$/, '$1') || undefined;
+}
+
+/**
+ * `host[:port]` (or an origin) as a URL of that scheme writes it (a default port dropped),
+ * lowercase.
+ */
+function normalizeHost(host: string, protocol = 'http:'): string | undefined {
+  try {
+    return new URL(host.includes('://') ? host : `${protocol}//${host}`).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function getFirst(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

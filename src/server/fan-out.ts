@@ -1,6 +1,7 @@
 // Hands the feed's live events to the socket's clients: the events of one turn of the event loop
 // are encoded once, as WebSocket frames ready to write, and the same bytes go to every client.
 
+import { WebSocket } from 'ws';
 import { getEventJson } from '../events/json.js';
 import type { MiaEvent } from '../events/types.js';
 
@@ -133,4 +134,18 @@ export function frameTextMessages(messages: readonly Buffer[]): Buffer {
     parts.push(header, payload);
   }
   return Buffer.concat(parts);
+}
+
+/** Resolves once what a socket buffered so far is handed to the network (or the socket is gone). */
+export function waitForDrain(socket: WebSocket): Promise<void> {
+  if (socket.readyState !== WebSocket.OPEN) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('close', done);
+    // Frames go out in order: the ping's write callback means everything before it went too.
+    socket.ping(undefined, undefined, done);
+  });
 }

@@ -88,8 +88,8 @@ function getStatus(error: unknown): number {
 }
 
 /**
- * The path of a request as decoded segments, never normalised: `/api/runs/..%2Fx` gives
- * `['api', 'runs', '../x']`, which the id checks then refuse. Bad percent-encoding is a 400.
+ * The path of a request as decoded segments, never normalised: `/api/workflow/runs/..%2Fx` gives
+ * `['api', 'workflow', 'runs', '../x']`, which the id checks then refuse. Bad percent-encoding is a 400.
  */
 export function getPathSegments(request: IncomingMessage): string[] {
   const raw = (request.url ?? '/').split('?')[0] ?? '/';

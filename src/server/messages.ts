@@ -1,14 +1,14 @@
-// Reads what a client sends on the narrative socket: one JSON message, checked field by field,
-// and channel names (`workflow:<run-id>` or `workflow:*`) that can never name a path.
+// Reads what a client sends on the narrative socket: one JSON message, checked field by field
+// (channel names are checked by channels.ts).
 
-import { isRunId } from '../util/names.js';
-import { ALL_RUNS_CHANNEL, type ClientMessage } from './protocol.js';
+import { ALL_RUNS_CHANNEL, type ClientMessage, type ReplaySince } from './protocol.js';
 
-/** What a channel names: one run, or every run (`*`). */
-export type ChannelTarget = { runId: string } | { runId: '*' };
-
-const CHANNEL_PREFIX = 'workflow:';
+/** Longest event id accepted in `since` (ids are UUIDs). */
+const MAX_EVENT_ID_LENGTH = 200;
 const MESSAGE_TYPES = 'auth, subscribe, unsubscribe, replay, ping';
+
+/** Why an `auth` message is not one: it has no token string. */
+export const AUTH_WITHOUT_TOKEN = 'An auth message needs a "token" string.';
 
 /** A message, or why it is not one (said back to the client as `{type:'error'}`). */
 export function parseClientMessage(text: string): ClientMessage | { error: string } {
@@ -26,7 +26,7 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
     case 'auth':
       return typeof message.token === 'string'
         ? { type: 'auth', token: message.token }
-        : { error: 'An auth message needs a "token" string.' };
+        : { error: AUTH_WITHOUT_TOKEN };
     case 'ping':
       return { type: 'ping' };
     case 'subscribe':
@@ -45,40 +45,50 @@ function parseChannelMessage(
   message: Record<string, unknown>,
 ): ClientMessage | { error: string } {
   const { channel, since, batch } = message;
-  if (typeof channel !== 'string') {
+  if (channel !== undefined && typeof channel !== 'string') {
+    return { error: `"channel" must be a string (${ALL_RUNS_CHANNEL}, workflow:<run-id>, stc:…).` };
+  }
+  if (channel === undefined && type !== 'replay') {
     return {
-      error: `A ${type} message needs a "channel" string (workflow:<run-id> or workflow:*).`,
+      error: `A ${type} message needs a "channel" string (workflow:<run-id> or ${ALL_RUNS_CHANNEL}).`,
     };
   }
-  const isSinceValid = typeof since === 'number' && Number.isSafeInteger(since) && since >= 0;
-  if (since !== undefined && !isSinceValid) {
-    return {
-      error: `"since" must be a whole number of at least 0 (a seq), not ${JSON.stringify(since)}.`,
-    };
-  }
-  if (type === 'unsubscribe') return { type, channel };
+  if (type === 'unsubscribe') return { type, channel: channel as string };
+  const given = parseSince(since);
+  if (typeof given === 'object') return given;
   if (batch !== undefined && typeof batch !== 'boolean') {
     return {
       error: `"batch" must be true (events in batches) or false (one event per message), not ${JSON.stringify(batch)}.`,
     };
   }
   const mode = batch === true ? { batch } : {};
-  if (type === 'replay') {
-    if (!isSinceValid)
-      return { error: 'A replay message needs "since" (the last seq you have, or 0).' };
-    return { type, channel, since: since as number, ...mode };
+  const from = given === undefined ? {} : { since: given };
+  if (type === 'subscribe') return { type, channel: channel as string, ...from, ...mode };
+  if (channel === undefined) {
+    if (typeof given === 'number') {
+      return {
+        error:
+          'A replay without a "channel" takes "since" as an event id (the "id" of the last event you have), not a seq.',
+      };
+    }
+    return { type, ...from, ...mode };
   }
-  return since === undefined
-    ? { type, channel, ...mode }
-    : { type, channel, since: since as number, ...mode };
+  if (given === undefined) {
+    return {
+      error:
+        'A replay of a channel needs "since": the last seq you have (0 for everything), or the id of the last event you have.',
+    };
+  }
+  return { type, channel, since: given, ...mode };
 }
 
-/** The run (or every run) a channel names, or why the name is refused. */
-export function parseChannel(channel: string): ChannelTarget | { error: string } {
-  if (channel === ALL_RUNS_CHANNEL) return { runId: '*' };
-  const runId = channel.startsWith(CHANNEL_PREFIX) ? channel.slice(CHANNEL_PREFIX.length) : '';
-  if (isRunId(runId)) return { runId };
+/** `since`: a seq (a whole number from 0) or an event id (a non-empty string), or absent. */
+function parseSince(since: unknown): ReplaySince | undefined | { error: string } {
+  if (since === undefined) return undefined;
+  if (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0) return since;
+  if (typeof since === 'string' && since !== '' && since.length <= MAX_EVENT_ID_LENGTH)
+    return since;
   return {
-    error: `Unknown channel ${JSON.stringify(channel)}: use workflow:<run-id> (letters, digits, "-" and "_") or workflow:*.`,
+    error: `"since" must be a seq (a whole number of at least 0) or an event id (a string), not ${JSON.stringify(since)}.`,
   };
 }

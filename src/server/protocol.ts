@@ -3,18 +3,33 @@
 
 import type { MiaEvent } from '../events/types.js';
 
-/** The path of the narrative WebSocket. */
+/** Where the module's HTTP API lives, in a mia host and in `mia dashboard` alike. */
+export const API_PREFIX = '/api/workflow';
+
+/** Where the dashboard page lives (its files under `assets/`). */
+export const PAGE_PATH = '/workflow/';
+
+/** The module's own WebSocket (the section 7 protocol), for the dashboard page. */
+export const MODULE_WS_PATH = '/api/workflow/ws';
+
+/** The mia narrative channel's path: served by `mia dashboard` only (in a host it is the host's). */
 export const NARRATIVE_WS_PATH = '/api/ws/narrative';
 
 /** The channel of every run of the workspace. */
 export const ALL_RUNS_CHANNEL = 'workflow:*';
 
+/**
+ * Where a replay starts: after a seq (of each run the channel names), or after an event id (across
+ * runs, in time order; an id the server does not know gives the last events).
+ */
+export type ReplaySince = number | string;
+
 /** Messages a client sends on the socket. */
 export type ClientMessage =
   | { type: 'auth'; token: string }
-  | { type: 'subscribe'; channel: string; since?: number; batch?: boolean }
+  | { type: 'subscribe'; channel: string; since?: ReplaySince; batch?: boolean }
   | { type: 'unsubscribe'; channel: string }
-  | { type: 'replay'; channel: string; since: number; batch?: boolean }
+  | { type: 'replay'; channel?: string; since?: ReplaySince; batch?: boolean }
   | { type: 'ping' };
 
 /** Messages the server sends that are not events. */
@@ -22,7 +37,7 @@ export type ControlMessage =
   | { type: 'auth'; status: 'ok' | 'refused' }
   | { type: 'subscribed'; channel: string }
   | { type: 'unsubscribed'; channel: string }
-  | { type: 'replayed'; channel: string; since: number; count: number }
+  | { type: 'replayed'; channel: string | null; since: ReplaySince | null; count: number }
   | { type: 'error'; message: string }
   | { type: 'pong' };
 
@@ -38,7 +53,7 @@ export interface EventsMessage {
 /** Everything the server sends: control messages, and run events (contract section 5) as they are. */
 export type ServerMessage = ControlMessage | EventsMessage | MiaEvent;
 
-/** One row of `GET /api/runs`. */
+/** One row of `GET /api/workflow/runs`. */
 export interface RunListItem {
   runId: string;
   workflow: string;
@@ -73,7 +88,7 @@ export interface RunStepView {
   gates: Array<{ path: string; prompt: string; command: string }>;
 }
 
-/** `GET /api/runs/:id`: the run, its steps with their state, the plan, and its chart. */
+/** `GET /api/workflow/runs/:id`: the run, its steps with their state, the plan, and its chart. */
 export interface RunDetail extends RunListItem {
   steps: RunStepView[];
   levels: string[][];
@@ -83,7 +98,7 @@ export interface RunDetail extends RunListItem {
 }
 
 /**
- * `GET /api/runs/:id/steps/:step/log?offset=N`: the log file's bytes from `offset` (moved past a
+ * `GET /api/workflow/runs/:id/steps/:step/log?offset=N`: the log file's bytes from `offset` (moved past a
  * character cut in two) to `nextOffset`, decoded; `size` is the file's size as read. A step that
  * printed nothing has an empty log.
  */
@@ -105,22 +120,22 @@ export interface ApiError {
 }
 
 /**
- * `POST /api/runs/:id/resume` answers 202 with this once the resume, a process of its own, holds
- * the run and has recorded `workflow.resumed` (409: another process holds it, or it was complete;
- * 422: the definition has problems).
+ * `POST /api/workflow/runs/:id/resume` answers 202 with this once the resume, a process of its own,
+ * holds the run and has recorded `workflow.resumed` (409: another process holds it, or it was
+ * complete; 422: the definition has problems).
  */
 export interface ResumeStarted {
   runId: string;
   pid: number;
 }
 
-/** The JSON body of `POST /api/runs/:id/steps/:step/approve` (empty: approve). */
+/** The JSON body of `POST /api/workflow/runs/:id/steps/:step/approve` (empty: approve). */
 export interface ApproveRequest {
   reject?: boolean;
   reason?: string;
 }
 
-/** What `POST /api/runs/:id/steps/:step/approve` answers: the answer as recorded. */
+/** What `POST /api/workflow/runs/:id/steps/:step/approve` answers: the answer as recorded. */
 export interface ApprovalGiven {
   runId: string;
   stepId: string;

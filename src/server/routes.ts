@@ -1,13 +1,13 @@
-// The HTTP API of the dashboard (contract section 7) and its page, as ONE connect/Express-style
-// handler: Host and Origin checked on every request, the token on every API call.
+// The HTTP API of the module (contract section 7) under /api/workflow/ and its page under
+// /workflow/, as ONE connect/Express-style handler that leaves every other path to the host.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listWorkflows } from '../definition/lookup.js';
 import { renderStory } from '../narrative/story.js';
 import { getRunDir } from '../store/paths.js';
 import {
-  type AccessOptions,
-  checkHostAndOrigin,
+  type AccessPolicy,
+  checkAccess,
   getRequestToken,
   getRequestUrl,
   isTokenValid,
@@ -22,7 +22,7 @@ import {
   sendJson,
   setCommonHeaders,
 } from './http.js';
-import { NARRATIVE_WS_PATH } from './protocol.js';
+import { API_PREFIX, MODULE_WS_PATH, PAGE_PATH } from './protocol.js';
 import { approveFromDashboard, resumeFromDashboard } from './run-actions.js';
 import { listRunItems, loadRun, toRunDetail } from './run-views.js';
 import { servePage } from './static.js';
@@ -38,7 +38,7 @@ export type RequestHandler = (
 export interface ApiOptions {
   workspace: string;
   token: string;
-  access?: AccessOptions;
+  access: AccessPolicy;
   /** The built page's folder (default: dist/dashboard of this package). */
   dashboardDir?: string;
 }
@@ -46,9 +46,12 @@ export interface ApiOptions {
 type Route = (request: IncomingMessage, params: string[]) => Promise<Answer>;
 type Answer = { status: number; body: unknown } | { status: number; markdown: string };
 
-/** The dashboard's HTTP handler: `/`, `/assets/*` and `/api/*`; anything else goes to `next`. */
+/**
+ * The module's HTTP handler: `/api/workflow/*` and `/workflow/*` (GET routes are reads, the others
+ * acts, each with the token the policy asks for); anything else goes to `next`.
+ */
 export function createApiHandler(options: ApiOptions): RequestHandler {
-  const { workspace } = options;
+  const { workspace, access } = options;
   const routes: Array<[method: string, pattern: string[], route: Route]> = [
     ['GET', ['workflows'], async () => ok(await listWorkflows(workspace))],
     ['GET', ['runs'], async () => ok(await listRunItems(workspace))],
@@ -103,9 +106,8 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
 
   const handle = async (request: IncomingMessage, response: ServerResponse, next?: () => void) => {
     const segments = getPathSegments(request);
-    const isApi = segments[0] === 'api';
-    const isPage = segments.length === 0 || segments[0] === 'assets';
-    if (!isApi && !isPage) {
+    const isPage = `/${segments[0]}/` === PAGE_PATH;
+    if (!isModulePath(request)) {
       if (next) return next();
       throw new ApiFailure(
         404,
@@ -113,19 +115,18 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
         `No route ${request.method} /${segments.join('/')}.`,
       );
     }
-    const refusal = checkHostAndOrigin(request, options.access);
+    const refusal = checkAccess(request, access);
     if (refusal) return sendError(response, refusal.status, refusal);
     const method = request.method ?? 'GET';
-    if (isPage) {
-      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(response, ['GET', 'HEAD']);
-      return servePage(response, segments, method === 'HEAD', options.dashboardDir);
-    }
-    if (!isTokenValid(options.token, getRequestToken(request))) {
+    if (isPage) return answerPage(request, response, segments.slice(1), options.dashboardDir);
+    const isRead = method === 'GET' || method === 'HEAD';
+    const isTokenNeeded = isRead ? access.isTokenNeededToRead : access.isTokenNeededToAct;
+    if (isTokenNeeded && !isTokenValid(options.token, getRequestToken(request))) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="mia-workflow"');
       return sendError(response, WRONG_TOKEN.status, WRONG_TOKEN);
     }
-    const path = segments.slice(1);
-    if (`/${segments.join('/')}` === NARRATIVE_WS_PATH) {
+    const path = segments.slice(2);
+    if (`/${segments.join('/')}` === MODULE_WS_PATH) {
       throw new ApiFailure(
         426,
         'MIA_SERVER_UPGRADE',
@@ -144,7 +145,7 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
         404,
         'MIA_SERVER_NOT_FOUND',
         `No API route ${method} /${segments.join('/')}.`,
-        `Routes: ${routes.map(([m, pattern]) => `${m} /api/${pattern.join('/')}`).join(', ')}.`,
+        `Routes: ${routes.map(([m, pattern]) => `${m} ${API_PREFIX}/${pattern.join('/')}`).join(', ')}.`,
       );
     }
     const answer = await found[2](request, matchPattern(found[1], path) ?? []);
@@ -159,6 +160,53 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
       sendFailure(response, error),
     );
   };
+}
+
+/**
+ * The page: `/workflow` is sent to `/workflow/` (its files are relative to it), `/workflow/` is the
+ * page, `/workflow/assets/*` its files.
+ */
+function answerPage(
+  request: IncomingMessage,
+  response: ServerResponse,
+  segments: string[],
+  dashboardDir: string | undefined,
+): Promise<void> | void {
+  const method = request.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(response, ['GET', 'HEAD']);
+  const url = getRequestUrl(request);
+  if (segments.length === 0 && !url.pathname.endsWith('/')) {
+    return redirect(response, `${PAGE_NAME}/${url.search}`);
+  }
+  if (segments.length > 0 && segments[0] !== 'assets') {
+    throw new ApiFailure(
+      404,
+      'MIA_SERVER_NOT_FOUND',
+      `No page /workflow/${segments.join('/')}; the dashboard is ${PAGE_PATH}.`,
+    );
+  }
+  return servePage(response, segments, method === 'HEAD', dashboardDir);
+}
+
+/** The page's folder name: `/workflow` is sent to it relatively, which holds under a path prefix. */
+const PAGE_NAME = PAGE_PATH.slice(1, -1);
+
+/** Answers a redirect (302); a relative `location` is resolved against the request's path. */
+export function redirect(response: ServerResponse, location: string): void {
+  setCommonHeaders(response);
+  response.writeHead(302, { Location: location, 'Content-Length': 0 });
+  response.end();
+}
+
+/**
+ * True for the paths the module answers: `/api/workflow`, `/workflow` and what is below them, as
+ * sent (never normalised: `/workflow/assets/%2e%2e/x` is the module's, and refused by it).
+ */
+export function isModulePath(request: IncomingMessage): boolean {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  return [API_PREFIX, PAGE_PATH.slice(0, -1)].some(
+    (prefix) => path === prefix || path.startsWith(`${prefix}/`),
+  );
 }
 
 function ok(body: unknown): Answer {

@@ -1,14 +1,20 @@
-// The dashboard on its own small node:http server: the workflow module, its routes and its socket,
-// on 127.0.0.1 unless told otherwise.
+// `mia dashboard`: the workflow module on a minimal host of its own (node:http), on 127.0.0.1 unless
+// told otherwise: the module's paths, plus the mia narrative channel at /api/ws/narrative, `/`
+// sent to the page, and the first contract's `/api/runs…` paths as aliases.
 
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../errors.js';
+import { checkHostAndOrigin } from './auth.js';
+import { ApiFailure, sendError, sendFailure } from './http.js';
 import { createWorkflowModule, type WorkflowModule, type WorkflowModuleOptions } from './module.js';
-import type { RequestHandler } from './routes.js';
+import { API_PREFIX, NARRATIVE_WS_PATH, PAGE_PATH } from './protocol.js';
+import { type RequestHandler, redirect } from './routes.js';
 import { createUpgradeRouter } from './upgrade-router.js';
 
-export interface DashboardServerOptions extends Omit<WorkflowModuleOptions, 'host'> {
+export interface DashboardServerOptions
+  extends Omit<WorkflowModuleOptions, 'auth' | 'serverHost' | 'trustedOrigins'> {
+  workspace: string;
   /** 0 picks any free port. */
   port: number;
   /** Default 127.0.0.1; anything not loopback needs `allowRemote`. */
@@ -48,15 +54,23 @@ export async function startDashboardServer(
       'Keep the default (127.0.0.1) and use an SSH tunnel, or pass --allow-remote if you accept the risk.',
     );
   }
-  const module = createWorkflowModule({ ...options, host });
+  const module = createWorkflowModule({ ...options, auth: 'all', serverHost: host });
   await module.initialize({
-    logger: { warn: (message) => options.onProblem?.(message) },
+    config: { workspace: options.workspace },
+    logger: { warn: (message) => options.onProblem?.(message.replace(/^workflow: /, '')) },
   });
   let handler: RequestHandler | undefined;
   module.routes({ use: (given) => (handler = given) });
-  const server = createServer((request, response) => handler?.(request, response));
+  const server = createServer((request, response) => {
+    try {
+      serveStandalone(request, response, host, handler);
+    } catch (error) {
+      sendFailure(response, error);
+    }
+  });
   const router = createUpgradeRouter();
   module.wsHandlers(router);
+  router.ws(NARRATIVE_WS_PATH, module.acceptSocket);
   server.on('upgrade', router.handleUpgrade);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -92,4 +106,39 @@ export async function startDashboardServer(
       await closed;
     },
   };
+}
+
+/** The first contract's paths, answered by `mia dashboard` only: `/api/runs…`, `/api/workflows`. */
+const ALIAS_PATTERN = /^\/api\/(runs|workflows)(?=$|[/?])/;
+
+/**
+ * The host's part of a request: `/` goes to the page (its query, and so the token, kept), an alias
+ * is answered as the path it stands for, and what the module leaves is a 404.
+ */
+function serveStandalone(
+  request: IncomingMessage,
+  response: ServerResponse,
+  host: string,
+  handler: RequestHandler | undefined,
+): void {
+  const url = request.url ?? '/';
+  const path = url.split('?')[0];
+  if (path === '/') {
+    const refusal = checkHostAndOrigin(request, { host });
+    if (refusal) sendError(response, refusal.status, refusal);
+    else redirect(response, `${PAGE_PATH}${url.slice(path.length)}`);
+    return;
+  }
+  if (ALIAS_PATTERN.test(url)) request.url = url.replace('/api/', `${API_PREFIX}/`);
+  handler?.(request, response, () =>
+    sendFailure(
+      response,
+      new ApiFailure(
+        404,
+        'MIA_SERVER_NOT_FOUND',
+        `No route ${request.method} ${path}.`,
+        `The dashboard is ${PAGE_PATH}; its API is under ${API_PREFIX}/.`,
+      ),
+    ),
+  );
 }

@@ -23,7 +23,7 @@ export async function readStepLog(
   try {
     await access(getEventsPath(workspace, runId));
   } catch {
-    throw new RunNotFoundError(`No run ${runId}.`, 'GET /api/runs lists the runs.');
+    throw new RunNotFoundError(`No run ${runId}.`, 'GET /api/workflow/runs lists the runs.');
   }
   const offset = parseBytes(query, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER, absent: 0 });
   // At least 4 bytes, so that a read always holds a whole character and moves on.

@@ -1,11 +1,12 @@
-// One authenticated client of the narrative socket: its subscriptions, replays from the log, and a
-// bounded send buffer (a client that cannot keep up is cut off; sending never waits for it).
+// One authenticated client of the narrative socket: its subscriptions, replays from the log, and
+// live events, each sent to it once (through a bounded writer: sending never waits for it).
 
 import type { Duplex } from 'node:stream';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { listRunIds } from '../store/runs.js';
+import { type Channel, isInChannel, parseChannel, Subscriptions } from './channels.js';
 import {
   type EncodedEvent,
   type EventBatch,
@@ -14,20 +15,18 @@ import {
   frameTextMessages,
 } from './fan-out.js';
 import type { RunFeed } from './feed.js';
-import { type ChannelTarget, parseChannel } from './messages.js';
-import type { ClientMessage, ServerMessage } from './protocol.js';
+import { LiveHold } from './live-hold.js';
+import type { ClientMessage, ReplaySince, ServerMessage } from './protocol.js';
+import { ClientHistory, readAfterEvent, readRunSince } from './replay.js';
+import { ClientWriter } from './ws-writer.js';
 
 /** Close code for a policy violation (a wrong token). */
 export const CLOSE_POLICY = 1008;
 /**
- * During a replay, past this many buffered bytes (or a quarter of the client's bound, if less)
- * the next message waits for the client to read.
+ * A client whose access was settled in its request gets the broadcast once it has sent its first
+ * message, or after this long: one that subscribes with `since` at once gets each run in order.
  */
-const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
-/** Live events held for one client while a replay reads the log, at most. */
-const MAX_HELD_EVENTS = 50_000;
-/** Frames are written in pieces of this size, each checked against the client's buffer bound. */
-const WRITE_PIECE_BYTES = 64 * 1024;
+const FIRST_MESSAGE_WAIT_MS = 1000;
 
 export interface ClientSessionOptions {
   feed: RunFeed;
@@ -44,35 +43,52 @@ export class ClientSession {
   /** Set on each pong; a client that misses one heartbeat is terminated. */
   isAlive = true;
   readonly #options: ClientSessionOptions;
-  /** Run ids subscribed to (or `*` for every run), each with whether its events come batched. */
-  readonly #targets = new Map<string, boolean>();
-  /** Per run, the seq of the last event sent: nothing at or below it is sent again live. */
-  readonly #lastSent = new Map<string, number>();
-  readonly #replayHighWater: number;
-  #held: EncodedEvent[] = [];
-  #replays = 0;
+  readonly #subscriptions = new Subscriptions();
+  /** What the client has: nothing is sent to it twice. */
+  readonly #history = new ClientHistory();
+  readonly #writer: ClientWriter;
+  readonly #hold: LiveHold;
+  /** Ends the wait for the first message (see FIRST_MESSAGE_WAIT_MS). */
+  #endFirstWait = () => {};
 
   constructor(socket: WebSocket, options: ClientSessionOptions) {
     this.socket = socket;
     this.#options = options;
-    this.#replayHighWater = Math.min(REPLAY_HIGH_WATER_BYTES, options.maxBufferedBytes / 4);
+    this.#writer = new ClientWriter(socket, options.stream, options.maxBufferedBytes);
+    this.#hold = new LiveHold(
+      (held) => this.#sendLive(held, undefined),
+      () => socket.terminate(),
+    );
   }
 
-  /** Live events of the feed (encoded once for every client): those subscribed to, in one write. */
+  /** Holds live events until the client's first message has been answered (or a second passed). */
+  awaitFirstMessage(): void {
+    const end = this.#hold.begin();
+    const timer = setTimeout(end, FIRST_MESSAGE_WAIT_MS);
+    this.socket.once('close', () => clearTimeout(timer));
+    this.#endFirstWait = () => {
+      clearTimeout(timer);
+      end();
+    };
+  }
+
+  /** The client's message has been answered. */
+  noteAnswered(): void {
+    this.#endFirstWait();
+  }
+
+  /**
+   * Live events of the feed (encoded once for every client): those the client wants, in one write.
+   * While held, all are kept, and chosen when released (the client may have subscribed meanwhile).
+   */
   deliver(batch: EventBatch): void {
-    const wanted = batch.events.filter(({ event }) => this.#isBatched(event.runId) !== undefined);
-    if (wanted.length === 0) return;
-    if (this.#replays > 0) {
-      for (const item of wanted) this.#held.push(item);
-      if (this.#held.length > MAX_HELD_EVENTS) this.socket.terminate();
-      return;
-    }
-    this.#sendLive(wanted, wanted.length === batch.events.length ? batch : undefined);
+    if (this.#hold.isHolding) this.#hold.add(batch.events);
+    else this.#sendLive(batch.events, batch);
   }
 
   /** Sends a control message. */
   send(message: ServerMessage): void {
-    this.#writeFrames(frameTextMessages([Buffer.from(JSON.stringify(message), 'utf8')]));
+    this.#writer.send(message);
   }
 
   /** Answers one message (already parsed and checked). */
@@ -89,146 +105,132 @@ export class ClientSession {
         this.send({ type: 'pong' });
         return;
       case 'unsubscribe': {
-        const target = this.#parseTarget(message.channel);
-        if (!target) return;
-        this.#targets.delete(target.runId);
+        if (!this.#parseChannel(message.channel)) return;
+        this.#subscriptions.remove(message.channel);
         this.send({ type: 'unsubscribed', channel: message.channel });
         return;
       }
       case 'subscribe': {
-        const target = this.#parseTarget(message.channel);
-        if (!target) return;
+        const channel = this.#parseChannel(message.channel);
+        if (!channel) return;
         // Listening before reading the log: nothing appended in between can be missed.
         const isBatched = message.batch === true;
-        this.#targets.set(target.runId, isBatched);
+        this.#subscriptions.add(channel, isBatched);
         this.send({ type: 'subscribed', channel: message.channel });
-        if (message.since !== undefined) {
-          await this.#replay(message.channel, target, message.since, isBatched);
-        }
+        if (message.since !== undefined) await this.#replay(channel, message.since, isBatched);
         return;
       }
       case 'replay': {
-        const target = this.#parseTarget(message.channel);
-        if (target)
-          await this.#replay(message.channel, target, message.since, message.batch === true);
+        const channel =
+          message.channel === undefined ? undefined : this.#parseChannel(message.channel);
+        if (channel !== null) await this.#replay(channel, message.since, message.batch === true);
       }
     }
   }
 
-  /** Whether a run's events come batched; undefined when the client does not follow the run. */
-  #isBatched(runId: string): boolean | undefined {
-    return this.#targets.get(runId) ?? this.#targets.get('*');
-  }
-
-  #parseTarget(channel: string): ChannelTarget | undefined {
-    const target = parseChannel(channel);
-    if ('error' in target) {
-      this.send({ type: 'error', message: target.error });
-      return undefined;
+  /** The channel a name gives; null (and an error said back) when it is refused. */
+  #parseChannel(name: string): Channel | null {
+    const channel = parseChannel(name);
+    if ('error' in channel) {
+      this.send({ type: 'error', message: channel.error });
+      return null;
     }
-    return target;
+    return channel;
   }
 
   /**
-   * Sends the log's events above `since`, then `replayed`. Live events that come meanwhile are
-   * held, then sent without those the replay already covered: gap-free and duplicate-free.
+   * Sends the logged events after `since` (a seq of each run of the channel, or an event id across
+   * runs: see readAfterEvent), then `replayed`. Live events that come meanwhile are held, then sent
+   * without those the replay already sent: gap-free and duplicate-free.
    */
   async #replay(
-    channel: string,
-    target: ChannelTarget,
-    since: number,
+    channel: Channel | undefined,
+    since: ReplaySince | undefined,
     isBatched: boolean,
   ): Promise<void> {
-    this.#replays += 1;
-    let count = 0;
+    const endHold = this.#hold.begin();
     try {
-      const { feed } = this.#options;
-      const runIds = target.runId === '*' ? await listRunIds(feed.workspace) : [target.runId];
-      for (const runId of runIds) {
-        // A client cut off or gone: the rest of the history is read for nobody.
-        if (this.socket.readyState !== WebSocket.OPEN) return;
-        try {
-          const events = await feed.readSince(runId, since);
-          for (const message of encodeMessages(events.map(encodeEvent), () => isBatched)) {
-            this.#writeFrames(frameTextMessages([message]));
-            // A long history goes out as fast as the client reads it, not all into the buffer.
-            if (this.socket.bufferedAmount > this.#replayHighWater) await this.#drain();
-          }
-          count += events.length;
-          const last = events.at(-1)?.seq ?? 0;
-          if (last > (this.#lastSent.get(runId) ?? 0)) this.#lastSent.set(runId, last);
-        } catch (error) {
-          this.send({ type: 'error', message: `${channel}: ${serializeError(error).message}` });
-        }
-      }
-      this.send({ type: 'replayed', channel, since, count });
+      // A seq needs a channel (the parser sees to it); an event id or nothing may go without one.
+      const count =
+        typeof since === 'number'
+          ? channel && (await this.#replayRuns(channel, since, isBatched))
+          : await this.#replayAfterEvent(channel, since, isBatched);
+      if (count === undefined) return;
+      this.send({ type: 'replayed', channel: channel?.name ?? null, since: since ?? null, count });
     } finally {
-      this.#replays -= 1;
-      if (this.#replays === 0) this.#releaseHeld();
+      endHold();
     }
   }
 
-  /** Resolves once what is buffered so far is handed to the network (or the client is gone). */
-  #drain(): Promise<void> {
-    const socket = this.socket;
-    if (socket.readyState !== WebSocket.OPEN) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off('close', done);
-        resolve();
-      };
-      socket.once('close', done);
-      // Frames go out in order: the ping's write callback means everything before it went too.
-      socket.ping(undefined, undefined, done);
-    });
+  /** Replays each run of a channel after a seq; undefined when the client went away meanwhile. */
+  async #replayRuns(channel: Channel, since: number, isBatched: boolean) {
+    const { feed } = this.#options;
+    const runIds = channel.id === '*' ? await listRunIds(feed.workspace) : [channel.id];
+    const matches = (event: MiaEvent) => isInChannel(channel, event);
+    let count = 0;
+    for (const runId of runIds) {
+      // A client cut off or gone: the rest of the history is read for nobody.
+      if (!this.#writer.isOpen) return undefined;
+      try {
+        const { events, coverage } = await readRunSince(feed, runId, since, matches);
+        count += await this.#writeReplayed(events, isBatched);
+        this.#history.add(coverage);
+      } catch (error) {
+        this.send({ type: 'error', message: `${channel.name}: ${serializeError(error).message}` });
+      }
+    }
+    return count;
   }
 
-  #releaseHeld(): void {
-    const held = this.#held;
-    this.#held = [];
-    this.#sendLive(held, undefined);
+  /** Replays what came after an event id across the runs (of the channel, or the client's own). */
+  async #replayAfterEvent(
+    channel: Channel | undefined,
+    since: string | undefined,
+    isBatched: boolean,
+  ) {
+    const matches = channel
+      ? (event: MiaEvent) => isInChannel(channel, event)
+      : this.#subscriptions.snapshot();
+    const replay = await readAfterEvent(this.#options.feed, since, matches);
+    for (const problem of replay.problems) this.send({ type: 'error', message: problem });
+    const count = await this.#writeReplayed(replay.events, isBatched);
+    for (const coverage of replay.coverage) this.#history.add(coverage);
+    return this.#writer.isOpen ? count : undefined;
   }
 
   /**
-   * Sends the events not sent yet (a replay may have covered some). `shared` is the batch when
-   * `events` are all of it: if they all go the same way, its frames serve every client.
+   * Writes replayed events (but those it got live already) as fast as the client reads them, not
+   * all into the buffer. Returns how many were sent.
+   */
+  async #writeReplayed(events: readonly MiaEvent[], isBatched: boolean): Promise<number> {
+    const missing = events.filter((event) => !this.#history.hasBroadcast(event));
+    await this.#writer.writePaced(encodeMessages(missing.map(encodeEvent), () => isBatched));
+    return missing.length;
+  }
+
+  /**
+   * Sends the events the client wants and no replay sent. `shared` is the batch when `events` are
+   * all of it: if all of them go, the same way, its frames serve every client.
    */
   #sendLive(events: readonly EncodedEvent[], shared: EventBatch | undefined): void {
-    const fresh = events.filter(({ event }) => {
-      if (event.seq <= (this.#lastSent.get(event.runId) ?? 0)) return false;
-      this.#lastSent.set(event.runId, event.seq);
-      return true;
-    });
+    const fresh = events.filter(
+      ({ event }) =>
+        this.#subscriptions.getDelivery(event) !== undefined && !this.#history.isCovered(event),
+    );
     if (fresh.length === 0) return;
-    const isBatched = (event: MiaEvent) => this.#isBatched(event.runId) === true;
+    if (!this.#subscriptions.hasSubscribed) {
+      for (const { event } of fresh) this.#history.noteBroadcast(event);
+    }
+    const isBatched = (event: MiaEvent) => this.#subscriptions.getDelivery(event) === true;
     const mode = isBatched(fresh[0]!.event);
     if (
       shared &&
       fresh.length === shared.events.length &&
       fresh.every(({ event }) => isBatched(event) === mode)
     ) {
-      this.#writeFrames(shared.getFrames(mode));
+      this.#writer.writeFrames(shared.getFrames(mode));
     } else {
-      this.#writeFrames(frameTextMessages(encodeMessages(fresh, isBatched)));
-    }
-  }
-
-  /**
-   * Writes whole frames to the connection, behind whatever `ws` wrote before (it queues nothing:
-   * no compression). A client whose unsent bytes would pass the bound is cut off instead.
-   */
-  #writeFrames(frames: Buffer): void {
-    const { socket } = this;
-    const { stream, maxBufferedBytes } = this.#options;
-    if (socket.readyState !== WebSocket.OPEN || !stream.writable) return;
-    for (let start = 0; start < frames.length; start += WRITE_PIECE_BYTES) {
-      const piece = frames.subarray(start, start + WRITE_PIECE_BYTES);
-      if (socket.bufferedAmount + piece.length > maxBufferedBytes) {
-        // Too far behind: cut it off rather than buffer without bound; it may reconnect with `since`.
-        socket.terminate();
-        return;
-      }
-      stream.write(piece);
+      this.#writer.writeFrames(frameTextMessages(encodeMessages(fresh, isBatched)));
     }
   }
 }

@@ -1,28 +1,28 @@
-// The narrative socket (`/api/ws/narrative`): a `noServer` WebSocket server that upgrades only
-// after the Host, Origin and token checks, then streams the feed to each client.
+// The narrative socket (contract section 7): a `noServer` WebSocket server that upgrades only after
+// the access checks, then streams the feed to each client. Which paths lead to it is the router's
+// business (`/api/workflow/ws` in a host; `/api/ws/narrative` too in `mia dashboard`).
 
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { serializeError } from '../errors.js';
 import {
-  type AccessOptions,
-  checkHostAndOrigin,
+  type AccessPolicy,
+  checkAccess,
   getRequestToken,
-  getRequestUrl,
   isTokenValid,
   WRONG_TOKEN,
 } from './auth.js';
 import { EventBatcher } from './fan-out.js';
 import type { RunFeed } from './feed.js';
-import { parseClientMessage } from './messages.js';
-import { NARRATIVE_WS_PATH } from './protocol.js';
+import { AUTH_WITHOUT_TOKEN, parseClientMessage } from './messages.js';
 import { CLOSE_POLICY, ClientSession } from './ws-client.js';
 
 export interface NarrativeSocketOptions {
   feed: RunFeed;
   token: string;
-  access?: AccessOptions;
+  /** Which Host and Origin may connect, and whether a client must present the token to read. */
+  access: AccessPolicy;
   /** Largest message a client may send (bytes); a bigger frame closes it with 1009. */
   maxPayload?: number;
   /** Bytes waiting to be sent to one client before it is cut off. */
@@ -33,15 +33,23 @@ export interface NarrativeSocketOptions {
   authTimeoutMs?: number;
 }
 
+/** Messages a client may send before its `auth` message; they are answered once it is checked. */
+const MAX_MESSAGES_BEFORE_AUTH = 32;
+/** Bytes held for a client before its `auth`, at most: a stranger cannot make the server hoard. */
+const MAX_BYTES_BEFORE_AUTH = 16 * 1024;
+
 /** The narrative socket, ready to take HTTP upgrades. */
 export interface NarrativeSocket {
-  /** Takes an HTTP upgrade: refuses it (HTTP 4xx) unless it is for the narrative path and allowed. */
+  /** Takes an HTTP upgrade: refuses it (HTTP 4xx) unless it is allowed. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Clients that passed the token check and are still connected. */
   readonly clientCount: number;
   /** Closes every client (1001, cut off if it does not answer soon) and stops the heartbeat. */
   close(): Promise<void>;
 }
+
+/** A message received before the client's `auth`, as it came. */
+type Held = [data: RawData, isBinary: boolean];
 
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_GRACE_MS = 1000;
@@ -83,7 +91,11 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
   }, settings.heartbeatMs);
   heartbeat.unref();
 
-  const startSession = (socket: WebSocket, stream: Duplex): ClientSession => {
+  /**
+   * `held`: what the client sent before its `auth` message; without them (access settled in the
+   * request), live events wait for the client's first message.
+   */
+  const startSession = (socket: WebSocket, stream: Duplex, held?: Held[]): void => {
     const session = new ClientSession(socket, {
       feed: options.feed,
       stream,
@@ -97,34 +109,55 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     socket.on('close', () => sessions.delete(session));
     socket.on('message', (data, isBinary) => void answer(session, data, isBinary));
     session.send({ type: 'auth', status: 'ok' });
-    return session;
+    if (!held) session.awaitFirstMessage();
+    // In the order they came, before any later message (each starts at once, up to its first wait).
+    for (const [data, isBinary] of held ?? []) void answer(session, data, isBinary);
   };
 
-  // Nothing is sent to a client before its token is checked: it must send `auth` first.
+  /**
+   * Nothing is sent to a client before its token is checked. Until its `auth` message comes, what
+   * it sends is held, then answered once the token is accepted (the mia extensions' client sends
+   * its `replay` first when it reconnects).
+   */
   const awaitAuth = (socket: WebSocket, stream: Duplex) => {
-    const refuse = () => {
+    const held: Held[] = [];
+    let heldBytes = 0;
+    const refuse = (reason: string) => {
+      socket.off('message', receive);
       socket.send(JSON.stringify({ type: 'auth', status: 'refused' }));
-      socket.close(CLOSE_POLICY, 'authentication required');
+      socket.close(CLOSE_POLICY, reason);
     };
-    const timer = setTimeout(refuse, settings.authTimeoutMs);
+    const timer = setTimeout(() => refuse('authentication required'), settings.authTimeoutMs);
     socket.once('close', () => clearTimeout(timer));
-    socket.once('message', (data, isBinary) => {
-      clearTimeout(timer);
+    const receive = (data: RawData, isBinary: boolean) => {
       const message = isBinary ? undefined : parseClientMessage(toText(data));
-      if (message && 'type' in message && message.type === 'auth' && checkToken(message.token)) {
-        startSession(socket, stream);
-      } else refuse();
-    });
+      if (message && 'error' in message && message.error === AUTH_WITHOUT_TOKEN) {
+        clearTimeout(timer);
+        return refuse('invalid token');
+      }
+      if (!message || !('type' in message) || message.type !== 'auth') {
+        held.push([data, isBinary]);
+        heldBytes += getByteLength(data);
+        if (held.length > MAX_MESSAGES_BEFORE_AUTH || heldBytes > MAX_BYTES_BEFORE_AUTH) {
+          clearTimeout(timer);
+          refuse(
+            `authenticate first (at most ${MAX_MESSAGES_BEFORE_AUTH} messages, 16 KiB before)`,
+          );
+        }
+        return;
+      }
+      clearTimeout(timer);
+      socket.off('message', receive);
+      if (checkToken(message.token)) startSession(socket, stream, held);
+      else refuse('invalid token');
+    };
+    socket.on('message', receive);
   };
 
   return {
     handleUpgrade(request, socket, head) {
       socket.on('error', () => socket.destroy());
-      if (getRequestUrl(request).pathname !== NARRATIVE_WS_PATH) {
-        const message = `No WebSocket here; connect to ${NARRATIVE_WS_PATH}.`;
-        return refuseUpgrade(socket, 404, 'MIA_SERVER_NOT_FOUND', message);
-      }
-      const refusal = checkHostAndOrigin(request, options.access);
+      const refusal = checkAccess(request, options.access);
       if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message);
       const given = getRequestToken(request);
       if (given !== undefined && !checkToken(given)) {
@@ -132,7 +165,7 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
       }
       wss.handleUpgrade(request, socket, head, (client) => {
         client.on('error', () => client.terminate());
-        if (given === undefined) awaitAuth(client, socket);
+        if (given === undefined && options.access.isTokenNeededToRead) awaitAuth(client, socket);
         else startSession(client, socket);
       });
     },
@@ -161,20 +194,25 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
 
 /** One message of an authenticated client: errors are said back, the connection stays up. */
 async function answer(session: ClientSession, data: RawData, isBinary: boolean): Promise<void> {
-  if (isBinary) {
-    session.send({ type: 'error', message: 'Binary messages are not understood: send JSON text.' });
-    return;
-  }
-  const message = parseClientMessage(toText(data));
-  if ('error' in message) {
-    session.send({ type: 'error', message: message.error });
-    return;
-  }
+  const message = isBinary ? undefined : parseClientMessage(toText(data));
   try {
-    await session.handle(message);
+    if (!message) {
+      session.send({
+        type: 'error',
+        message: 'Binary messages are not understood: send JSON text.',
+      });
+    } else if ('error' in message) session.send({ type: 'error', message: message.error });
+    else await session.handle(message);
   } catch (error) {
     session.send({ type: 'error', message: serializeError(error).message });
+  } finally {
+    session.noteAnswered();
   }
+}
+
+function getByteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((total, part) => total + part.length, 0);
+  return data.byteLength;
 }
 
 function toText(data: RawData): string {

@@ -5,14 +5,19 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { createWorkspace, PACKAGE_ROOT, startMia } from '../helpers/cli.js';
+import { createWorkspace, PACKAGE_ROOT } from '../helpers/cli.js';
+import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js';
+
+export { type RunningDashboard, startDashboard };
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const SCREENSHOTS_DIR = join(PACKAGE_ROOT, 'test-artifacts/browser');
-const URL_WAIT_MS = 20_000;
 
-/** Launches Debian's headless Chromium; fails (never skips) when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches Debian's headless Chromium (with `args` added); fails (never skips) when it is not
+ * installed.
+ */
+export async function launchChromium(args: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `No Chromium at ${CHROMIUM_PATH}: the browser tests drive Debian's chromium package. Run .ci/run (it installs it), or: apt-get update && apt-get install -y chromium`,
@@ -31,47 +36,9 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
-}
-
-export interface RunningDashboard {
-  /** The URL `mia dashboard` printed, with its token. */
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `mia dashboard --port 0 -C <workspace>` and resolves with the URL it prints. */
-export async function startDashboard(workspace: string): Promise<RunningDashboard> {
-  const child = startMia(['dashboard', '--port', '0', '-C', workspace], { cwd: workspace });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`mia dashboard printed no URL within ${URL_WAIT_MS} ms:\n${output}`)),
-      URL_WAIT_MS,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /^(http:\/\/\S+\?token=\S+)$/m.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void child.then((result) => {
-      clearTimeout(timer);
-      reject(
-        new Error(`mia dashboard ended (${result.exitCode}) first:\n${output}\n${result.stderr}`),
-      );
-    });
-  });
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await child;
-    },
-  };
 }
 
 /** The page's global scope when opened with `trackSockets`: every WebSocket it opened, in order. */

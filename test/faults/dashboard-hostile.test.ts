@@ -10,7 +10,8 @@ import { runMia, startMia } from '../helpers/cli.js';
 import { parseRunId } from '../helpers/run-files.js';
 import { createFaultWorkspace } from './helpers.js';
 
-const WS_PATH = '/api/ws/narrative';
+/** The mia narrative channel and the module's own socket: `mia dashboard` serves both. */
+const WS_PATHS = ['/api/ws/narrative', '/api/workflow/ws'];
 const URL_LINE = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/;
 const HOSTILE_ORIGINS = [
   'http://evil.example',
@@ -53,12 +54,19 @@ const bearer = () => ({ authorization: `Bearer ${token}` });
 /** What happened to a WebSocket: refused (HTTP status), or opened and then what it received. */
 function openSocket(
   query: string,
-  options: { origin?: string; host?: string; send?: Array<string | Buffer>; waitMs?: number } = {},
+  options: {
+    origin?: string;
+    host?: string;
+    send?: Array<string | Buffer>;
+    waitMs?: number;
+    path?: string;
+  } = {},
 ): Promise<{ refusedWith?: number; messages: string[]; closeCode?: number }> {
   return new Promise((resolve) => {
     const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${port}` };
     if (options.origin !== undefined) headers.origin = options.origin;
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${WS_PATH}${query}`, { headers });
+    const path = options.path ?? WS_PATHS[0];
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}${query}`, { headers });
     const messages: string[] = [];
     let closeCode: number | undefined;
     const finish = () => resolve({ messages, ...(closeCode === undefined ? {} : { closeCode }) });
@@ -84,7 +92,7 @@ function openSocket(
 }
 
 async function expectServerUp(): Promise<void> {
-  const runs = await get('/api/runs', bearer());
+  const runs = await get('/api/workflow/runs', bearer());
   expect(runs.status).toBe(200);
   expect(runs.body).toContain(runId);
 }
@@ -125,14 +133,18 @@ describe('the dashboard under attack', () => {
       { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` },
       { authorization: 'Bearer ' },
     ]) {
-      for (const path of ['/api/runs', `/api/runs/${runId}`, `/api/runs/${runId}/story`]) {
+      for (const path of [
+        '/api/workflow/runs',
+        `/api/workflow/runs/${runId}`,
+        `/api/workflow/runs/${runId}/story`,
+      ]) {
         const answer = await get(path, headers);
         expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(answer.body).not.toContain('A run to look at');
       }
     }
-    expect((await get(`/api/runs?token=wrong`)).status).toBe(401);
-    expect((await get(`/api/runs/${runId}/resume`, {}, 'POST')).status).toBe(401);
+    expect((await get(`/api/workflow/runs?token=wrong`)).status).toBe(401);
+    expect((await get(`/api/workflow/runs/${runId}/resume`, {}, 'POST')).status).toBe(401);
     await expectServerUp();
   });
 
@@ -143,40 +155,43 @@ describe('the dashboard under attack', () => {
       `127.0.0.1.evil.com:${port}`,
       `127.0.0.1:${port + 1}`,
     ]) {
-      const answer = await get('/api/runs', { ...bearer(), host });
+      const answer = await get('/api/workflow/runs', { ...bearer(), host });
       expect(answer.status, host).toBe(403);
     }
     for (const origin of HOSTILE_ORIGINS) {
-      const answer = await get('/api/runs', { ...bearer(), origin });
+      const answer = await get('/api/workflow/runs', { ...bearer(), origin });
       expect(answer.status, origin).toBe(403);
-      const post = await get(`/api/runs/${runId}/resume`, { ...bearer(), origin }, 'POST');
+      const post = await get(`/api/workflow/runs/${runId}/resume`, { ...bearer(), origin }, 'POST');
       expect(post.status, origin).toBe(403);
     }
     await expectServerUp();
   });
 
-  it('refuses cross-site WebSocket hijacking and rebinding before any event is sent', async () => {
-    for (const origin of HOSTILE_ORIGINS) {
-      const result = await openSocket(`?token=${token}`, { origin });
-      expect(result.refusedWith, origin).toBe(403);
-    }
-    const rebound = await openSocket(`?token=${token}`, { host: `evil.example:${port}` });
-    expect(rebound.refusedWith).toBe(403);
-    expect((await openSocket('?token=wrong')).refusedWith).toBe(401);
-    // Without a token in the URL, the first message must be a valid `auth`; nothing comes before.
-    const subscribe = JSON.stringify({ type: 'subscribe', channel: 'workflow:*', since: 0 });
-    for (const first of [
-      subscribe,
-      JSON.stringify({ type: 'auth', token: 'wrong' }),
-      JSON.stringify({ type: 'auth', token: { $ne: null } }),
-      '{not json',
-    ]) {
-      const result = await openSocket('', { send: [first, subscribe] });
-      expect(result.messages.join('\n'), first).not.toContain(runId);
-      expect(result.closeCode, first).toBeDefined();
-    }
-    await expectServerUp();
-  });
+  it.each(WS_PATHS)(
+    'refuses cross-site WebSocket hijacking and rebinding on %s before any event is sent',
+    async (path) => {
+      for (const origin of HOSTILE_ORIGINS) {
+        const result = await openSocket(`?token=${token}`, { origin, path });
+        expect(result.refusedWith, origin).toBe(403);
+      }
+      const rebound = await openSocket(`?token=${token}`, { host: `evil.example:${port}`, path });
+      expect(rebound.refusedWith).toBe(403);
+      expect((await openSocket('?token=wrong', { path })).refusedWith).toBe(401);
+      // Without a token in the URL, nothing is sent before a valid `auth` (what comes first waits).
+      const subscribe = JSON.stringify({ type: 'subscribe', channel: 'workflow:*', since: 0 });
+      for (const first of [
+        subscribe,
+        JSON.stringify({ type: 'auth', token: 'wrong' }),
+        JSON.stringify({ type: 'auth', token: { $ne: null } }),
+        '{not json',
+      ]) {
+        const result = await openSocket('', { send: [first, subscribe], path });
+        expect(result.messages.join('\n'), first).not.toContain(runId);
+        expect(result.closeCode, first).toBeDefined();
+      }
+      await expectServerUp();
+    },
+  );
 
   it('answers malformed messages with errors, cuts oversized frames, and stays up', async () => {
     const good = await openSocket(`?token=${token}`, {
@@ -210,7 +225,7 @@ describe('the dashboard under attack', () => {
             const socket = connect(port, '127.0.0.1', () => {
               const headers = Array.from({ length: count }, (_, i) => `X-H${i}: ${i}`).join('\r\n');
               socket.end(
-                `GET /api/runs?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n\r\n`,
+                `GET /api/workflow/runs?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n\r\n`,
               );
             });
             let text = '';
@@ -230,15 +245,15 @@ describe('the dashboard under attack', () => {
 
   it('refuses path traversal in routes and page files', async () => {
     for (const path of [
-      '/api/runs/..%2F..%2Fetc%2Fpasswd',
-      '/api/runs/%2e%2e/story',
-      '/api/runs/..',
-      `/api/runs/${runId}%00`,
-      '/assets/..%2F..%2Fpackage.json',
-      '/assets/%2e%2e/%2e%2e/package.json',
-      '/assets/....//....//package.json',
+      '/api/workflow/runs/..%2F..%2Fetc%2Fpasswd',
+      '/api/workflow/runs/%2e%2e/story',
+      '/api/workflow/runs/..',
+      `/api/workflow/runs/${runId}%00`,
+      '/workflow/assets/..%2F..%2Fpackage.json',
+      '/workflow/assets/%2e%2e/%2e%2e/package.json',
+      '/workflow/assets/....//....//package.json',
       '/../../../../etc/passwd',
-      '/assets/..\\..\\package.json',
+      '/workflow/assets/..\\..\\package.json',
     ]) {
       const answer = await get(path, bearer());
       expect([400, 404], `${path}: ${answer.status}`).toContain(answer.status);

@@ -94,15 +94,19 @@ describe('a step that prints 1 GiB', () => {
       });
       const port = Number(url.port);
       const token = url.searchParams.get('token') ?? '';
-      const detail = await request(port, `/api/runs/${runId}`, { token });
+      const detail = await request(port, `/api/workflow/runs/${runId}`, { token });
       expect(detail.status).toBe(200);
       expect((detail.json as RunDetail).steps.map((step) => step.status)).toEqual([
         'completed',
         'failed',
       ]);
-      const tail = await request(port, `/api/runs/${runId}/steps/flood/log?offset=${size - 200}`, {
-        token,
-      });
+      const tail = await request(
+        port,
+        `/api/workflow/runs/${runId}/steps/flood/log?offset=${size - 200}`,
+        {
+          token,
+        },
+      );
       const chunk = tail.json as StepLogChunk;
       expect(chunk).toMatchObject({ offset: size - 200, nextOffset: size, size });
       expect(chunk.text.endsWith(`${'x'.repeat(127)}\n${LAST_LINE}`)).toBe(true);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 export interface StoredEvent {
   v: number;
+  id: string;
   seq: number;
+  channel: string;
   type: string;
   runId: string;
   timestamp: string;

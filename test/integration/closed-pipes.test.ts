@@ -176,7 +176,7 @@ describe('a reader that stops early', () => {
     const mia = startMia(['dashboard', '--port', '0'], cwd, 'stderr');
     expect(await waitUntil(() => mia.stdout().includes('\n'), 20_000)).toBe(true);
     const url = new URL(mia.stdout().trim());
-    const runs = await fetch(new URL(`/api/runs?${url.searchParams}`, url));
+    const runs = await fetch(new URL(`/api/workflow/runs?${url.searchParams}`, url));
     expect(runs.status).toBe(200);
     expect(await runs.json()).toEqual([]);
     mia.child.kill('SIGINT');

@@ -125,16 +125,16 @@ describe('format 1 runs, read by today’s mia', () => {
   it('serves the runs through the HTTP API with their status and steps', async () => {
     const { server, port, token } = await startTestServer({ workspace });
     try {
-      const list = await request(port, '/api/runs', { token });
+      const list = await request(port, '/api/workflow/runs', { token });
       expect(list.status).toBe(200);
       const items = list.json as Array<{ runId: string; status: string }>;
       expect(items.map((item) => item.runId).sort()).toEqual([...raw.keys()]);
       for (const [runId, events] of raw) {
-        const detail = await request(port, `/api/runs/${runId}`, { token });
+        const detail = await request(port, `/api/workflow/runs/${runId}`, { token });
         expect(detail.status).toBe(200);
         const run = detail.json as { status: string; steps: Array<{ id: string; status: string }> };
         expect(run.status).toBe(statusOf(events));
-        const story = await request(port, `/api/runs/${runId}/story`, { token });
+        const story = await request(port, `/api/workflow/runs/${runId}/story`, { token });
         expect(story.status).toBe(200);
         expect(story.text).toContain(runId);
       }

@@ -38,7 +38,7 @@ describe('run --dashboard on a terminal', () => {
     await mia.waitFor(/✓ greet /);
     const [, url] = await mia.waitFor(/the dashboard stays open at (\S+)/);
     const page = new URL(url ?? '');
-    const runs = await fetch(new URL(`/api/runs?${page.searchParams}`, page));
+    const runs = await fetch(new URL(`/api/workflow/runs?${page.searchParams}`, page));
     expect(runs.status).toBe(200);
     const [run] = (await runs.json()) as Array<{ workflow: string; status: string }>;
     expect(run).toMatchObject({ workflow: 'hello', status: 'completed' });
@@ -47,6 +47,6 @@ describe('run --dashboard on a terminal', () => {
     // Ctrl-C typed on the terminal: the terminal sends SIGINT to mia, which closes the dashboard.
     mia.child.stdin?.write('\x03');
     expect(await mia.exited).toBe(0);
-    await expect(fetch(new URL('/api/runs', page))).rejects.toThrow();
+    await expect(fetch(new URL('/api/workflow/runs', page))).rejects.toThrow();
   });
 });

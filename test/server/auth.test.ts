@@ -46,7 +46,7 @@ describe('tokens', () => {
     expect(
       getRequestToken(fakeRequest({ Authorization: 'Bearer abc' }, { url: '/?token=q' })),
     ).toBe('abc');
-    expect(getRequestToken(fakeRequest({}, { url: '/api/runs?token=q' }))).toBe('q');
+    expect(getRequestToken(fakeRequest({}, { url: '/api/workflow/runs?token=q' }))).toBe('q');
     expect(getRequestToken(fakeRequest({ Authorization: 'Basic abc' }))).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createWorkspace, runMia, startMia } from '../helpers/cli.js';
 import { isMessage, request, TestClient } from './helpers.js';
 
-const URL_LINE = /^(?:dashboard )?(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/m;
+const URL_LINE = /^(?:dashboard )?(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+|\*\*\*))$/m;
 
 /** Resolves with the URL once the child prints it on `stream`. */
 function readUrl(
@@ -37,14 +37,45 @@ describe('mia dashboard', () => {
     const workspace = await createWorkspace();
     const child = startMia(['dashboard', '--port', '0'], { cwd: workspace });
     const { port, token } = await readUrl(child, 'stdout');
-    const runs = await request(port, '/api/runs', { token });
+    const runs = await request(port, '/api/workflow/runs', { token });
     expect(runs.status).toBe(200);
     expect(runs.json).toEqual([]);
-    expect((await request(port, '/api/runs')).status).toBe(401);
+    expect((await request(port, '/api/workflow/runs')).status).toBe(401);
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(String(result.stdout).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('takes a lasting token from MIA_DASHBOARD_TOKEN and says how to point the mia extensions at it', async () => {
+    const workspace = await createWorkspace();
+    const token = 'a-lasting-token-for-the-ide';
+    const child = startMia(['dashboard', '--port', '0'], {
+      cwd: workspace,
+      env: { MIA_DASHBOARD_TOKEN: token },
+    });
+    // A token from the environment is a secret the user holds: the output masks it.
+    const printed = await readUrl(child, 'stdout');
+    expect(printed.url).toBe(`http://127.0.0.1:${printed.port}/?token=***`);
+    expect((await request(printed.port, '/api/workflow/runs', { token })).status).toBe(200);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.stderr).toContain(
+      `set mia.serverUrl to http://127.0.0.1:${printed.port} and store the token as the secret mia.serverToken.`,
+    );
+  });
+
+  it('refuses a MIA_DASHBOARD_TOKEN too short or with characters a URL would change', async () => {
+    const workspace = await createWorkspace();
+    for (const token of ['short', 'has spaces in it, sixteen+']) {
+      const result = await runMia(['dashboard', '--port', '0'], {
+        cwd: workspace,
+        env: { MIA_DASHBOARD_TOKEN: token },
+      });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/MIA_DASHBOARD_TOKEN is not a usable token: it must be 16/);
+      expect(result.stderr).not.toContain(token);
+    }
   });
 
   it('refuses --host 0.0.0.0 without --allow-remote, saying why', async () => {
@@ -72,7 +103,7 @@ describe('mia workflow run --dashboard', () => {
     client.send({ type: 'subscribe', channel: 'workflow:*', since: 0 });
     const [waiting] = await client.waitFor((m) => 'seq' in m && m.type === 'workflow.step.waiting');
     const runId = (waiting as { runId: string }).runId;
-    const answer = await request(port, `/api/runs/${runId}/steps/ship/approve`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/steps/ship/approve`, {
       method: 'POST',
       token,
     });

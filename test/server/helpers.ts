@@ -77,18 +77,21 @@ export class TestClient {
     });
   }
 
-  /** Connects to the narrative socket; rejects with the HTTP status if the upgrade is refused. */
+  /**
+   * Connects to a socket (`path`: /api/ws/narrative by default); rejects with the HTTP status if
+   * the upgrade is refused.
+   */
   static async connect(
     port: number,
-    options: { token?: string; query?: string; host?: string } & ClientOptions = {},
+    options: { token?: string; query?: string; host?: string; path?: string } & ClientOptions = {},
   ): Promise<TestClient> {
-    const { token, query, host, ...clientOptions } = options;
+    const { token, query, host, path = '/api/ws/narrative', ...clientOptions } = options;
     const headers: Record<string, string> = {
       ...(clientOptions.headers as Record<string, string>),
     };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
     if (host !== undefined) headers.Host = host;
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/ws/narrative${query ?? ''}`, {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}${query ?? ''}`, {
       ...clientOptions,
       headers,
     });

@@ -57,7 +57,7 @@ async function waitForEnd(workspace: string, runId: string): Promise<StoredEvent
   throw new Error('the resumed run never ended');
 }
 
-describe('POST /api/runs/:id/resume', () => {
+describe('POST /api/workflow/runs/:id/resume', () => {
   it('spawns a resume that completes a failed run after the cause is fixed (?yes=1 passes --yes)', async () => {
     const workspace = await createWorkspace({ fixable: FIXABLE });
     const failed = await runMia(['workflow', 'run', 'fixable'], { cwd: workspace });
@@ -66,7 +66,7 @@ describe('POST /api/runs/:id/resume', () => {
     const { port, token } = await start(workspace);
 
     await writeFile(join(workspace, 'fixed.txt'), 'fixed');
-    const answer = await request(port, `/api/runs/${runId}/resume?yes=1`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume?yes=1`, {
       method: 'POST',
       token,
     });
@@ -81,10 +81,13 @@ describe('POST /api/runs/:id/resume', () => {
       by: '--yes',
     });
 
-    const again = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const again = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({ error: { code: 'MIA_SERVER_RUN_COMPLETED' } });
-    const unknown = await request(port, '/api/runs/20990101-000000-ffffff/resume', {
+    const unknown = await request(port, '/api/workflow/runs/20990101-000000-ffffff/resume', {
       method: 'POST',
       token,
     });
@@ -92,7 +95,7 @@ describe('POST /api/runs/:id/resume', () => {
   });
 });
 
-describe('POST /api/runs/:id/resume answers with the real outcome', () => {
+describe('POST /api/workflow/runs/:id/resume answers with the real outcome', () => {
   it('answers 422 with the same file:line:col problems the CLI prints, and nothing resumes', async () => {
     const workspace = await createWorkspace({ fixable: FIXABLE });
     const runId = parseRunId(
@@ -103,7 +106,10 @@ describe('POST /api/runs/:id/resume answers with the real outcome', () => {
     const cli = await runMia(['workflow', 'validate', 'fixable'], { cwd: workspace });
     const { port, token } = await start(workspace);
 
-    const answer = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(answer.status, answer.text).toBe(422);
     const { error } = answer.json as ApiError;
     expect(error.code).toBe('MIA_DEFINITION_INVALID');
@@ -127,8 +133,8 @@ describe('POST /api/runs/:id/resume answers with the real outcome', () => {
     const { port, token } = await start(workspace);
     try {
       const answers = await Promise.all([
-        request(port, `/api/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
-        request(port, `/api/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
+        request(port, `/api/workflow/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
+        request(port, `/api/workflow/runs/${runId}/resume?yes=1`, { method: 'POST', token }),
       ]);
       const statuses = answers.map((answer) => answer.status).sort();
       expect(statuses, answers.map((a) => a.text).join('\n')).toEqual([202, 409]);
@@ -150,7 +156,10 @@ describe('POST /api/runs/:id/resume answers with the real outcome', () => {
     );
     await rm(join(workspace, '.mia/workflows/fixable.yaml'));
     const { port, token } = await start(workspace);
-    const answer = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const answer = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(answer.status, answer.text).toBe(500);
     const { error } = answer.json as ApiError;
     expect(error.code).toBe('MIA_SERVER_RESUME_FAILED');
@@ -159,7 +168,7 @@ describe('POST /api/runs/:id/resume answers with the real outcome', () => {
   });
 });
 
-describe('POST /api/runs/:id/steps/:step/approve', () => {
+describe('POST /api/workflow/runs/:id/steps/:step/approve', () => {
   it('releases the waiting gate of a live run, recorded as answered by the dashboard', async () => {
     const workspace = await createWorkspace({ gated: GATED });
     const { port, token } = await start(workspace);
@@ -167,9 +176,16 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
     const runId = run.runId()!;
     const post = (step: string, body?: unknown) =>
-      request(port, `/api/runs/${runId}/steps/${step}/approve`, { method: 'POST', token, body });
+      request(port, `/api/workflow/runs/${runId}/steps/${step}/approve`, {
+        method: 'POST',
+        token,
+        body,
+      });
 
-    const resume = await request(port, `/api/runs/${runId}/resume`, { method: 'POST', token });
+    const resume = await request(port, `/api/workflow/runs/${runId}/resume`, {
+      method: 'POST',
+      token,
+    });
     expect(resume.status).toBe(409);
     expect(resume.json).toMatchObject({ error: { code: 'MIA_SERVER_RUN_LIVE' } });
     const notWaiting = await post('build');
@@ -206,7 +222,7 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     const run = startLiveRun(['workflow', 'run', 'gated'], { cwd: workspace });
     await run.waitForEvents(isEvent('workflow.step.waiting', 'ship'));
     const runId = run.runId()!;
-    const answer = await request(port, `/api/runs/${runId}/steps/ship/approve`, {
+    const answer = await request(port, `/api/workflow/runs/${runId}/steps/ship/approve`, {
       method: 'POST',
       token,
       body: { reject: true, reason: 'not yet' },
@@ -229,7 +245,7 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     const run = startLiveRun(['workflow', 'run', 'release'], { cwd: workspace });
     await run.waitForEvents(isEvent('workflow.step.waiting', 'chapter'));
     const runId = run.runId()!;
-    const detail = await request(port, `/api/runs/${runId}`, { token });
+    const detail = await request(port, `/api/workflow/runs/${runId}`, { token });
     expect((detail.json as RunDetail).steps[0]?.gates).toEqual([
       {
         path: 'chapter/ship',
@@ -237,7 +253,7 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
         command: `mia workflow approve ${runId} chapter/ship`,
       },
     ]);
-    const wrong = await request(port, `/api/runs/${runId}/steps/chapter/approve`, {
+    const wrong = await request(port, `/api/workflow/runs/${runId}/steps/chapter/approve`, {
       method: 'POST',
       token,
     });
@@ -245,7 +261,7 @@ describe('POST /api/runs/:id/steps/:step/approve', () => {
     expect(wrong.text).toContain(`mia workflow approve ${runId} chapter/ship`);
     const answer = await request(
       port,
-      `/api/runs/${runId}/steps/${encodeURIComponent('chapter/ship')}/approve`,
+      `/api/workflow/runs/${runId}/steps/${encodeURIComponent('chapter/ship')}/approve`,
       { method: 'POST', token, body: {} },
     );
     expect(answer.status, answer.text).toBe(200);

@@ -27,7 +27,7 @@ async function serveLog(log: string | Buffer | undefined) {
   const logs = join(started.workspace, '.mia/runs', RUN, 'logs');
   if (log !== undefined) await writeFile(join(logs, 'a.log'), log);
   const read = async (query: string) => {
-    const answer = await request(started.port, `/api/runs/${RUN}/steps/a/log${query}`, {
+    const answer = await request(started.port, `/api/workflow/runs/${RUN}/steps/a/log${query}`, {
       token: started.token,
     });
     return { ...answer, chunk: answer.json as StepLogChunk };
@@ -103,10 +103,12 @@ describe('the step log endpoint', () => {
 
   it('refuses without the token, and for an unknown run', async () => {
     const { port, token } = await serveLog('secret output\n');
-    const anonymous = await request(port, `/api/runs/${RUN}/steps/a/log`);
+    const anonymous = await request(port, `/api/workflow/runs/${RUN}/steps/a/log`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.text).not.toContain('secret output');
-    const unknown = await request(port, '/api/runs/20260101-000000-ffffff/steps/a/log', { token });
+    const unknown = await request(port, '/api/workflow/runs/20260101-000000-ffffff/steps/a/log', {
+      token,
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -114,19 +116,19 @@ describe('the step log endpoint', () => {
     const { port, token, logs, workspace } = await serveLog('ok\n');
     await writeFile(join(workspace, 'outside.txt'), 'private\n');
     for (const path of [
-      `/api/runs/${RUN}/steps/..%2F..%2Fevents.jsonl/log`,
-      `/api/runs/${RUN}/steps/..%2Fevents/log`,
-      `/api/runs/${RUN}/steps/%2Fetc%2Fpasswd/log`,
-      `/api/runs/${RUN}/steps/a%00/log`,
-      `/api/runs/..%2F..%2F..%2F/steps/a/log`,
-      `/api/runs/${RUN}/steps/A.LOG/log`,
+      `/api/workflow/runs/${RUN}/steps/..%2F..%2Fevents.jsonl/log`,
+      `/api/workflow/runs/${RUN}/steps/..%2Fevents/log`,
+      `/api/workflow/runs/${RUN}/steps/%2Fetc%2Fpasswd/log`,
+      `/api/workflow/runs/${RUN}/steps/a%00/log`,
+      `/api/workflow/runs/..%2F..%2F..%2F/steps/a/log`,
+      `/api/workflow/runs/${RUN}/steps/A.LOG/log`,
     ]) {
       const answer = await request(port, path, { token });
       expect({ path, status: answer.status }).toEqual({ path, status: 400 });
       expect(answer.text).not.toContain('private');
     }
     await symlink(join(workspace, 'outside.txt'), join(logs, 'b.log'));
-    const linked = await request(port, `/api/runs/${RUN}/steps/b/log`, { token });
+    const linked = await request(port, `/api/workflow/runs/${RUN}/steps/b/log`, { token });
     expect(linked.status).toBe(403);
     expect(linked.json).toMatchObject({ error: { code: 'MIA_STORE_NOT_A_LOG' } });
     expect(linked.text).not.toContain('private');

@@ -72,16 +72,54 @@ describe('narrative socket authentication', () => {
     expect(client.messages).toEqual([{ type: 'auth', status: 'refused' }]);
   });
 
-  it('refuses a client whose first message is not auth, and one that never authenticates', async () => {
+  it('refuses a client that never authenticates, whatever it sent meanwhile, answering none of it', async () => {
     const { port } = await start({ authTimeoutMs: 100 });
     const chatty = await TestClient.connect(port);
     chatty.send({ type: 'subscribe', channel: 'workflow:*' });
+    chatty.send({ type: 'ping' });
     expect((await chatty.closed).code).toBe(1008);
     expect(chatty.messages).toEqual([{ type: 'auth', status: 'refused' }]);
 
     const silent = await TestClient.connect(port);
     expect((await silent.closed).code).toBe(1008);
     expect(silent.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
+  it('refuses a client that sends more than 32 messages before its auth', async () => {
+    const { port } = await start();
+    const flood = await TestClient.connect(port);
+    for (let i = 0; i < 40; i += 1) flood.send({ type: 'ping' });
+    const closed = await flood.closed;
+    expect(closed).toEqual({
+      code: 1008,
+      reason: 'authenticate first (at most 32 messages, 16 KiB before)',
+    });
+    expect(flood.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
+  it('refuses a client that sends more than 16 KiB before its auth', async () => {
+    const { port } = await start();
+    const hoarder = await TestClient.connect(port);
+    for (let i = 0; i < 3; i += 1) hoarder.send({ type: 'ping', padding: 'x'.repeat(6000) });
+    expect((await hoarder.closed).code).toBe(1008);
+    expect(hoarder.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
+  it('refuses at once an auth message whose token is not a string', async () => {
+    const { port } = await start();
+    const client = await TestClient.connect(port);
+    client.send({ type: 'auth', token: { $ne: null } });
+    expect((await client.closed).code).toBe(1008);
+    expect(client.messages).toEqual([{ type: 'auth', status: 'refused' }]);
+  });
+
+  it('drops what a client sent before a wrong token', async () => {
+    const { port } = await start();
+    const client = await TestClient.connect(port);
+    client.send({ type: 'subscribe', channel: 'workflow:*' });
+    client.send({ type: 'auth', token: 'not-the-token' });
+    expect((await client.closed).code).toBe(1008);
+    expect(client.messages).toEqual([{ type: 'auth', status: 'refused' }]);
   });
 
   it('refuses the upgrade with 401 when the header or query holds a wrong token', async () => {

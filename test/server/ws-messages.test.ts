@@ -36,6 +36,9 @@ describe('narrative socket messages', () => {
     expect(await errorFor(client, { type: 'explode' })).toMatch(/Unknown message type "explode"/);
     expect(await errorFor(client, { type: 'subscribe' })).toMatch(/needs a "channel"/);
     expect(await errorFor(client, { type: 'replay', channel: 'workflow:*' })).toMatch(/since/);
+    expect(await errorFor(client, { type: 'replay', since: 3 })).toMatch(/event id/);
+    expect(await errorFor(client, { type: 'replay', since: '' })).toMatch(/since/);
+    expect(await errorFor(client, { type: 'subscribe', channel: 7 })).toMatch(/"channel"/);
     expect(await errorFor(client, { type: 'subscribe', channel: 'workflow:*', since: -1 })).toMatch(
       /since/,
     );
@@ -51,10 +54,12 @@ describe('narrative socket messages', () => {
     'workflow:',
     'run:20261123-100000-abcdef',
     'workflow:a/b',
+    'stc:../x',
+    'beats:*',
   ])('refuses the channel %j with an error naming the accepted forms', async (channel) => {
     const { client } = await connect();
     expect(await errorFor(client, { type: 'subscribe', channel })).toMatch(
-      /Unknown channel .*workflow:<run-id>.*workflow:\*/,
+      /Unknown channel .*workflow:<run-id>, workflow:\*, stc:<run-id> or stc:\*/,
     );
     client.close();
   });
