@@ -2,15 +2,15 @@
 
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionAdapter } from '../actions/types.js';
+import type { DefinitionProblem } from '../errors.js';
+import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
+import { formatSuggestion } from '../util/suggest.js';
 import {
   checkExpression,
   collectReferences,
   findExpressions,
   findUnclosedExpression,
-} from '../engine/expressions.js';
-import type { DefinitionProblem } from '../errors.js';
-import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
-import { formatSuggestion } from '../util/suggest.js';
+} from './expressions/evaluate.js';
 import { asRecord, type MergedDefinition, type MergedStep } from './extends.js';
 import type { DataPath } from './parse.js';
 import { UNIVERSES } from './types.js';

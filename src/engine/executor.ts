@@ -1,10 +1,10 @@
 // The scheduler: starts each step the moment its dependencies are done, within a concurrency limit.
 
 import pLimit from 'p-limit';
+import { isConditionTrue } from '../definition/expressions/evaluate.js';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
 import { getPlan } from '../plan/plan-cache.js';
-import { isConditionTrue } from './expressions.js';
 import { createStepLauncher, type LaunchOptions } from './launch-step.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';

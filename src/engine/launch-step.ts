@@ -2,11 +2,11 @@
 
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ChapterResult } from '../actions/types.js';
+import { type ExpressionContext, interpolate } from '../definition/expressions/evaluate.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { serializeError } from '../errors.js';
 import type { Narrator } from '../narrative/narrator.js';
 import type { EventLog } from '../store/event-log.js';
-import { type ExpressionContext, interpolate } from './expressions.js';
 import type { GateKeeper } from './gates.js';
 import { recordSettled } from './run-context.js';
 import { runStep } from './run-step.js';

@@ -1,6 +1,6 @@
 // The data a run's expressions read: built once per run and kept up to date as steps settle.
 
-import type { ExpressionContext } from './expressions.js';
+import type { ExpressionContext } from '../definition/expressions/evaluate.js';
 
 /** How a settled step looks to the expressions of the steps after it. */
 export interface SettledView {

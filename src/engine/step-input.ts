@@ -1,13 +1,13 @@
 // Evaluates a step's expressions into what its action receives: `with`, env, and expression env vars.
 
 import type { ActionAdapter } from '../actions/types.js';
-import type { ResolvedStep } from '../definition/types.js';
 import {
   type ExpressionContext,
   interpolate,
   interpolateDeep,
   toShellSafeScript,
-} from './expressions.js';
+} from '../definition/expressions/evaluate.js';
+import type { ResolvedStep } from '../definition/types.js';
 
 export interface StepInput {
   with: Record<string, unknown>;

@@ -3,7 +3,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ExpressionContext, toShellSafeScript } from '../../src/engine/expressions.js';
+import {
+  type ExpressionContext,
+  toShellSafeScript,
+} from '../../../src/definition/expressions/evaluate.js';
 
 function contextWith(value: string): ExpressionContext {
   return {

@@ -19,7 +19,7 @@ import {
   Unary,
 } from '@actions/expressions/ast';
 import { type Token, TokenType } from '@actions/expressions/lexer';
-import { formatSuggestion, suggestName } from '../util/suggest.js';
+import { formatSuggestion, suggestName } from '../../util/suggest.js';
 
 /** A `${{ }}` span found in a text: offsets of the whole span in the text, and the inner source trimmed. */
 export interface ExpressionSpan {

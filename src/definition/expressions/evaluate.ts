@@ -4,16 +4,16 @@
 // strings ignoring case. A missing value is null; null pastes into text as ''.
 
 import { Evaluator } from '@actions/expressions';
-import { MiaError } from '../errors.js';
+import { MiaError } from '../../errors.js';
 import {
   coerceToString,
   fromExpressionData,
   MapDictionary,
   SAFE_FUNCTIONS,
   toExpressionData,
-} from './expression-data.js';
-import { findExpressions, findUnclosedExpression, parseExpression } from './expression-syntax.js';
+} from './data.js';
 import { rewriteShellScript, type ShellReference } from './shell-quote.js';
+import { findExpressions, findUnclosedExpression, parseExpression } from './syntax.js';
 
 export {
   checkExpression,
@@ -21,7 +21,7 @@ export {
   type ExpressionSpan,
   findExpressions,
   findUnclosedExpression,
-} from './expression-syntax.js';
+} from './syntax.js';
 
 /** Data visible to expressions. */
 export interface ExpressionContext {

@@ -9,8 +9,8 @@ import {
   interpolate,
   interpolateDeep,
   isConditionTrue,
-} from '../../src/engine/expressions.js';
-import { MiaError } from '../../src/errors.js';
+} from '../../../src/definition/expressions/evaluate.js';
+import { MiaError } from '../../../src/errors.js';
 
 const context: ExpressionContext = {
   inputs: { branch: 'main', deploy: 'false', count: '3', constructor: 'own input' },

@@ -1,7 +1,7 @@
 // Puts `${{ }}` values into shell scripts as quoted environment variable references, never as code.
 
-import { MiaError } from '../errors.js';
-import type { ExpressionSpan } from './expression-syntax.js';
+import { MiaError } from '../../errors.js';
+import type { ExpressionSpan } from './syntax.js';
 
 /** Where the scanner stands: in code (top level, `$(…)`, arithmetic), or in a quote, comment, body. */
 type CodeKind = 'plain' | 'subst' | 'arith';
