@@ -4,7 +4,8 @@ import type { Universe } from '../definition/types.js';
 
 /** Where a step's output goes: the engine writes it to the step's log and to log events. */
 export interface StepLog {
-  write(stream: 'stdout' | 'stderr', text: string): void;
+  /** Output as the step wrote it: bytes are kept exact in the step's log file; text is UTF-8. */
+  write(stream: 'stdout' | 'stderr', output: string | Uint8Array): void;
   /** A line of the engine's own about the step (not the step's output). */
   info(text: string): void;
 }

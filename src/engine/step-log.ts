@@ -1,6 +1,7 @@
-// A step's output: every byte goes to logs/<step-id>.log at once, and the first part of each
-// attempt's output (1 MiB at most), batched, to `workflow.step.log` events. The file is created
-// on the first write: a step that says nothing costs no file.
+// A step's output: every byte goes to logs/<step-id>.log at once, exactly as the step wrote it
+// (secrets masked), and the first part of each attempt's output (1 MiB at most), decoded as
+// UTF-8 and batched, to `workflow.step.log` events. The file is created on the first write: a
+// step that says nothing costs no file.
 
 import type { StepLog } from '../actions/types.js';
 import type { EventPayloads } from '../events/types.js';
@@ -30,8 +31,10 @@ export class StepLogWriter implements StepLog {
   readonly #events: EventLog;
   readonly #stepId: string;
   readonly #pending: Record<Stream, string> = { stdout: '', stderr: '' };
+  /** The unfinished last line of each stream, as bytes held one per character (latin1). */
   readonly #partial: Record<Stream, string> = { stdout: '', stderr: '' };
   readonly #masker = getProcessMasker();
+  readonly #byteMasker = this.#masker.forBytes();
   /** Bytes of output this attempt's events may still carry (room for the notes kept aside). */
   #room: number;
   readonly #attemptRoom: number;
@@ -51,17 +54,25 @@ export class StepLogWriter implements StepLog {
     this.#room = this.#attemptRoom;
   }
 
-  write(stream: Stream, text: string): void {
+  /** Takes output as the step wrote it: bytes (kept exact in the file), or text (as UTF-8). */
+  write(stream: Stream, output: string | Uint8Array): void {
+    // Bytes, one per character: the file gets them back exactly, invalid UTF-8 included.
+    const bytes =
+      typeof output === 'string'
+        ? Buffer.from(output, 'utf8').toString('latin1')
+        : Buffer.from(output.buffer, output.byteOffset, output.byteLength).toString('latin1');
     // Whole lines only, so a secret split across two chunks is still masked.
-    const buffered = this.#partial[stream] + text;
+    const buffered = this.#partial[stream] + bytes;
     const cut = buffered.lastIndexOf('\n') + 1;
     this.#partial[stream] = buffered.slice(cut);
     if (cut > 0) this.#emit(stream, buffered.slice(0, cut));
     if (this.#partial[stream].length >= BATCH_BYTES) {
-      // A line too long to wait for: show most of it, but never cut through a secret.
-      const { ready, held } = this.#masker.splitForMasking(this.#partial[stream]);
-      if (ready) this.#emit(stream, ready);
-      this.#partial[stream] = held;
+      // A line too long to wait for: show most of it, but never cut through a secret, nor
+      // through a character (each part is decoded on its own).
+      const { ready, held } = this.#byteMasker.splitForMasking(this.#partial[stream]);
+      const whole = findCharacterStart(ready);
+      if (whole > 0) this.#emit(stream, ready.slice(0, whole));
+      this.#partial[stream] = ready.slice(whole) + held;
     }
   }
 
@@ -112,24 +123,31 @@ export class StepLogWriter implements StepLog {
     this.#file.close();
   }
 
-  #emit(stream: Stream, text: string): void {
-    const masked = this.#masker.mask(text);
+  /** `bytes`: output held one byte per character; the file gets them, the events their text. */
+  #emit(stream: Stream, bytes: string): void {
+    const masked = Buffer.from(this.#byteMasker.mask(bytes), 'latin1');
     const offset = this.#file.append(masked);
     if (this.#cut) return;
-    const bytes = measureInEvent(masked);
-    if (bytes > this.#room) {
+    const text = this.#decode(masked);
+    const size = measureInEvent(text);
+    if (size > this.#room) {
       this.#cutAt(stream, masked, offset);
       return;
     }
-    this.#room -= bytes;
-    this.#pending[stream] += masked;
+    this.#room -= size;
+    this.#pending[stream] += text;
     if (this.#pending[stream].length >= BATCH_BYTES) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), BATCH_INTERVAL_MS);
   }
 
+  /** Output bytes as event text: UTF-8 (an invalid byte reads as U+FFFD), masked as text too. */
+  #decode(bytes: Buffer): string {
+    return this.#masker.mask(bytes.toString('utf8'));
+  }
+
   /** The output outgrew the events: they carry what fits, then a note; the file has the rest. */
-  #cutAt(stream: Stream, masked: string, offset: number | undefined): void {
-    const kept = takeEventPrefix(masked, this.#room);
+  #cutAt(stream: Stream, masked: Buffer, offset: number | undefined): void {
+    const kept = takeEventPrefix(masked, this.#room, (bytes) => this.#decode(bytes));
     this.#pending[stream] += kept.text;
     this.#room = 0;
     const logOffset = (offset ?? this.#file.size) + kept.bytes;
@@ -168,19 +186,38 @@ function measureInEvent(text: string): number {
 }
 
 /**
- * The longest start of `text` that takes at most `room` bytes in an event, never cutting a
- * character in two; `bytes` is its length in UTF-8 (in the log file).
+ * The longest start of `bytes` whose text takes at most `room` bytes in an event, never cutting
+ * a character in two; `bytes` is its length in the log file.
  */
-function takeEventPrefix(text: string, room: number): { text: string; bytes: number } {
+function takeEventPrefix(
+  bytes: Buffer,
+  room: number,
+  decode: (bytes: Buffer) => string,
+): { text: string; bytes: number } {
+  const fits = (end: number) => measureInEvent(decode(bytes.subarray(0, end))) <= room;
   let low = 0;
-  let high = text.length;
+  let high = bytes.length;
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
-    if (measureInEvent(text.slice(0, middle)) <= room) low = middle;
+    if (fits(middle)) low = middle;
     else high = middle - 1;
   }
-  const last = text.charCodeAt(low - 1);
-  const end = low > 0 && low < text.length && last >= 0xd800 && last <= 0xdbff ? low - 1 : low;
-  const kept = text.slice(0, end);
-  return { text: kept, bytes: Buffer.byteLength(kept) };
+  // Not through a character: back over the continuation bytes the cut would leave behind.
+  let kept = low;
+  while (kept > 0 && low - kept < 3 && ((bytes[kept] ?? 0) & 0xc0) === 0x80) kept--;
+  return { text: decode(bytes.subarray(0, kept)), bytes: kept };
+}
+
+/**
+ * Where the last character of `bytes` (held one per character) starts when it may be cut short
+ * (the UTF-8 lead byte of a sequence the end cuts through), else its length: so much can be
+ * decoded on its own without cutting a character in two.
+ */
+function findCharacterStart(bytes: string): number {
+  const isContinuation = (index: number) => (bytes.charCodeAt(index) & 0xc0) === 0x80;
+  let lead = bytes.length - 1;
+  while (lead > 0 && bytes.length - lead < 4 && isContinuation(lead)) lead--;
+  const first = bytes.charCodeAt(lead);
+  const width = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+  return lead >= 0 && lead + width > bytes.length ? lead : bytes.length;
 }

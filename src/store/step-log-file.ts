@@ -23,12 +23,15 @@ export class StepLogFile {
     return this.#size;
   }
 
-  /** Appends `text` in UTF-8; returns the offset it starts at (undefined if the file is lost). */
-  append(text: string): number | undefined {
+  /**
+   * Appends bytes as they are (text in UTF-8); returns the offset they start at (undefined if the
+   * file is lost).
+   */
+  append(data: string | Uint8Array): number | undefined {
     const fd = this.#open();
     if (fd === undefined) return undefined;
     const start = this.#size;
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
       for (let offset = 0; offset < bytes.length; ) {
         offset += writeSync(fd, bytes, offset, bytes.length - offset);

@@ -8,12 +8,18 @@ const NOT_SECRET_NAMES = new Set(['SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'KEYTIMEOUT
 const MIN_SECRET_LENGTH = 6;
 /** Credentials inside a URL: `scheme://user:password@host` or `scheme://token@host`. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
+/**
+ * The same in bytes held one per character (latin1): only ASCII whitespace ends the credentials,
+ * because a byte 0xA0 (which `\s` matches) is part of a UTF-8 character there.
+ */
+const URL_USERINFO_BYTES = /\b([a-z][a-z0-9+.-]*:\/\/)[^\t\n\v\f\r /@:]+(?::[^\t\n\v\f\r /@]*)?@/gi;
 
 export const MASK = '***';
 
 /** Replaces known secret values (and their base64) and URL credentials with ***. */
 export class SecretMasker {
-  readonly #secrets: string[];
+  #secrets: string[];
+  #userinfo = URL_USERINFO;
 
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
@@ -42,7 +48,19 @@ export class SecretMasker {
     for (const secret of this.#secrets) {
       if (masked.includes(secret)) masked = masked.split(secret).join(MASK);
     }
-    return masked.includes('@') ? masked.replace(URL_USERINFO, `$1${MASK}@`) : masked;
+    return masked.includes('@') ? masked.replace(this.#userinfo, `$1${MASK}@`) : masked;
+  }
+
+  /**
+   * This masker for output held as bytes, one character per byte (`buffer.toString('latin1')`):
+   * it masks the UTF-8 bytes of the same secrets, so that a step's log file can keep every other
+   * byte exactly as the step wrote it (invalid UTF-8 included).
+   */
+  forBytes(): SecretMasker {
+    const masker = new SecretMasker([]);
+    masker.#secrets = this.#secrets.map((secret) => Buffer.from(secret, 'utf8').toString('latin1'));
+    masker.#userinfo = URL_USERINFO_BYTES;
+    return masker;
   }
 
   /**

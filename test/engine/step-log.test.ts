@@ -124,6 +124,48 @@ describe('StepLogWriter', () => {
     expect(textOf(seen)).toContain('second try\n');
   });
 
+  it('keeps the exact bytes a step wrote in the file, invalid UTF-8 and control bytes included, while the events carry their text', async () => {
+    const { writer, seen, path, events } = await openWriter(4096);
+    const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a, 0xc3]);
+    writer.write('stdout', bytes);
+    writer.write('stdout', Buffer.from([0xa9, 0x0a, 0x80, 0x0a]));
+    await writer.close();
+    await events.flush();
+    expect(await readFile(path)).toEqual(
+      Buffer.concat([bytes, Buffer.from([0xa9, 0x0a, 0x80, 0x0a])]),
+    );
+    // The events get text: a character split between two writes is whole, invalid bytes are U+FFFD.
+    expect(textOf(seen)).toBe('\uFFFD\uFFFD\u0000a\u001b[2J\r\né\n\uFFFD\n');
+  });
+
+  it('never splits a character between the parts of a line too long to wait for', async () => {
+    const { writer, seen, path, events } = await openWriter(64 * 1024);
+    const line = Buffer.from(`${'é'.repeat(9000)}\n`);
+    // Fed in odd-sized pieces, so most pieces end inside a character.
+    for (let at = 0; at < line.length; at += 1001)
+      writer.write('stdout', line.subarray(at, at + 1001));
+    await writer.close();
+    await events.flush();
+    expect(await readFile(path)).toEqual(line);
+    expect(textOf(seen)).toBe(line.toString('utf8'));
+  });
+
+  it('gives the file offset where the events stop, in bytes, for output that is not UTF-8', async () => {
+    const { writer, seen, path, events } = await openWriter(1024);
+    const noise = Buffer.alloc(5000, 0);
+    for (let i = 0; i < noise.length; i++) noise[i] = i % 7 === 0 ? 0x0a : 0x80 + (i % 120);
+    writer.write('stdout', noise);
+    await writer.close();
+    await events.flush();
+    const file = await readFile(path);
+    expect(file).toEqual(noise);
+    const cut = seen.find((event) => event.payload.truncated !== undefined);
+    const logOffset = cut?.payload.truncated?.logOffset ?? -1;
+    expect(logOffset).toBeGreaterThan(0);
+    const carried = textOf(seen.slice(0, seen.indexOf(cut!)));
+    expect(carried).toBe(file.subarray(0, logOffset).toString('utf8'));
+  });
+
   it('writes nothing, not even a file, for a step that says nothing', async () => {
     const { writer, seen, path } = await openWriter(1024);
     await writer.close();

@@ -3,6 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { ActionContext, ApprovalAnswer } from '../../src/actions/types.js';
 
 export interface TestContext extends ActionContext {
@@ -19,6 +20,8 @@ export async function createTestContext(
   const workdir = overrides.workdir ?? (await mkdtemp(join(tmpdir(), 'mia-action-')));
   const written = { stdout: '', stderr: '', info: [] as string[] };
   const prompts: string[] = [];
+  // Output comes as bytes, cut anywhere: a character split between two chunks is decoded whole.
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   const { answer, ...rest } = overrides;
@@ -27,8 +30,8 @@ export async function createTestContext(
     inputs: {},
     signal: new AbortController().signal,
     log: {
-      write: (stream, text) => {
-        written[stream] += text;
+      write: (stream, output) => {
+        written[stream] += typeof output === 'string' ? output : decoders[stream].write(output);
       },
       info: (text) => written.info.push(text),
     },

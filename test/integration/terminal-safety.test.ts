@@ -125,6 +125,37 @@ describe('text from steps on a terminal', () => {
     );
   });
 
+  it('keeps output that is not UTF-8 byte for byte in the step log, and shows it decoded', async () => {
+    const cwd = await createWorkspace({
+      binary: `name: binary
+narrative: "Bytes stay bytes"
+steps:
+  - id: dump
+    action: shell
+    with: { run: "cat noise.bin" }
+`,
+    });
+    // Every byte value, lone continuation bytes and truncated sequences included, over many lines.
+    const noise = Buffer.alloc(70_000);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 256;
+    await writeFile(join(cwd, 'noise.bin'), noise);
+    const result = await runMia(['workflow', 'run', 'binary', '--json'], { cwd });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { type: string; runId: string; payload: { text?: string } },
+      );
+    const runId = events[0]?.runId ?? '';
+    expect(await readFile(join(cwd, '.mia/runs', runId, 'logs/dump.log'))).toEqual(noise);
+    const text = events
+      .filter((e) => e.type === 'workflow.step.log')
+      .map((e) => e.payload.text)
+      .join('');
+    expect(text).toBe(noise.toString('utf8'));
+  });
+
   it('reaches `runs` and the errors the CLI prints without control sequences from a path', async () => {
     // A workspace whose very name holds a window title: error messages quote paths.
     const parent = await mkdtemp(join(tmpdir(), 'mia-safety-'));

@@ -27,6 +27,22 @@ describe('SecretMasker', () => {
     expect(masker.mask(text)).toBe(expected);
   });
 
+  it('masks the UTF-8 bytes of the same secrets in output held as bytes, and leaves every other byte as it was', () => {
+    const bytes = masker.forBytes();
+    const asBytes = (buffer: Buffer) => buffer.toString('latin1');
+    const line = Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(` ${token} ü é\n`)]);
+    expect(Buffer.from(bytes.mask(asBytes(line)), 'latin1')).toEqual(
+      Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(' *** ü é\n')]),
+    );
+    const base64 = Buffer.from(`Basic ${Buffer.from(token).toString('base64')}`);
+    expect(bytes.mask(asBytes(base64))).toBe('Basic ***');
+    // A byte 0xA0 inside a character (à is C3 A0) does not end the credentials of a URL.
+    const url = Buffer.from('git clone https://bob:pàssword@example.com/x');
+    expect(Buffer.from(bytes.mask(asBytes(url)), 'latin1').toString()).toBe(
+      'git clone https://***@example.com/x',
+    );
+  });
+
   it('leaves ordinary text and non-secret variables alone', () => {
     expect(masker.mask('home is /root, mail me at a@b.c')).toBe('home is /root, mail me at a@b.c');
   });

@@ -1,6 +1,7 @@
 // Runs a command as its own process group, streams its output, and kills the whole tree on abort.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import type { StepLog } from '../types.js';
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -67,15 +68,18 @@ export async function runProcessGroup(
   let stdoutTail = '';
   let stderrTail = '';
   let outputTail = '';
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    options.log.write('stdout', chunk);
+  // The log gets the bytes as they come (kept exact in the step's log file); the tails, text.
+  const stdoutText = new StringDecoder('utf8');
+  const stderrText = new StringDecoder('utf8');
+  child.stdout?.on('data', (bytes: Buffer) => {
+    options.log.write('stdout', bytes);
+    const chunk = stdoutText.write(bytes);
     stdoutTail = keepTail(stdoutTail + chunk, keep);
     if (keepOutput > 0) outputTail = keepTail(outputTail + chunk, keepOutput);
   });
-  child.stderr?.on('data', (chunk: string) => {
-    options.log.write('stderr', chunk);
+  child.stderr?.on('data', (bytes: Buffer) => {
+    options.log.write('stderr', bytes);
+    const chunk = stderrText.write(bytes);
     stderrTail = keepTail(stderrTail + chunk, 8 * 1024);
     if (keepOutput > 0) outputTail = keepTail(outputTail + chunk, keepOutput);
   });

@@ -45,6 +45,23 @@ describe('runProcessGroup', () => {
     expect(describeEnding(result)).toBe('exited with 3');
   });
 
+  it('hands the log the bytes a process wrote, and decodes a character split between two writes in its tails', async () => {
+    const chunks: Buffer[] = [];
+    const { options } = await makeOptions({
+      log: {
+        write: (_stream, output) => {
+          chunks.push(Buffer.from(output));
+        },
+        info: () => {},
+      },
+    });
+    // \303\251 is é in UTF-8, written in two halves; \377 is no UTF-8 at all.
+    const script = "printf '\\303'; sleep 0.2; printf '\\251\\377\\n'";
+    const result = await runProcessGroup('sh', ['-c', script], options);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([0xc3, 0xa9, 0xff, 0x0a]));
+    expect(result.stdoutTail).toBe('é\uFFFD\n');
+  });
+
   it('runs in its cwd with exactly the given environment', async () => {
     const { cwd, options } = await makeOptions({ env: { ONLY: 'this' } });
     const result = await runProcessGroup(
