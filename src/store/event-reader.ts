@@ -31,12 +31,15 @@ export async function readEvents(path: string): Promise<EventLogContents> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new RunNotFoundError(
         `No event log at ${path}.`,
         '`mia workflow runs` lists the runs of this workspace.',
       );
     }
+    if (code === 'EISDIR')
+      throw new EventLogError(`${path} is a folder, not an event log.`, DAMAGED_LOG_HINT);
     throw error;
   }
   return parseEventLog(bytes, path);

@@ -1,7 +1,8 @@
 // Folds a run's events into its current state: the one way any reader learns what a run did.
 
-import type { SerializedError } from '../errors.js';
+import { EventLogError, type SerializedError } from '../errors.js';
 import type { MiaEvent, RunSource, StartedStep } from '../events/types.js';
+import { DAMAGED_LOG_HINT } from './migrate-event.js';
 
 export type StepStatus =
   | 'pending'
@@ -80,8 +81,18 @@ export interface RunState {
 /** Builds the state of a run from its events (the first one must be `workflow.started`). */
 export function foldRunState(events: readonly MiaEvent[]): RunState {
   const first = events[0];
-  if (first?.type !== 'workflow.started') {
-    throw new Error('The event log does not begin with workflow.started.');
+  if (first === undefined) {
+    // A process killed (or a disk full) between creating the log and its first event.
+    throw new EventLogError(
+      'The run never started: its event log holds no event (its process stopped before it recorded the start of the run), so nothing of it ran.',
+      'Start a new run with `mia workflow run <workflow>`; the folder of this one can be deleted.',
+    );
+  }
+  if (first.type !== 'workflow.started') {
+    throw new EventLogError(
+      `The event log does not begin with workflow.started (its first event is ${first.type}).`,
+      DAMAGED_LOG_HINT,
+    );
   }
   const state: RunState = {
     runId: first.runId,

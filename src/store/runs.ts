@@ -47,16 +47,23 @@ export async function listRunIds(workspace: string): Promise<string[]> {
 
 /**
  * The id of the run the user started last (`--last`), or undefined when there is none. A chapter
- * (a run that a `workflow` step started) is never the last run: its parent is.
+ * (a run that a `workflow` step started) is never the last run: its parent is. Nor is a run that
+ * never started (its process stopped before it wrote its first event): nothing of it ran.
  */
 export async function findLastRunId(workspace: string): Promise<string | undefined> {
   const ids = await listRunIds(workspace);
   const known = new Set(ids);
   for (let i = ids.length - 1; i >= 0; i--) {
     const id = ids[i] as string;
+    if (!(await isStartedRun(workspace, id))) continue;
     if (!(await isChapterRun(workspace, id, known))) return id;
   }
   return undefined;
+}
+
+/** Whether a run's log begins with a whole `workflow.started` event. */
+async function isStartedRun(workspace: string, runId: string): Promise<boolean> {
+  return (await readFirstEvent(getEventsPath(workspace, runId)))?.type === 'workflow.started';
 }
 
 /**
@@ -73,12 +80,21 @@ export async function isChapterRun(
     known.has(runId.slice(0, dash.index)),
   );
   if (!extendsAnother) return false;
-  const first = await readFirstLine(getEventsPath(workspace, runId));
+  const event = await readFirstEvent(getEventsPath(workspace, runId));
+  return event?.type === 'workflow.started' && event.payload?.parent !== undefined;
+}
+
+/** The first event of a log, as far as it is read here (undefined when it is not whole JSON). */
+async function readFirstEvent(
+  path: string,
+): Promise<{ type?: string; payload?: { parent?: unknown } } | undefined> {
   try {
-    const event = JSON.parse(first) as { type?: string; payload?: { parent?: unknown } };
-    return event.type === 'workflow.started' && event.payload?.parent !== undefined;
+    return JSON.parse(await readFirstLine(path)) as {
+      type?: string;
+      payload?: { parent?: unknown };
+    };
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // What a run keeps on disk: a durable wait survives a crash, and every step's output is in its log.
 
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,14 @@ function loggedText(events: StoredEvent[], stepId: string, stream: 'stdout' | 's
     .map((e) => String(e.payload.text))
     .join('');
 }
+
+const HELLO_ONE = `name: hello
+narrative: "One greeting"
+steps:
+  - id: hi
+    action: shell
+    with: { run: "echo hi" }
+`;
 
 describe('durable runs', () => {
   it('waits on resume only for what is left of a wait the crash interrupted', async () => {
@@ -87,5 +95,24 @@ steps:
     expect(loggedText(await readRunEvents(ws, runId), 'flaky', 'stdout')).toBe(
       'attempt-1\nattempt-2\n',
     );
+  });
+
+  it('tells a run cut off before its first event as one that never started, and --last passes over it', async () => {
+    const cwd = await createWorkspace({ hello: HELLO_ONE });
+    const first = await runMia(['workflow', 'run', 'hello'], { cwd });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const started = parseRunId(first.stdout);
+    // What a SIGKILL between creating the event log and writing its first event leaves.
+    const cut = '20991231-235959-aaaaaa';
+    await mkdir(join(cwd, '.mia/runs', cut), { recursive: true });
+    await writeFile(join(cwd, '.mia/runs', cut, 'events.jsonl'), '');
+    for (const command of ['status', 'story', 'resume']) {
+      const result = await runMia(['workflow', command, cut], { cwd });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/^error: The run never started: its event log holds no event/);
+      expect(result.stderr).not.toContain('internal error');
+    }
+    const last = await runMia(['workflow', 'status', '--last'], { cwd });
+    expect(last.stdout).toContain(`run ${started} · hello · completed`);
   });
 });

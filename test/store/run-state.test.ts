@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventLogError } from '../../src/errors.js';
 import {
   applyEvent,
   foldRunState,
@@ -117,11 +118,19 @@ describe('foldRunState', () => {
     });
   });
 
-  it('refuses a log that does not begin with workflow.started', () => {
+  it('refuses a log that does not begin with workflow.started, as a damaged log', () => {
     const { events } = new RunEvents().start(STEPS).reach('a', 'completed');
     const fold = () => foldRunState(events.slice(1));
-    expect(fold).toThrow(Error);
-    expect(fold).toThrow('The event log does not begin with workflow.started.');
+    expect(fold).toThrow(EventLogError);
+    expect(fold).toThrow(
+      /^The event log does not begin with workflow\.started \(its first event is /,
+    );
+  });
+
+  it('says that a run whose log holds no event never started, and what to do', () => {
+    const fold = () => foldRunState([]);
+    expect(fold).toThrow(EventLogError);
+    expect(fold).toThrow(/^The run never started: its event log holds no event/);
   });
 
   it('gives the same state applied event by event as folded at once', () => {

@@ -7,8 +7,25 @@ import { getRunsDir } from '../../src/store/paths.js';
 import { findLastRunId, listRunIds, resolveRunId } from '../../src/store/runs.js';
 import { createWorkspace, settle } from './helpers.js';
 
-async function createRun(workspace: string, runId: string): Promise<void> {
-  await (await EventLog.create(workspace, runId)).close();
+/** A run as `createRun` leaves it: its log begins with `workflow.started`. */
+async function createRun(
+  workspace: string,
+  runId: string,
+  parent?: { runId: string; stepId: string },
+): Promise<void> {
+  const log = await EventLog.create(workspace, runId);
+  log.append('workflow.started', {
+    workflow: 'w',
+    narrative: 'n',
+    inputs: {},
+    steps: [],
+    source: { kind: 'workspace', path: '/w.yaml' },
+    workspace,
+    concurrency: 1,
+    pid: 1,
+    ...(parent ? { parent } : {}),
+  });
+  await log.close();
 }
 
 describe('listRunIds', () => {
@@ -52,19 +69,7 @@ describe('findLastRunId and chapters', () => {
   it('is the last run the user started, never a chapter of it, however deep', async () => {
     const workspace = await createWorkspace();
     const started = async (runId: string, parent?: { runId: string; stepId: string }) => {
-      const log = await EventLog.create(workspace, runId);
-      log.append('workflow.started', {
-        workflow: 'w',
-        narrative: 'n',
-        inputs: {},
-        steps: [],
-        source: { kind: 'workspace', path: '/w.yaml' },
-        workspace,
-        concurrency: 1,
-        pid: 1,
-        ...(parent ? { parent } : {}),
-      });
-      await log.close();
+      await createRun(workspace, runId, parent);
       await settle();
     };
     await started('20261123-172200-aaaaaa');
@@ -79,6 +84,21 @@ describe('findLastRunId and chapters', () => {
     });
     expect(await findLastRunId(workspace)).toBe('20261123-172201-bbbbbb');
     expect(await resolveRunId(workspace)).toBe('20261123-172201-bbbbbb');
+  });
+
+  it('passes over a run that never started: an empty log, or a first event cut short', async () => {
+    const workspace = await createWorkspace();
+    await createRun(workspace, '20261123-172200-aaaaaa');
+    await settle();
+    // A process killed between creating the log and writing its first event, or in that write.
+    await (await EventLog.create(workspace, '20261123-172201-bbbbbb')).close();
+    await settle();
+    await (await EventLog.create(workspace, '20261123-172202-cccccc')).close();
+    await writeFile(
+      join(getRunsDir(workspace), '20261123-172202-cccccc', 'events.jsonl'),
+      '{"v":2,"type":"workflow.sta',
+    );
+    expect(await findLastRunId(workspace)).toBe('20261123-172200-aaaaaa');
   });
 });
 
