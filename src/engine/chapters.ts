@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ChapterResult } from '../actions/types.js';
 import { loadWorkflow, resolveInputs } from '../definition/load.js';
+import type { ResolvedWorkflow } from '../definition/types.js';
 import { MiaError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
+import { readEvents } from '../store/event-reader.js';
 import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
@@ -15,6 +17,8 @@ import type { StepLogWriter } from './step-log.js';
 export interface ChapterOptions {
   parent: RunHandle;
   stepId: string;
+  /** When the step's current execution first started (kept across retries and resumes). */
+  firstStartedAt: Date;
   ref: string;
   inputs: Record<string, string>;
   registry: ActionRegistry;
@@ -24,8 +28,10 @@ export interface ChapterOptions {
 }
 
 /**
- * The child run's id is derived from the parent's and the step's, so when the step runs again
- * (retry or resume) the same chapter is resumed instead of started over.
+ * The child run's id is derived from the parent's and the step's, so when the step's execution
+ * goes on (a retry, or a resume after a failure or a crash) the same chapter is resumed instead of
+ * started over. When the step runs anew (`--from`, a changed definition, an upstream step that
+ * ran again) or gives other inputs, the chapter runs again from its start, with those inputs.
  */
 export async function runChapter(options: ChapterOptions): Promise<ChapterResult> {
   const { parent, stepId, registry } = options;
@@ -39,14 +45,20 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
   const load = () => loadWorkflow(options.ref, { workspace: parent.workspace, registry });
   let handle: RunHandle;
   if (existsSync(getEventsPath(parent.workspace, runId))) {
+    const workflow = await load();
+    const restart = await findRestart(options, runId, workflow);
     const resumed = await resumeRun({
       workspace: parent.workspace,
       runId,
       from: undefined,
       concurrency: undefined,
-      loadDefinition: load,
+      loadDefinition: async () => workflow,
       registry,
+      ...(restart ? { restart: { inputs: restart.inputs } } : {}),
     });
+    if (restart) {
+      options.log.info(`chapter ${workflow.name} runs again from its start: ${restart.why}`);
+    }
     if ('nothingToDo' in resumed)
       return summarize(runId, await loadRunState(parent.workspace, runId));
     handle = resumed;
@@ -89,6 +101,53 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
   if (result.status === 'interrupted')
     throw options.signal.reason ?? new Error('The chapter was interrupted.');
   return result;
+}
+
+/**
+ * Whether the chapter must run again from its start, and with which inputs: when the step's
+ * current execution began after the chapter's (the step runs anew), or gives it other inputs.
+ * A chapter that now names another workflow than the one its run holds is refused.
+ */
+async function findRestart(
+  options: ChapterOptions,
+  runId: string,
+  workflow: ResolvedWorkflow,
+): Promise<{ inputs: Record<string, string>; why: string } | undefined> {
+  const { events } = await readEvents(getEventsPath(options.parent.workspace, runId));
+  const started = events[0];
+  if (started?.type !== 'workflow.started') return undefined;
+  if (started.payload.workflow !== workflow.name) {
+    throw new MiaError(
+      'MIA_CHAPTER_OTHER_WORKFLOW',
+      `Step "${options.stepId}" now runs workflow "${workflow.name}", but its chapter run ${runId} is workflow "${started.payload.workflow}".`,
+      {
+        hint: `Give the step a new id (a new step has a chapter of its own), or run it again with \`mia workflow run\`.`,
+        isRetriable: false,
+      },
+    );
+  }
+  // The chapter's life began with its start, or with its latest run from the start.
+  let life: { timestamp: string; inputs: Record<string, string> } = {
+    timestamp: started.timestamp,
+    inputs: started.payload.inputs,
+  };
+  for (const event of events) {
+    if (event.type === 'workflow.resumed' && event.payload.inputs) {
+      life = { timestamp: event.timestamp, inputs: event.payload.inputs };
+    }
+  }
+  const inputs = resolveInputs(workflow, options.inputs);
+  if (Date.parse(life.timestamp) < options.firstStartedAt.getTime()) {
+    return { inputs, why: `step "${options.stepId}" runs again.` };
+  }
+  if (JSON.stringify(sortKeys(life.inputs)) !== JSON.stringify(sortKeys(inputs))) {
+    return { inputs, why: `step "${options.stepId}" gives it other inputs.` };
+  }
+  return undefined;
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>>): ChapterResult {

@@ -30,13 +30,14 @@ export interface LaunchOptions {
   getLogPath(stepId: string): string;
   /** Opens the gates of approval steps. */
   gates: GateKeeper;
-  /** Runs another workflow as a chapter of a step. */
+  /** Runs another workflow as a chapter of a step (first started at `firstStartedAt`). */
   runChapter(
     stepId: string,
     ref: string,
     inputs: Record<string, string>,
     signal: AbortSignal,
     log: StepLogWriter,
+    firstStartedAt: Date,
   ): Promise<ChapterResult>;
 }
 
@@ -112,7 +113,7 @@ export function createStepLauncher(
       openGate: (prompt, gateSignal) =>
         options.gates.open(step.id, prompt, firstStartedAt, gateSignal),
       runChapter: (ref, inputs, chapterSignal) =>
-        options.runChapter(step.id, ref, inputs, chapterSignal, log),
+        options.runChapter(step.id, ref, inputs, chapterSignal, log, firstStartedAt),
     });
     // A tension points at the step log: it says why even when the step printed nothing.
     if (outcome.kind === 'failed' && !outcome.interrupted) {

@@ -17,12 +17,12 @@ export interface ResumePlan {
 
 /**
  * Completed steps whose definition is unchanged are kept; everything else runs, and so does
- * everything downstream of a changed or outdated step or of `from`.
+ * everything downstream of a changed or outdated step or of `from` (a step, or several).
  */
 export function planResume(
   state: RunState,
   workflow: ResolvedWorkflow,
-  from: string | undefined,
+  from: string | readonly string[] | undefined,
   outdated: Record<string, string> = {},
 ): ResumePlan {
   const previous = new Map(state.steps.map((step) => [step.id, step]));
@@ -38,7 +38,7 @@ export function planResume(
 
   const { dependents } = getPlan(workflow);
   const forced = getDownstream(
-    [...changed, ...Object.keys(outdated), ...(from === undefined ? [] : [from])],
+    [...changed, ...Object.keys(outdated), ...[from ?? []].flat()],
     dependents,
   );
   const rerun: string[] = [];

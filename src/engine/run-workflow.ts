@@ -141,8 +141,10 @@ export async function resumeRun(options: {
   registry?: ActionRegistry;
   /** The event log's file layer (tests inject disk faults through it). */
   fs?: EventLogFs;
+  /** A chapter run again from its start, with these inputs: every step runs, none is kept. */
+  restart?: { inputs: Record<string, string> };
 }): Promise<RunHandle | { nothingToDo: RunState }> {
-  const { workspace, runId } = options;
+  const { workspace, runId, restart } = options;
   // A missing run fails here, before the lock (which needs its folder); the log itself is read
   // once, under the lock.
   await access(getEventsPath(workspace, runId)).catch(() => readRunEvents(workspace, runId));
@@ -164,7 +166,7 @@ export async function resumeRun(options: {
         `Steps: ${ids.join(', ')}.`,
       );
     }
-    if (state.status === 'completed' && options.from === undefined) {
+    if (state.status === 'completed' && options.from === undefined && !restart) {
       const plan = planResume(state, workflow, undefined);
       if (!plan.definitionChanged) {
         // A process killed right after its last event never wrote the story: write it now.
@@ -176,7 +178,8 @@ export async function resumeRun(options: {
     const outdated = options.registry
       ? await findOutdatedSteps(state, workflow, options.registry, workspace)
       : {};
-    const plan = planResume(state, workflow, options.from, outdated);
+    const from = restart ? workflow.steps.map((step) => step.id) : options.from;
+    const plan = planResume(state, workflow, from, outdated);
     if (!isReusedDefinition(workflow)) await writeDefinitionFile(workspace, runId, workflow);
     const events = await EventLog.open(workspace, runId, { fs: options.fs, contents });
     const story = new StoryWriter(workspace, events);
@@ -187,6 +190,7 @@ export async function resumeRun(options: {
       steps: describeSteps(workflow),
       from: options.from ?? null,
       ...(Object.keys(outdated).length > 0 ? { outdated } : {}),
+      ...(restart ? { inputs: restart.inputs } : {}),
       pid: process.pid,
       ...(await describeHead(workspace)),
     });
@@ -206,7 +210,7 @@ export async function resumeRun(options: {
       runId,
       workspace,
       workflow,
-      inputs: state.inputs,
+      inputs: restart?.inputs ?? state.inputs,
       concurrency: options.concurrency ?? state.concurrency,
       events,
       kept,
@@ -254,10 +258,11 @@ export async function executeRun(
         events: handle.events,
         autoApprove: options.autoApprove === true,
       }),
-      runChapter: (stepId, ref, inputs, signal, log) =>
+      runChapter: (stepId, ref, inputs, signal, log, firstStartedAt) =>
         runChapter({
           parent: handle,
           stepId,
+          firstStartedAt,
           ref,
           inputs,
           registry: options.registry,

@@ -101,6 +101,11 @@ export interface EventPayloads {
     from: string | null;
     /** Completed steps run again because what they checked moved since, with why. */
     outdated?: Record<string, string>;
+    /**
+     * Only on a chapter run again from its start (its parent's step runs again): the inputs that
+     * step gives it now, which replace those of `workflow.started`.
+     */
+    inputs?: Record<string, string>;
     pid: number;
     /** The git HEAD when the run resumed, and its commit subject: what changed since. */
     vcs?: { head: string; subject: string };

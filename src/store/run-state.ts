@@ -149,6 +149,7 @@ export function applyEvent(state: RunState, event: MiaEvent): void {
         );
       }
       state.sessionStartedAt = event.timestamp;
+      if (event.payload.inputs) state.inputs = event.payload.inputs;
       state.isSessionEnded = false;
       state.durationMs = undefined;
       state.lastSessionMs = undefined;

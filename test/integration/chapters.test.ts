@@ -62,6 +62,83 @@ describe('chapters', () => {
     expect(childAfter.at(-1)?.type).toBe('workflow.completed');
   });
 
+  it('runs a completed chapter again from its start when its step runs again (--from), instead of saying it ran', async () => {
+    const ws = await createWorkspace({
+      parent: PARENT,
+      child: CHILD.replace('; exit 1', ''),
+    });
+    const first = await runMia(['workflow', 'run', 'parent'], { cwd: ws });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const parentId = parseRunId(first.stdout);
+    const again = await runMia(['workflow', 'resume', parentId, '--from', 'middle'], { cwd: ws });
+    expect(again.exitCode, again.stderr).toBe(0);
+    // Every step of the chapter ran twice: once per execution of its step.
+    expect(await readMarkers(join(ws, 'ran.txt'))).toEqual([
+      'prologue',
+      'meet-hero',
+      'trial',
+      'meet-hero',
+      'trial',
+    ]);
+    const childEvents = await readRunEvents(ws, `${parentId}-middle`);
+    const resumed = childEvents.filter((e) => e.type === 'workflow.resumed');
+    expect(resumed.map((e) => e.payload.rerun)).toEqual([['meet', 'trial']]);
+    const log = await readFile(join(ws, '.mia/runs', parentId, 'logs/middle.log'), 'utf8');
+    expect(log).toContain(
+      '[mia] chapter child runs again from its start: step "middle" runs again.',
+    );
+  });
+
+  it('gives a chapter the inputs its step gives it now when the step changed, not those it first had', async () => {
+    const ws = await createWorkspace({
+      parent: PARENT,
+      child: CHILD.replace('exit 1', 'test ${{ inputs.who }} = villain'),
+    });
+    const first = await runMia(['workflow', 'run', 'parent'], { cwd: ws });
+    expect(first.exitCode).toBe(1);
+    const parentId = parseRunId(first.stdout);
+    const file = join(ws, '.mia/workflows/parent.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('who: "hero"', 'who: "villain"'));
+    const resumed = await runMia(['workflow', 'resume', parentId], { cwd: ws });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(await readMarkers(join(ws, 'ran.txt'))).toEqual([
+      'prologue',
+      'meet-hero',
+      'trial',
+      'meet-villain',
+      'trial',
+    ]);
+    const status = await runMia(['workflow', 'status', `${parentId}-middle`, '--json'], {
+      cwd: ws,
+    });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'completed' });
+    const childEvents = await readRunEvents(ws, `${parentId}-middle`);
+    expect(childEvents.find((e) => e.type === 'workflow.resumed')?.payload.inputs).toEqual({
+      who: 'villain',
+    });
+  });
+
+  it('refuses to resume a chapter run as another workflow than the one it holds', async () => {
+    const other = CHILD.replace('name: child', 'name: other');
+    const ws = await createWorkspace({ parent: PARENT, child: CHILD, other });
+    const first = await runMia(['workflow', 'run', 'parent'], { cwd: ws });
+    expect(first.exitCode).toBe(1);
+    const parentId = parseRunId(first.stdout);
+    const file = join(ws, '.mia/workflows/parent.yaml');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('workflow: child', 'workflow: other'),
+    );
+    const resumed = await runMia(['workflow', 'resume', parentId], { cwd: ws });
+    expect(resumed.exitCode).toBe(1);
+    const events = await readRunEvents(ws, parentId);
+    const failure = eventsFor(events, 'workflow.step.failed', 'middle').at(-1);
+    expect(failure?.payload.error).toMatchObject({
+      code: 'MIA_CHAPTER_OTHER_WORKFLOW',
+      message: `Step "middle" now runs workflow "other", but its chapter run ${parentId}-middle is workflow "child".`,
+    });
+  });
+
   it('refuses a workflow that includes itself through another one, before anything runs', async () => {
     const ws = await createWorkspace({
       ping: 'name: ping\nnarrative: "Ping"\nsteps:\n  - { id: call, action: workflow, with: { workflow: pong } }\n',
