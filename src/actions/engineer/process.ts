@@ -7,6 +7,9 @@ import type { StepLog } from '../types.js';
 /** How long a process group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2000;
 
+/** The most bytes Linux takes in one argument or one `NAME=value` (MAX_ARG_STRLEN, its NUL included). */
+const MAX_ARG_BYTES = 128 * 1024;
+
 export interface ProcessOptions {
   cwd: string;
   env: Record<string, string>;
@@ -54,7 +57,7 @@ export async function runProcessGroup(
     });
   } catch (error) {
     // Refused before any process exists (a NUL byte in an argument or a variable, say).
-    const startError = error instanceof Error ? error : new Error(String(error));
+    const startError = explainStartError(error, args, options.env);
     return {
       exitCode: undefined,
       signal: undefined,
@@ -64,7 +67,7 @@ export async function runProcessGroup(
       outputTail: '',
     };
   }
-  const ended = waitForEnd(child);
+  const ended = waitForEnd(child, args, options.env);
   let stdoutTail = '';
   let stderrTail = '';
   let outputTail = '';
@@ -109,18 +112,51 @@ export function describeEnding(ending: Ending): string {
 }
 
 /** Resolves when the child has exited and closed its output, or at once if it could not start. */
-function waitForEnd(child: ChildProcess): Promise<Ending> {
+function waitForEnd(
+  child: ChildProcess,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Ending> {
   return new Promise((resolve) => {
     child.on('error', (error) => {
       // Once started, the child ends with 'close'; an error before that means it never ran.
       if (child.pid === undefined) {
-        resolve({ exitCode: undefined, signal: undefined, startError: error });
+        resolve({
+          exitCode: undefined,
+          signal: undefined,
+          startError: explainStartError(error, args, env),
+        });
       }
     });
     child.on('close', (code, signal) => {
       resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, startError: undefined });
     });
   });
+}
+
+/**
+ * The error a spawn was refused with; E2BIG (an argument, such as a script, or a variable longer
+ * than the system takes) says which one and how long it is, since its own message does not.
+ */
+function explainStartError(error: unknown, args: string[], env: Record<string, string>): Error {
+  const startError = error instanceof Error ? error : new Error(String(error));
+  if ((startError as NodeJS.ErrnoException).code !== 'E2BIG') return startError;
+  const sizes = [
+    ...args.map((arg, index) => ({ what: `argument ${index + 1}`, bytes: Buffer.byteLength(arg) })),
+    ...Object.entries(env).map(([name, value]) => ({
+      what: `variable ${name}`,
+      bytes: Buffer.byteLength(`${name}=${value}`),
+    })),
+  ];
+  const longest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a), { what: '', bytes: 0 });
+  const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
+  const why =
+    longest.bytes >= MAX_ARG_BYTES
+      ? `its ${longest.what} takes ${kib(longest.bytes)}, more than the ${kib(MAX_ARG_BYTES)} the system takes in one`
+      : `its arguments and environment take ${kib(sizes.reduce((sum, size) => sum + size.bytes, 0))}, more than the system takes in all`;
+  const explained = new Error(`${startError.message}: ${why}`);
+  Object.assign(explained, { code: 'E2BIG' });
+  return explained;
 }
 
 /** SIGTERM to the group now, SIGKILL after the grace period (the timer, to cancel it early). */

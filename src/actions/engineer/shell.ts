@@ -48,9 +48,11 @@ export const shellAction: ActionAdapter = {
         'MIA_SHELL_FAILED',
         `The command ${describeEnding(result)}${lastLine === undefined ? '.' : `: ${lastLine}`}`,
         {
-          hint: result.startError
-            ? `Check that ${cwd} exists and that sh is on PATH.`
-            : 'Read the step log for the full output.',
+          hint: !result.startError
+            ? 'Read the step log for the full output.'
+            : (result.startError as NodeJS.ErrnoException).code === 'E2BIG'
+              ? 'Put a long script in a file of the workspace and run that file (`run: sh ./script.sh`); pass large values through files, not expressions.'
+              : `Check that ${cwd} exists and that sh is on PATH.`,
           outputs,
         },
       );

@@ -37,4 +37,26 @@ describe('the shell action', () => {
     expect(error?.message).toMatch(/^The command could not be started \(.*ENOENT\)\.$/);
     expect(error?.hint).toBe(`Check that ${ctx.workdir}/missing exists and that sh is on PATH.`);
   });
+
+  it('says which part is too long when a script is longer than the system takes in one argument, and how to run it', async () => {
+    const script = `${'echo line >/dev/null\n'.repeat(9000)}echo done`;
+    const { error } = await runInWorkspace(shellAction, {}, { run: script });
+    expect(error?.code).toBe('MIA_SHELL_FAILED');
+    expect(error?.message).toBe(
+      'The command could not be started (spawn E2BIG: its argument 2 takes 185 KiB, more than the 128 KiB the system takes in one).',
+    );
+    expect(error?.hint).toMatch(/^Put a long script in a file of the workspace and run that file/);
+  });
+
+  it('names the variable that is too long when an expression value is longer than the system takes', async () => {
+    const { error } = await runInWorkspace(
+      shellAction,
+      {},
+      { run: 'echo "$MIA_EXPR_BIG" | wc -c' },
+      { expressionEnv: { MIA_EXPR_BIG: 'x'.repeat(200 * 1024) } },
+    );
+    expect(error?.message).toBe(
+      'The command could not be started (spawn E2BIG: its variable MIA_EXPR_BIG takes 201 KiB, more than the 128 KiB the system takes in one).',
+    );
+  });
 });
