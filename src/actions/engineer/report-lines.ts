@@ -9,7 +9,8 @@ export type TestRunner = 'vitest' | 'jest' | 'pytest' | 'mocha' | 'node:test' | 
  * named in `failedFiles`, never in `failedTests`.
  */
 export interface TestReport {
-  runner: TestRunner;
+  /** The runner that printed the summary, or those that did joined by ` + ` (`node:test + vitest`). */
+  runner: TestRunner | string;
   passed?: number;
   failed?: number;
   skipped?: number;

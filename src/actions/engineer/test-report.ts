@@ -20,17 +20,46 @@ const PARSERS: readonly Parser[] = [
 ];
 
 /**
- * Parses the output of a test command (stdout and stderr together). Formats are tried from the
- * most distinctive summary to the least (vitest, jest, pytest, mocha, node:test, TAP); the first
- * that matches wins. Returns undefined when no known summary is found.
+ * Parses the output of a test command (stdout and stderr together): the summary of every runner
+ * it ran (vitest, jest, pytest, mocha, node:test, TAP), each its last one, summed when there are
+ * several (`node --test && vitest run`), the runner then named `node:test + vitest`. A bare TAP
+ * stream counts only where no node:test or tape summary closed it. Returns undefined when no
+ * known summary is found.
  */
 export function parseTestReport(output: string): TestReport | undefined {
   const lines = stripVTControlCharacters(output).split(/\r?\n/);
+  const reports: TestReport[] = [];
   for (const parse of PARSERS) {
+    const isTapRead = reports.some(
+      (report) => report.runner === 'node:test' || report.runner === 'tap',
+    );
+    if (parse === parseTapReport && isTapRead) continue;
     const report = parse(lines);
-    if (report) return report;
+    if (report) reports.push(report);
   }
-  return undefined;
+  return combineReports(reports);
+}
+
+/** The reports of the runners one command ran, as one: their counts and names together. */
+function combineReports(reports: TestReport[]): TestReport | undefined {
+  // Beside a runner that counted tests, a "summary" that counted none only looked like one.
+  const counted = reports.filter(
+    (report) => (report.total ?? 0) > 0 || report.failedFiles.length > 0,
+  );
+  if (counted.length <= 1) return counted[0] ?? reports[0];
+  const sum = (key: 'passed' | 'failed' | 'skipped' | 'total') =>
+    counted.every((report) => report[key] === undefined)
+      ? undefined
+      : counted.reduce((total, report) => total + (report[key] ?? 0), 0);
+  return {
+    runner: counted.map((report) => report.runner).join(' + '),
+    passed: sum('passed'),
+    failed: sum('failed'),
+    skipped: sum('skipped'),
+    total: sum('total'),
+    failedTests: counted.flatMap((report) => report.failedTests),
+    failedFiles: counted.flatMap((report) => report.failedFiles),
+  };
 }
 
 /**

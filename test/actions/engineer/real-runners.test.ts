@@ -111,6 +111,27 @@ describe('run-tests with the real runners', () => {
     );
   });
 
+  it('counts the tests of every runner a command runs, not only the first one it recognises', async () => {
+    const { outputs, error } = await runTests(
+      {
+        'vitest.config.mjs': "export default { test: { include: ['*.vi.test.mjs'] } };",
+        'a.vi.test.mjs':
+          "import { test } from 'vitest';\ntest('v1', () => {});\ntest('v2', () => {});\n",
+        'b.node.mjs':
+          "import test from 'node:test';\nfor (const n of [1, 2, 3]) test(`n${n}`, () => {});\n",
+        'c.mocha.cjs': "it('m1', () => {});\n",
+      },
+      `node --test b.node.mjs && ${VITEST} && ${MOCHA} c.mocha.cjs`,
+    );
+    expect(error).toBeUndefined();
+    expect(outputs).toMatchObject({
+      passed: 6,
+      failed: 0,
+      total: 6,
+      runner: 'vitest + mocha + node:test',
+    });
+  });
+
   it('never says vitest passed when its only file failed to load', async () => {
     const { error } = await runTests(
       {

@@ -152,6 +152,35 @@ describe('parseTestReport', () => {
     expect(parseTestReport(output)).toEqual(report);
   });
 
+  it('sums the counts of every runner one command ran, naming them all', () => {
+    const output = ['node-test-tap.txt', 'vitest.txt', 'mocha.txt'].map(readRecorded).join('\n');
+    expect(parseTestReport(output)).toEqual({
+      runner: 'vitest + mocha + node:test',
+      passed: 3,
+      failed: 5,
+      skipped: 4,
+      total: 12,
+      failedTests: [
+        'a.test.mjs > math > parses dates',
+        'a.test.mjs > subtracts',
+        'subtracts',
+        'math > parses dates',
+        'parses dates',
+      ],
+      failedFiles: [],
+    });
+  });
+
+  it('reads node:test TAP once, never again as a bare TAP stream, beside another runner', () => {
+    const output = `${readRecorded('node-test-tap.txt')}\n${readRecorded('pytest.txt')}`;
+    expect(parseTestReport(output)).toMatchObject({
+      runner: 'pytest + node:test',
+      passed: 2,
+      failed: 3,
+      total: 7,
+    });
+  });
+
   it('reads a summary printed in colour', () => {
     const output =
       '\u001b[2m      Tests \u001b[22m \u001b[1m\u001b[32m2 passed\u001b[39m\u001b[22m\u001b[90m (2)\u001b[39m\n';
