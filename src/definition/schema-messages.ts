@@ -59,13 +59,35 @@ export function convertAjvErrors(
     if (folded) continue;
     const relative = parsePointer(error.instancePath, context.root);
     if (isExpressionValue(valueAt(context.root, relative))) continue;
-    const problem = describeError(error, [...context.basePath, ...relative], context);
+    const problem = describeError(
+      findTeachingAlternative(error, errors) ?? error,
+      [...context.basePath, ...relative],
+      context,
+    );
     const key = `${problem.position?.line}:${problem.position?.col}:${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     problems.push(problem);
   }
   return problems;
+}
+
+/**
+ * For "must match one of these schemas" (oneOf, anyOf), the error of an alternative that says
+ * what the value should look like (a pattern we can put in words, such as a duration), if any.
+ */
+function findTeachingAlternative(
+  error: ErrorObject,
+  errors: readonly ErrorObject[],
+): ErrorObject | undefined {
+  if (error.keyword !== 'oneOf' && error.keyword !== 'anyOf') return undefined;
+  return errors.find(
+    (other) =>
+      other.keyword === 'pattern' &&
+      other.instancePath === error.instancePath &&
+      other.schemaPath.startsWith(`${error.schemaPath}/`) &&
+      describePattern((other.params as Record<string, unknown>).pattern) !== undefined,
+  );
 }
 
 function describeError(

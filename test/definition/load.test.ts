@@ -241,6 +241,13 @@ describe('loadWorkflow', () => {
       [expect.stringContaining('"timeout" in step "a" must be a duration')],
     ],
     [
+      'a wait in a unit it does not know, told as a duration rather than as oneOf',
+      ['  - { id: a, action: wait, with: { for: 30d } }'],
+      [
+        `${FILE}:4:41: "with.for" in step "a" (action wait) must be a duration such as 500ms, 30s, 10m or 1h, or a number of milliseconds (got "30d").`,
+      ],
+    ],
+    [
       'a timeout too long to count in milliseconds',
       [`  - { id: a, action: shell, with: { run: x }, timeout: ${'9'.repeat(20)}h }`],
       [
