@@ -42,10 +42,10 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       isRetriable: false,
     });
   }
-  const load = () => loadWorkflow(options.ref, { workspace: parent.workspace, registry });
+  const workflow = await loadWorkflow(options.ref, { workspace: parent.workspace, registry });
+  await refuseRecursion(parent, workflow.name);
   let handle: RunHandle;
   if (existsSync(getEventsPath(parent.workspace, runId))) {
-    const workflow = await load();
     const restart = await findRestart(options, runId, workflow);
     const resumed = await resumeRun({
       workspace: parent.workspace,
@@ -63,7 +63,6 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       return summarize(runId, await loadRunState(parent.workspace, runId));
     handle = resumed;
   } else {
-    const workflow = await load();
     handle = await createRun({
       workspace: parent.workspace,
       workflow,
@@ -101,6 +100,28 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
   if (result.status === 'interrupted')
     throw options.signal.reason ?? new Error('The chapter was interrupted.');
   return result;
+}
+
+/**
+ * Refuses a chapter that would run inside itself: its workflow is the parent's or an ancestor's.
+ * Definitions refuse a workflow that includes itself; this catches one named by an expression.
+ */
+async function refuseRecursion(parent: RunHandle, name: string): Promise<void> {
+  const chain = [parent.workflow.name];
+  let state = await loadRunState(parent.workspace, parent.runId);
+  while (state.parent !== undefined) {
+    state = await loadRunState(parent.workspace, state.parent.runId);
+    chain.unshift(state.workflow);
+  }
+  if (!chain.includes(name)) return;
+  throw new MiaError(
+    'MIA_CHAPTER_RECURSION',
+    `Chapter "${name}" would run inside itself: ${[...chain, name].join(' -> ')}.`,
+    {
+      hint: 'A workflow cannot include itself, directly or through others: name another workflow in `with.workflow` (here its expression gave one the run is already inside).',
+      isRetriable: false,
+    },
+  );
 }
 
 /**

@@ -139,6 +139,39 @@ describe('chapters', () => {
     });
   });
 
+  it('refuses a chapter whose workflow, named by an expression, is one the run is already inside', async () => {
+    const ws = await createWorkspace({
+      outer: `name: outer
+narrative: "Outer"
+inputs:
+  next: { default: "inner" }
+steps:
+  - id: go
+    action: workflow
+    with: { workflow: "\${{ inputs.next }}", inputs: { next: "outer" } }
+`,
+      inner: `name: inner
+narrative: "Inner"
+inputs:
+  next: {}
+steps:
+  - id: back
+    action: workflow
+    with: { workflow: "\${{ inputs.next }}" }
+`,
+    });
+    const result = await runMia(['workflow', 'run', 'outer'], { cwd: ws });
+    expect(result.exitCode).toBe(1);
+    const runId = parseRunId(result.stdout);
+    const inner = await readRunEvents(ws, `${runId}-go`);
+    expect(eventsFor(inner, 'workflow.step.failed', 'back')[0]?.payload.error).toMatchObject({
+      code: 'MIA_CHAPTER_RECURSION',
+      message: 'Chapter "outer" would run inside itself: outer -> inner -> outer.',
+    });
+    // No third run: the recursion stopped before it started one.
+    expect(await readRunEvents(ws, `${runId}-go-back`).catch(() => 'none')).toBe('none');
+  });
+
   it('refuses a workflow that includes itself through another one, before anything runs', async () => {
     const ws = await createWorkspace({
       ping: 'name: ping\nnarrative: "Ping"\nsteps:\n  - { id: call, action: workflow, with: { workflow: pong } }\n',
