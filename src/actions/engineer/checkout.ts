@@ -1,7 +1,7 @@
 // Where a checking step looks: the workspace itself, or a commit or a merge in a worktree of its own.
 
 import { realpath } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { MiaError } from '../../errors.js';
 import { formatFileList, listChangedFiles } from '../../git/changes.js';
@@ -51,6 +51,12 @@ export interface Checkout {
   root: string | undefined;
   /** What was checked out: `sha` and `branch`, `into`, `base`, `head`, `alreadyMerged`, or `ref`. */
   outputs: Record<string, unknown>;
+  /**
+   * A path the step names or finds (`cwd`, a schema, a file a glob matched), resolved from the
+   * workdir. In a worktree, one outside it (above the repository, or in your checkout) is
+   * MIA_CHECKOUT_OUTSIDE: the step would check other files than the commit it reports.
+   */
+  locate(path: string): string;
   /** Removes the worktree (a failure to is logged, never thrown). */
   close(): Promise<void>;
 }
@@ -63,7 +69,13 @@ export async function openCheckout(ctx: ActionContext): Promise<Checkout> {
   const branch = readText(ctx.with.branch);
   const ref = readText(ctx.with.ref);
   if (branch === undefined && ref === undefined) {
-    return { workdir: ctx.workdir, root: undefined, outputs: {}, close: async () => undefined };
+    return {
+      workdir: ctx.workdir,
+      root: undefined,
+      outputs: {},
+      locate: (path) => resolve(ctx.workdir, path),
+      close: async () => undefined,
+    };
   }
   if (branch !== undefined && ref !== undefined) {
     throw new MiaError('MIA_CHECKOUT_BRANCH_AND_REF', 'Set `branch` or `ref`, not both.', {
@@ -107,15 +119,34 @@ export async function openCheckout(ctx: ActionContext): Promise<Checkout> {
     );
   }
   await noteUncommitted(ctx, repo.git);
+  const workdir = join(prepared.worktree.path, inside);
   return {
-    workdir: join(prepared.worktree.path, inside),
+    workdir,
     root: prepared.worktree.path,
     outputs,
+    locate: (path) => locateInWorktree(path, workdir, prepared.worktree.path),
     close: async () => {
       const failure = await prepared.worktree.remove();
       if (failure) ctx.log.info(failure);
     },
   };
+}
+
+/** See Checkout.locate: `path` from `workdir`, which must stay inside `worktree`. */
+function locateInWorktree(path: string, workdir: string, worktree: string): string {
+  const target = resolve(workdir, path);
+  const rest = relative(worktree, target);
+  if (rest.startsWith('..') || isAbsolute(rest)) {
+    throw new MiaError(
+      'MIA_CHECKOUT_OUTSIDE',
+      `${target} is outside the worktree of the commit being checked (${worktree}): the step would check other files than that commit's.`,
+      {
+        hint: 'Name paths relative to the workspace (like `packages/app`), never absolute or above the repository.',
+        isRetriable: false,
+      },
+    );
+  }
+  return target;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The `run-tests` action: runs the test command and reads the runner's summary into outputs.
 
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MiaError } from '../../errors.js';
 import type { ActionAdapter, ActionContext } from '../types.js';
 import {
@@ -74,7 +74,7 @@ async function runTestsIn(
   ctx: ActionContext,
   checkout: Checkout,
 ): Promise<Record<string, unknown>> {
-  const cwd = resolve(checkout.workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const cwd = checkout.locate(typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
   const installed = await installFor(ctx, checkout, cwd);
   const checked = { ...checkout.outputs, ...(installed ? { installed } : {}) };
   const command =

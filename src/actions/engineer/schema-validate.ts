@@ -7,6 +7,7 @@ import type { ActionAdapter, ActionContext } from '../types.js';
 import {
   CHECKOUT_DEPENDENCIES,
   CHECKOUT_WITH_PROPERTIES,
+  type Checkout,
   findCheckoutChange,
   openCheckout,
 } from './checkout.js';
@@ -66,7 +67,7 @@ export const schemaValidateAction: ActionAdapter = {
   async run(ctx) {
     const checkout = await openCheckout(ctx);
     try {
-      const targets = await findTargets(ctx, checkout.workdir);
+      const targets = await findTargets(ctx, checkout);
       const outputs = await validateTargets(ctx, checkout.workdir, targets);
       return { outputs: { ...outputs, ...checkout.outputs } };
     } finally {
@@ -76,7 +77,8 @@ export const schemaValidateAction: ActionAdapter = {
   checkOutdated: findCheckoutChange,
 };
 
-async function findTargets(ctx: ActionContext, workdir: string): Promise<Target[]> {
+async function findTargets(ctx: ActionContext, checkout: Checkout): Promise<Target[]> {
+  const { workdir } = checkout;
   const show = (path: string) => relative(workdir, path) || '.';
   const match = async (globs: string[], cwd: string) =>
     (
@@ -88,7 +90,8 @@ async function findTargets(ctx: ActionContext, workdir: string): Promise<Target[
         ignore: IGNORED,
       })
     )
-      .map(show)
+      // A glob reaching out of a worktree would check files that are not the commit's.
+      .map((path) => show(checkout.locate(path)))
       .sort();
   if (ctx.with.schema === undefined && ctx.with.files === undefined) {
     const targets = await Promise.all(
@@ -108,9 +111,9 @@ async function findTargets(ctx: ActionContext, workdir: string): Promise<Target[
       },
     );
   }
-  const cwd = resolve(workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const cwd = checkout.locate(typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
   const globs = ([] as unknown[]).concat(ctx.with.files).map(String);
-  const schemaPath = resolve(workdir, String(ctx.with.schema));
+  const schemaPath = checkout.locate(String(ctx.with.schema));
   const paths = await match(globs, cwd);
   if (paths.length === 0) {
     throw new MiaError(

@@ -55,6 +55,18 @@ describe('run-tests with `branch`', () => {
     await expectCheckoutUntouched(dir, main);
   });
 
+  it.each([
+    ['an absolute cwd into your checkout', (dir: string) => dir],
+    ['a cwd that climbs out of the worktree', () => '../../../../../../..'],
+  ])("refuses %s: the tests would run on other files than the merge's", async (_, cwdOf) => {
+    const dir = await createRepo(failing('feature breaks'));
+    const main = await git(dir, 'rev-parse', 'main');
+    const { error } = await runIn(dir, { branch: 'feature', cwd: cwdOf(dir) });
+    expect(error).toMatchObject({ code: 'MIA_CHECKOUT_OUTSIDE' });
+    expect(error?.message).toMatch(/is outside the worktree of the commit being checked/);
+    await expectCheckoutUntouched(dir, main);
+  });
+
   it('outputs the merge commit it tested, built on into and holding the branch', async () => {
     const dir = await createRepo(passing('feature holds'));
     const main = await git(dir, 'rev-parse', 'main');

@@ -1,8 +1,11 @@
 // The schema-validate action checks real JSON and YAML files in temp workspaces.
 
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { schemaValidateAction } from '../../../src/actions/engineer/schema-validate.js';
 import { MiaError } from '../../../src/errors.js';
+import { commitFile, git, initRepository } from '../../helpers/temp-git-repo.js';
 import { describeActionContract } from '../contract.js';
 import { runInWorkspace, writeFiles } from './run-in-workspace.js';
 
@@ -205,5 +208,29 @@ properties:
     expect(error?.code).toBe('MIA_SCHEMA_BAD_SCHEMA');
     expect(error?.message).toContain('schema.json');
     expect(error?.message).toContain(says);
+  });
+
+  it("refuses files a glob finds outside the worktree of a merge it checks: they are not the merge's", async () => {
+    const dir = await initRepository();
+    await commitFile(
+      dir,
+      'schema.json',
+      JSON.stringify({ properties: { port: { type: 'integer' } } }),
+    );
+    await mkdir(join(dir, 'config'));
+    await commitFile(dir, 'config/a.json', '{"port": 1}');
+    await git(dir, 'checkout', '--quiet', '-b', 'feature');
+    await commitFile(dir, 'config/a.json', '{"port": "one"}');
+    await git(dir, 'checkout', '--quiet', 'main');
+    const { error } = await runInWorkspace(
+      schemaValidateAction,
+      {},
+      { branch: 'feature', schema: 'schema.json', files: `${dir}/config/*.json` },
+      { workdir: dir, stepId: 'validate' },
+    );
+    expect(error?.code).toBe('MIA_CHECKOUT_OUTSIDE');
+    expect(error?.message).toBe(
+      `${dir}/config/a.json is outside the worktree of the commit being checked (${error?.message.match(/\((.*)\)/)?.[1]}): the step would check other files than that commit's.`,
+    );
   });
 });
