@@ -57,6 +57,9 @@ const FACTS: Record<string, { universe?: Universe; describe(outputs: Outputs): s
       const sha = shortSha(o.sha);
       const what =
         str(o.branch) && str(o.into) ? `${o.branch} into ${o.into}` : o.pr ? `PR #${o.pr}` : '';
+      // A tested commit already on `into` may have landed by this very step before a crash.
+      if (o.alreadyMerged && o.tested === true && sha && str(o.into))
+        return [`${o.into} already held the tested commit ${sha}`];
       if (o.alreadyMerged)
         return [`${what || 'the change'} was already merged${sha ? ` (${sha})` : ''}`];
       if (o.tested === true && sha) return [`${what} landed as the tested commit ${sha}`];
