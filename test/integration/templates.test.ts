@@ -351,3 +351,16 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     await expectDelivered(repo, c, template, events, chart);
   });
 });
+
+describe('dependency-update on a repository without its branch', () => {
+  it("stops at inventory with git's reason, not with the error of the program its empty output fed", async () => {
+    const repo = await createRepo();
+    const result = await runMia(['workflow', 'run', 'dependency-update', '--yes'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    const events = await readRunEvents(repo, parseRunId(result.stdout));
+    const failed = eventsFor(events, 'workflow.step.failed', 'inventory')[0];
+    expect((failed?.payload.error as { message: string }).message).toBe(
+      "The command exited with 1: fatal: invalid object name 'refs/heads/deps'.",
+    );
+  });
+});
