@@ -359,8 +359,8 @@ describe('dependency-update on a repository without its branch', () => {
     expect(result.exitCode).toBe(1);
     const events = await readRunEvents(repo, parseRunId(result.stdout));
     const failed = eventsFor(events, 'workflow.step.failed', 'inventory')[0];
-    expect((failed?.payload.error as { message: string }).message).toBe(
-      "The command exited with 1: fatal: invalid object name 'refs/heads/deps'.",
-    );
+    expect(failed?.payload.error).toMatchObject({
+      message: "The command exited with 1: fatal: invalid object name 'refs/heads/deps'.",
+    });
   });
 });
