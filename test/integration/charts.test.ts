@@ -71,10 +71,15 @@ async function expectChartsTrue(
   isReady: (charts: Charts) => boolean,
 ): Promise<Charts> {
   let charts: Charts | undefined;
+  // The two files are written one after the other: wait until both have caught up.
+  const isCaughtUp = ({ stc, extension }: Charts) =>
+    stc.actions.every(
+      (a) => extension.actionSteps.find((s) => s.id === a.id)?.completed === a.completed,
+    );
   await expect
     .poll(async () => {
       charts = await readCharts(workspace, runId, workflow).catch(() => undefined);
-      return charts !== undefined && isReady(charts);
+      return charts !== undefined && isReady(charts) && isCaughtUp(charts);
     }, POLL)
     .toBe(true);
   const done = completedByEvents(await readRunEvents(workspace, runId));
