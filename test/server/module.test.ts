@@ -208,4 +208,35 @@ describe('the workflow module', () => {
       payload: { workflow: 'demo' },
     });
   });
+
+  it('follows the runs once when initialized twice at once, and stops for good when disposed', async () => {
+    const { workspace } = await mountInExpress({}, false);
+    const onFirstBus: string[] = [];
+    const first = { emit: (type: string) => onFirstBus.push(type) };
+    const ctx = { config: { workspace }, bus: first };
+    await Promise.all([module?.initialize(ctx), module?.initialize(ctx)]);
+    const log = await createRunLog(workspace, 'run-twice');
+    log.append('workflow.completed', { durationMs: 5 });
+    await log.close();
+    await expect
+      .poll(() => onFirstBus.includes('workflow.completed'), { timeout: 20_000 })
+      .toBe(true);
+    expect(onFirstBus).toEqual(['workflow.started', 'workflow.completed']);
+
+    // Disposed, then started again on another bus: a run reaches that bus only.
+    await module?.dispose();
+    const onSecondBus: string[] = [];
+    await module?.initialize({
+      config: { workspace },
+      bus: { emit: (type) => onSecondBus.push(type) },
+    });
+    const later = await createRunLog(workspace, 'run-later');
+    later.append('workflow.completed', { durationMs: 5 });
+    await later.close();
+    await expect
+      .poll(() => onSecondBus.includes('workflow.completed'), { timeout: 20_000 })
+      .toBe(true);
+    expect(onSecondBus).toEqual(['workflow.started', 'workflow.completed']);
+    expect(onFirstBus).toEqual(['workflow.started', 'workflow.completed']);
+  });
 });
