@@ -121,10 +121,11 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
   /** Starts following the workspace's runs (once: `initialize` shares the start under way). */
   const start = async (ctx: MiaModuleContext): Promise<void> => {
     const workspace = options.workspace ?? ctx.config?.workspace ?? process.cwd();
+    const onProblem = (message: string) => ctx.logger?.warn(`workflow: ${message}`);
     const feed = new RunFeed({
       workspace,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-      onProblem: (message) => ctx.logger?.warn(`workflow: ${message}`),
+      onProblem,
     });
     await feed.start();
     const socket = createNarrativeSocket({ ...options.socket, feed, token, access });
@@ -134,7 +135,7 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
       access,
       ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
     });
-    const stopBus = ctx.bus ? forwardToBus(feed, ctx.bus) : () => {};
+    const stopBus = ctx.bus ? forwardToBus(feed, ctx.bus, onProblem) : () => {};
     started = { workspace, feed, socket, handler, stopBus };
     ctx.logger?.info?.(
       `workflow: the runs of ${workspace} at ${PAGE_PATH} and ${API_PREFIX}/` +

@@ -239,4 +239,29 @@ describe('the workflow module', () => {
     expect(onSecondBus).toEqual(['workflow.started', 'workflow.completed']);
     expect(onFirstBus).toEqual(['workflow.started', 'workflow.completed']);
   });
+
+  it("tells the host's logger, and goes on, when the host's bus throws or rejects an event", async () => {
+    const workspace = await createWorkspace();
+    const warnings: string[] = [];
+    const bus = {
+      emit: (type: string) => {
+        if (type === 'workflow.started') throw new Error('the bus is full');
+        return Promise.reject(new Error('the bus is away'));
+      },
+    };
+    module = createWorkflowModule({ pollMs: 50 });
+    await module.initialize({
+      config: { workspace },
+      bus,
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    const log = await createRunLog(workspace, 'run-bus-fails');
+    log.append('workflow.completed', { durationMs: 5 });
+    await log.close();
+    await expect.poll(() => warnings.length, { timeout: 20_000 }).toBe(2);
+    expect(warnings).toEqual([
+      'workflow: A feed listener failed: the bus is full',
+      "workflow: The host's bus failed to take a workflow.completed event: the bus is away",
+    ]);
+  });
 });
