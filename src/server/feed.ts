@@ -4,6 +4,7 @@
 
 import { type FSWatcher, watch } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
@@ -13,6 +14,8 @@ import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail
 
 /** How often the feed looks for new runs and appended events when fs.watch says nothing. */
 export const DEFAULT_POLL_MS = 250;
+/** Logs read at once, at most: thousands of runs must not use up the process's open files. */
+const MAX_READS_AT_ONCE = 16;
 /** Finished runs looked at per poll besides the newest as many (see RunFeed.#pickEnded). */
 export const DEFAULT_ENDED_PER_POLL = 64;
 
@@ -35,6 +38,7 @@ export class RunFeed {
   readonly #endedPerPoll: number;
   /** Where the turn of the older finished runs stands (see #pickEnded). */
   #endedTurn = 0;
+  readonly #readLimit = pLimit(MAX_READS_AT_ONCE);
   readonly #onProblem: (message: string) => void;
   readonly #tails = new Map<string, LogTail>();
   readonly #watchers = new Map<string, FSWatcher>();
@@ -120,7 +124,7 @@ export class RunFeed {
       if (!tail.isAttached) (tail.isEnded ? ended : running).push(tail);
     }
     const polled = [...running, ...this.#pickEnded(ended)];
-    await Promise.all(polled.map((tail) => this.#pollTail(tail)));
+    await Promise.all(polled.map((tail) => this.#readLimit(() => this.#pollTail(tail))));
   }
 
   /**
@@ -150,8 +154,7 @@ export class RunFeed {
       await Promise.all(
         fresh.map(async (runId) => {
           const tail = this.#getTail(runId, isBaseline);
-          await this.#pollTail(tail);
-          tail.isSilent = false;
+          await this.#readLimit(() => this.#pollTail(tail));
           if (!tail.isEnded) this.#watchTail(tail);
         }),
       );
