@@ -40,14 +40,7 @@ describe('RunFeed short of open files', () => {
     expect(vi.mocked(fs.open)).toHaveBeenCalledTimes(1);
 
     // Resumed by another process: only what it appends is news.
-    run.add('workflow.resumed', {
-      rerun: ['a'],
-      kept: [],
-      definitionChanged: false,
-      steps: [],
-      from: null,
-      pid: 4242,
-    });
+    run.resume(['a']);
     await appendFile(path, `${JSON.stringify(run.events.at(-1))}\n`);
     await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
     expect(received.map((event) => event.type)).toEqual(['workflow.resumed']);

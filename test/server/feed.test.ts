@@ -313,14 +313,7 @@ describe('RunFeed', () => {
 
       // Another process resumes an older run: its turn comes, and its events flow again.
       const { path, run } = runs.get('run-3') ?? ({} as never);
-      run.add('workflow.resumed', {
-        rerun: ['a'],
-        kept: [],
-        definitionChanged: false,
-        steps: [],
-        from: null,
-        pid: 4242,
-      });
+      run.resume(['a']);
       await appendEvents(path, run.events.slice(-1));
       for (let turn = 0; turn < 3 && received.length === 0; turn += 1) await pollOnce();
       expect(received.map((event) => `${event.runId}:${event.seq}`)).toEqual(['run-3:3']);
