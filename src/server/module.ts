@@ -49,8 +49,14 @@ export interface WorkflowModuleOptions {
   dashboardDir?: string;
 }
 
-/** What a mia host gives `initialize` (its `MiaServerContext`); the module uses these parts. */
+/**
+ * What a mia host gives `initialize` (its `MiaServerContext`). The module uses `config`, `logger`
+ * and `bus`; `app` and `wsRouter` come to `routes` and `wsHandlers` instead.
+ */
 export interface MiaModuleContext {
+  app?: unknown;
+  wsRouter?: unknown;
+  getModule?: (name: string) => unknown;
   config?: { workspace?: string };
   logger?: { warn(message: string): void; info?(message: string): void };
   bus?: NarrativeBus;

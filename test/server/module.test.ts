@@ -264,4 +264,20 @@ describe('the workflow module', () => {
       "workflow: The host's bus failed to take a workflow.completed event: the bus is away",
     ]);
   });
+
+  it("takes a mia host's whole context at initialize, and serves the workspace its config names", async () => {
+    const workspace = await createWorkspace();
+    const emitted: string[] = [];
+    module = createWorkflowModule();
+    // The host's MiaServerContext as it is written: {app, wsRouter, config, logger, bus, getModule}.
+    await module.initialize({
+      app: express(),
+      wsRouter: createUpgradeRouter(),
+      config: { workspace },
+      logger: { info: () => {}, warn: () => {} },
+      bus: { emit: (type: string) => emitted.push(type) },
+      getModule: () => undefined,
+    });
+    expect(module.workspace).toBe(workspace);
+  });
 });
