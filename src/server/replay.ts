@@ -76,13 +76,15 @@ export async function readAfterEvent(
     }
   };
   // The newest logs first: the event a client saw last is most likely there. A log is parsed only
-  // when its text holds the id.
+  // when its text holds the id as a JSON string, and kept only when it holds the event.
   let found: MiaEvent | undefined;
+  const quoted = JSON.stringify(sinceId);
   for (const run of sinceId === undefined ? [] : runs) {
     const text = await readFile(getEventsPath(feed.workspace, run.runId), 'utf8').catch(() => '');
-    if (!text.includes(sinceId as string)) continue;
+    if (!text.includes(quoted)) continue;
     found = (await scan(run.runId)).find((event) => event.id === sinceId);
     if (found) break;
+    read.delete(run.runId);
   }
   let events: MiaEvent[];
   if (found) {

@@ -242,13 +242,17 @@ describe('the mia narrative channel rules', () => {
     await utimes(old, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
     const { port, token } = await start({ workspace });
     const client = await connectByMessage(port, token);
-    client.send({ type: 'replay', since: 'an-id-of-a-deleted-run' });
-    const [replayed] = await client.waitFor(isMessage('replayed'));
-    expect(replayed).toMatchObject({ count: 200 });
-    expect(client.messages.filter(isMessage('error'))).toEqual([]);
-    expect(client.events().map((event) => event.seq)).toEqual(
-      Array.from({ length: 200 }, (_, index) => 51 + index),
-    );
+    // An id no log holds, and one that is a piece of every line of JSON.
+    for (const since of ['an-id-of-a-deleted-run', '"']) {
+      client.messages.length = 0;
+      client.send({ type: 'replay', since });
+      const [replayed] = await client.waitFor(isMessage('replayed'));
+      expect(replayed).toMatchObject({ count: 200 });
+      expect(client.messages.filter(isMessage('error'))).toEqual([]);
+      expect(client.events().map((event) => event.seq)).toEqual(
+        Array.from({ length: 200 }, (_, index) => 51 + index),
+      );
+    }
     client.close();
   });
 });
