@@ -315,7 +315,11 @@ describe('RunFeed', () => {
       const { path, run } = runs.get('run-3') ?? ({} as never);
       run.resume(['a']);
       await appendEvents(path, run.events.slice(-1));
-      for (let turn = 0; turn < 3 && received.length === 0; turn += 1) await pollOnce();
+      let looked: string[] = [];
+      for (let turn = 0; turn < 3 && !looked.includes('run-3'); turn += 1)
+        looked = await pollOnce();
+      expect(looked).toContain('run-3');
+      await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
       expect(received.map((event) => `${event.runId}:${event.seq}`)).toEqual(['run-3:3']);
     } finally {
       vi.useRealTimers();
