@@ -2,7 +2,8 @@
 // its dashboard and without credentials, whatever GitHub token the environment holds; off a
 // terminal it ends with the run.
 
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,17 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it('delivers the feature with the dashboard and no credentials, even with a GitHub token set, and ends off a terminal', async () => {
+  it('delivers the feature with the dashboard, no credentials and no git config, even with a GitHub token set, and ends off a terminal', async () => {
+    // A machine where git knows nobody: no global or system config.
+    const home = await mkdtemp(join(tmpdir(), 'mia-demo-home-'));
+    dirs.push(home);
     const result = await execa(process.execPath, [join(PACKAGE_ROOT, 'scripts/demo.mjs')], {
       cwd: PACKAGE_ROOT,
       env: {
         NO_COLOR: '1',
+        HOME: home,
+        GIT_CONFIG_GLOBAL: join(home, 'no-gitconfig'),
+        GIT_CONFIG_NOSYSTEM: '1',
         GITHUB_TOKEN: 'ghp_a_token_of_the_user',
         GH_TOKEN: 'gho_another_one',
         // Were the token used, GitHub would be this closed port: never the network.
