@@ -7,6 +7,13 @@ import { join } from 'node:path';
 import { main } from '../dist/cli/main.js';
 import { createDemoRepository } from '../dist/demo/demo-repo.js';
 
+// The demo is the local, credential-free path: a GitHub token in the environment would send the
+// review and the merge to GitHub, which the throwaway repository has never seen.
+const ignored = ['GITHUB_TOKEN', 'GH_TOKEN'].filter((name) => process.env[name]);
+for (const name of ignored) delete process.env[name];
+if (ignored.length > 0) {
+  process.stdout.write(`${ignored.join(' and ')} ignored: the demo runs without credentials\n`);
+}
 const dir = await mkdtemp(join(tmpdir(), 'mia-demo-'));
 await createDemoRepository(dir);
 process.stdout.write(`demo repository: ${dir}\n`);

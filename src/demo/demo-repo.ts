@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
-/** A git identity for the demo's own commits, so it works on a machine with no git config. */
+/** A git identity for the demo repository, so it works on a machine with no git config. */
 export const DEMO_GIT_ENV = {
   GIT_AUTHOR_NAME: 'mia demo',
   GIT_AUTHOR_EMAIL: 'demo@mia.invalid',
@@ -52,6 +52,9 @@ export async function createDemoRepository(dir: string): Promise<void> {
     await writeFile(join(dir, path), text);
   }
   await git(dir, 'init', '-q', '-b', 'main');
+  // The runs' merges and tags in this throwaway repository need an identity too.
+  await git(dir, 'config', 'user.name', DEMO_GIT_ENV.GIT_AUTHOR_NAME);
+  await git(dir, 'config', 'user.email', DEMO_GIT_ENV.GIT_AUTHOR_EMAIL);
   await git(dir, 'add', '.');
   await git(dir, 'commit', '-q', '-m', 'A small app with a test, a config and its schema');
   await git(dir, 'checkout', '-q', '-b', 'feature');

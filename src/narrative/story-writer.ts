@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { InfrastructureError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStoryPath } from '../store/paths.js';
@@ -124,8 +125,9 @@ async function writeRunFiles(
   events: readonly MiaEvent[],
   story: string | undefined,
 ): Promise<string | undefined> {
-  if (story !== undefined) await writeFileAtomically(getStoryPath(workspace, chart.runId), story);
-  await writeFileAtomically(getChartPath(workspace, chart.runId), toJson(chart));
+  if (story !== undefined)
+    await writeRunFile(workspace, getStoryPath(workspace, chart.runId), story);
+  await writeRunFile(workspace, getChartPath(workspace, chart.runId), toJson(chart));
   const first = events[0];
   if (first?.type === 'workflow.started' && first.payload.parent) return undefined;
   const path = getExtensionChartPath(workspace, chart.workflow);
@@ -136,6 +138,21 @@ async function writeRunFiles(
     return undefined;
   } catch (error) {
     return `The STC Charts extension's chart ${relative(workspace, path)} could not be written (${(error as Error).message}); the run, its story.md and ${relative(workspace, getChartPath(workspace, chart.runId))} are complete. Make ${relative(workspace, dirname(path))} a writable folder for the extension to list this workflow.`;
+  }
+}
+
+/**
+ * Writes one of the run's own files (story.md, its chart); a failure says which file, that the
+ * run's events are whole, and what to do (resuming a finished run writes its files again).
+ */
+async function writeRunFile(workspace: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomically(path, text);
+  } catch (error) {
+    throw new InfrastructureError(
+      `${relative(workspace, path)} could not be written (${(error as Error).message}); the run's events are complete. Make ${relative(workspace, dirname(path))} a writable folder: resuming the run writes it.`,
+      error,
+    );
   }
 }
 

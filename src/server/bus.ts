@@ -12,12 +12,25 @@ export interface NarrativeBus {
 
 /**
  * Emits each event the feed delivers, step log lines aside (the host's bus keeps only its recent
- * events; logs stay on the module's own socket). Returns the function that stops it.
+ * events; logs stay on the module's own socket). A bus that fails (throws, or rejects the promise
+ * its emit returns) is told to `onProblem`, never to the host as a crash. Returns the function
+ * that stops it.
  */
-export function forwardToBus(feed: RunFeed, bus: NarrativeBus): () => void {
+export function forwardToBus(
+  feed: RunFeed,
+  bus: NarrativeBus,
+  onProblem: (message: string) => void,
+): () => void {
   return feed.subscribe((event) => {
     if (!isBroadcast(event)) return;
-    bus.emit(event.type, event.payload, event.channel, getEventTraceId(event));
+    const emitted = bus.emit(event.type, event.payload, event.channel, getEventTraceId(event));
+    if (typeof (emitted as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (emitted as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+        onProblem(
+          `The host's bus failed to take a ${event.type} event: ${(error as Error)?.message ?? String(error)}`,
+        ),
+      );
+    }
   });
 }
 

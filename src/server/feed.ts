@@ -4,6 +4,7 @@
 
 import { type FSWatcher, watch } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
@@ -13,10 +14,16 @@ import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail
 
 /** How often the feed looks for new runs and appended events when fs.watch says nothing. */
 export const DEFAULT_POLL_MS = 250;
+/** Logs read at once, at most: thousands of runs must not use up the process's open files. */
+const MAX_READS_AT_ONCE = 16;
+/** Finished runs looked at per poll besides the newest as many (see RunFeed.#pickEnded). */
+export const DEFAULT_ENDED_PER_POLL = 64;
 
 export interface RunFeedOptions {
   workspace: string;
   pollMs?: number;
+  /** How many finished runs, besides the newest as many, are looked at per poll. */
+  endedPerPoll?: number;
   /** Told when a run's log cannot be followed (damaged), or a listener throws. */
   onProblem?: (message: string) => void;
 }
@@ -28,6 +35,10 @@ export interface RunFeedOptions {
 export class RunFeed {
   readonly workspace: string;
   readonly #pollMs: number;
+  readonly #endedPerPoll: number;
+  /** Where the turn of the older finished runs stands (see #pickEnded). */
+  #endedTurn = 0;
+  readonly #readLimit = pLimit(MAX_READS_AT_ONCE);
   readonly #onProblem: (message: string) => void;
   readonly #tails = new Map<string, LogTail>();
   readonly #watchers = new Map<string, FSWatcher>();
@@ -40,6 +51,7 @@ export class RunFeed {
   constructor(options: RunFeedOptions) {
     this.workspace = options.workspace;
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.#endedPerPoll = options.endedPerPoll ?? DEFAULT_ENDED_PER_POLL;
     this.#onProblem = options.onProblem ?? (() => {});
   }
 
@@ -106,8 +118,30 @@ export class RunFeed {
 
   async #tick(): Promise<void> {
     await this.#scan(false);
-    const followed = [...this.#tails.values()].filter((tail) => !tail.isAttached);
-    await Promise.all(followed.map((tail) => this.#pollTail(tail)));
+    const running: LogTail[] = [];
+    const ended: LogTail[] = [];
+    for (const tail of this.#tails.values()) {
+      if (!tail.isAttached) (tail.isEnded ? ended : running).push(tail);
+    }
+    const polled = [...running, ...this.#pickEnded(ended)];
+    await Promise.all(polled.map((tail) => this.#readLimit(() => this.#pollTail(tail))));
+  }
+
+  /**
+   * The finished runs to look at in this poll (another process may resume one): all of them when
+   * they are few; else the newest every time (a resume is most often of a recent run) and the
+   * others in turn, so that thousands of runs cost a bounded number of `stat` calls per poll.
+   * Tails are kept in run-id order, which is the order runs started in: the newest come last.
+   */
+  #pickEnded(ended: LogTail[]): LogTail[] {
+    const each = this.#endedPerPoll;
+    if (ended.length <= 2 * each) return ended;
+    const older = ended.slice(0, -each);
+    const from = this.#endedTurn % older.length;
+    this.#endedTurn = from + each;
+    const turn = older.slice(from, from + each);
+    turn.push(...older.slice(0, each - turn.length));
+    return [...turn, ...ended.slice(-each)];
   }
 
   /** Finds run folders; at the first scan their history is skipped rather than delivered. */
@@ -116,12 +150,11 @@ export class RunFeed {
       const runsDir = getRunsDir(this.workspace);
       const names = await readdir(runsDir).catch(() => [] as string[]);
       this.#watch('', runsDir, () => void this.#scan(false));
-      const fresh = names.filter((name) => isRunId(name) && !this.#tails.has(name));
+      const fresh = names.filter((name) => isRunId(name) && !this.#tails.has(name)).sort();
       await Promise.all(
         fresh.map(async (runId) => {
           const tail = this.#getTail(runId, isBaseline);
-          await this.#pollTail(tail);
-          tail.isSilent = false;
+          await this.#readLimit(() => this.#pollTail(tail));
           if (!tail.isEnded) this.#watchTail(tail);
         }),
       );

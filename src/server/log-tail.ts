@@ -39,6 +39,8 @@ export class LogTail {
   #seenSize = -1;
   #seenMtime = -1;
   #reading: Promise<void> | undefined;
+  /** A silent tail's history: the log's size when it first looked (even if it read it later). */
+  #historyEnd: number | undefined;
   #isReadAgain = false;
   /** What the log told so far that migrating its older events needs. */
   readonly #migration: MigrationContext = {};
@@ -79,10 +81,7 @@ export class LogTail {
     return this.#publishedSeq !== undefined;
   }
 
-  /**
-   * From now on the file is read only up to what the run's EventLog has published (`publishedSeq`
-   * now, then each event offered), never ahead of it.
-   */
+  /** From now on the file is read only up to what the run's EventLog has published, never ahead. */
   attach(publishedSeq: number): void {
     this.#publishedSeq = publishedSeq;
   }
@@ -111,40 +110,53 @@ export class LogTail {
     let stats: Awaited<ReturnType<typeof stat>>;
     try {
       stats = await stat(this.path);
-    } catch {
+    } catch (error) {
+      // No log yet: nothing to skip, its events are news from the first.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.isSilent = false;
       return;
     }
     if (stats.size === this.#seenSize && stats.mtimeMs === this.#seenMtime) return;
+    // A log that cannot be opened now (no file descriptor left) is history up to this size.
+    if (this.isSilent) this.#historyEnd ??= stats.size;
     // Shorter than what was read: the log was cut back (a torn line repaired). Read it again from
     // the start; events already delivered are recognised by their seq and skipped.
     if (stats.size < this.#offset) this.#offset = 0;
     const file = await open(this.path, 'r').catch(() => undefined);
     if (!file) return;
     try {
-      let chunk = FIRST_CHUNK_BYTES;
-      while (this.#offset < stats.size && this.problem === undefined) {
-        const length = Math.min(chunk, stats.size - this.#offset);
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await file.read(buffer, 0, length, this.#offset);
-        const end = buffer.subarray(0, bytesRead).lastIndexOf(NEWLINE) + 1;
-        if (end === 0) {
-          // No whole line yet: an event still being written, or a line longer than the chunk.
-          if (length === stats.size - this.#offset) break;
-          chunk *= 2;
-          continue;
-        }
-        const { events, consumed } = this.#readLines(buffer.subarray(0, end));
-        await this.#confirm(file, events);
-        for (const event of events) this.#accept(event);
-        this.#offset += consumed;
-        // Stopped before the attached log's publications: read the rest once it publishes more.
-        if (consumed < end) return;
+      if (this.isSilent) {
+        if (!(await this.#readUpTo(file, Math.min(stats.size, this.#historyEnd ?? 0)))) return;
+        this.isSilent = false;
       }
+      if (!(await this.#readUpTo(file, stats.size))) return;
       this.#seenSize = stats.size;
       this.#seenMtime = stats.mtimeMs;
     } finally {
       await file.close();
     }
+  }
+
+  /** Hands on the whole lines up to byte `size`; false when an attached log has not published more. */
+  async #readUpTo(file: FileHandle, size: number): Promise<boolean> {
+    let chunk = FIRST_CHUNK_BYTES;
+    while (this.#offset < size && this.problem === undefined) {
+      const length = Math.min(chunk, size - this.#offset);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await file.read(buffer, 0, length, this.#offset);
+      const end = buffer.subarray(0, bytesRead).lastIndexOf(NEWLINE) + 1;
+      if (end === 0) {
+        // No whole line yet: an event still being written, or a line longer than the chunk.
+        if (length === size - this.#offset) break;
+        chunk *= 2;
+        continue;
+      }
+      const { events, consumed } = this.#readLines(buffer.subarray(0, end));
+      await this.#confirm(file, events);
+      for (const event of events) this.#accept(event);
+      this.#offset += consumed;
+      if (consumed < end) return false;
+    }
+    return true;
   }
 
   /**
@@ -173,10 +185,8 @@ export class LogTail {
   }
 
   /**
-   * Makes `events` durable before they are handed on when the log is another process's: its
-   * writer shows a durable event only after an fsync, and so does this reader (the fsync of any
-   * descriptor of the file flushes what every writer wrote). An attached log's events are
-   * published, so already durable.
+   * Makes `events` durable before they are handed on when the log is another process's (its writer
+   * shows a durable event only after an fsync); an attached log's events are durable already.
    */
   async #confirm(file: FileHandle, events: readonly MiaEvent[]): Promise<void> {
     if (this.isAttached || this.isSilent) return;
@@ -216,9 +226,8 @@ export class LogTail {
 }
 
 /**
- * Makes `events`, just read from the log at `path` through `file`, durable when one of them must
- * be: the writer shows a durable event only after an fsync, and so does a reader (the fsync of
- * any descriptor of the file flushes what every writer wrote). Throws when the fsync fails.
+ * Makes `events`, just read from the log at `path` through `file`, durable when one must be (the
+ * fsync of any descriptor of the file flushes what every writer wrote). Throws when it fails.
  */
 export async function makeReadEventsDurable(
   file: FileHandle,

@@ -49,8 +49,14 @@ export interface WorkflowModuleOptions {
   dashboardDir?: string;
 }
 
-/** What a mia host gives `initialize` (its `MiaServerContext`); the module uses these parts. */
+/**
+ * What a mia host gives `initialize` (its `MiaServerContext`). The module uses `config`, `logger`
+ * and `bus`; `app` and `wsRouter` come to `routes` and `wsHandlers` instead.
+ */
 export interface MiaModuleContext {
+  app?: unknown;
+  wsRouter?: unknown;
+  getModule?: (name: string) => unknown;
   config?: { workspace?: string };
   logger?: { warn(message: string): void; info?(message: string): void };
   bus?: NarrativeBus;
@@ -106,6 +112,7 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
     isTokenNeededToAct: mode !== 'host',
   };
   let started: Started | undefined;
+  let starting: Promise<void> | undefined;
   const acceptSocket: WebsocketHandler = (request) => {
     if (started) started.socket.handleUpgrade(request, request.ws, request.head);
     else request.ws.end(NOT_STARTED_UPGRADE);
@@ -117,6 +124,30 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
       hint: 'Call `await module.initialize(ctx)` before using it.',
     });
   };
+  /** Starts following the workspace's runs (once: `initialize` shares the start under way). */
+  const start = async (ctx: MiaModuleContext): Promise<void> => {
+    const workspace = options.workspace ?? ctx.config?.workspace ?? process.cwd();
+    const onProblem = (message: string) => ctx.logger?.warn(`workflow: ${message}`);
+    const feed = new RunFeed({
+      workspace,
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      onProblem,
+    });
+    await feed.start();
+    const socket = createNarrativeSocket({ ...options.socket, feed, token, access });
+    const handler = createApiHandler({
+      workspace,
+      token,
+      access,
+      ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
+    });
+    const stopBus = ctx.bus ? forwardToBus(feed, ctx.bus, onProblem) : () => {};
+    started = { workspace, feed, socket, handler, stopBus };
+    ctx.logger?.info?.(
+      `workflow: the runs of ${workspace} at ${PAGE_PATH} and ${API_PREFIX}/` +
+        (access.isTokenNeededToAct ? ` (resume and approve need ?token=${token})` : ''),
+    );
+  };
   return {
     name: 'workflow',
     version: packageJson.version,
@@ -125,28 +156,13 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
     get workspace() {
       return started?.workspace ?? options.workspace;
     },
-    async initialize(ctx = {}) {
-      if (started) return;
-      const workspace = options.workspace ?? ctx.config?.workspace ?? process.cwd();
-      const feed = new RunFeed({
-        workspace,
-        ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-        onProblem: (message) => ctx.logger?.warn(`workflow: ${message}`),
+    initialize(ctx = {}) {
+      // Calls made while it starts share that start: two would follow the runs twice.
+      starting ??= start(ctx).catch((error: unknown) => {
+        starting = undefined;
+        throw error;
       });
-      await feed.start();
-      const socket = createNarrativeSocket({ ...options.socket, feed, token, access });
-      const handler = createApiHandler({
-        workspace,
-        token,
-        access,
-        ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
-      });
-      const stopBus = ctx.bus ? forwardToBus(feed, ctx.bus) : () => {};
-      started = { workspace, feed, socket, handler, stopBus };
-      ctx.logger?.info?.(
-        `workflow: the runs of ${workspace} at ${PAGE_PATH} and ${API_PREFIX}/` +
-          (access.isTokenNeededToAct ? ` (resume and approve need ?token=${token})` : ''),
-      );
+      return starting;
     },
     routes(app) {
       app.use((request, response, next) => {
@@ -164,6 +180,10 @@ export function createWorkflowModule(options: WorkflowModuleOptions = {}): Workf
     acceptSocket,
     attachLog: (log) => requireStarted().feed.attachLog(log),
     async dispose() {
+      // A start under way ends first, then is undone: nothing it began outlives dispose().
+      const pending = starting;
+      starting = undefined;
+      await pending?.catch(() => undefined);
       if (!started) return;
       const { feed, socket, stopBus } = started;
       started = undefined;

@@ -2,7 +2,7 @@
 // every run's events after an event id in time order; and what replays covered, so the live feed
 // does not send those events again.
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { serializeError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { getEventsPath } from '../store/paths.js';
@@ -52,7 +52,9 @@ export async function readRunSince(
 /**
  * The events `matches` keeps that came after the event `sinceId`: of its run, those of a higher
  * seq; of other runs, those stamped later. Runs are merged in time order, each in seq order. When
- * no log holds `sinceId` (or none is given), the last RECENT_EVENT_COUNT events.
+ * no log holds `sinceId` (or none is given), the last RECENT_EVENT_COUNT events. Only the logs
+ * that can hold what is sent are read whole: a replay after an unknown id (a deleted run's, or
+ * another server's) costs the last logs, never every run of the workspace in memory.
  */
 export async function readAfterEvent(
   feed: RunFeed,
@@ -62,33 +64,50 @@ export async function readAfterEvent(
   const runs = await listRunsByRecency(feed.workspace);
   const read = new Map<string, { events: MiaEvent[]; toSeq: number }>();
   const problems: string[] = [];
-  /** Reads a run's log; returns the event `sinceId` when this log holds it. */
-  const scan = async (runId: string): Promise<MiaEvent | undefined> => {
+  /** Reads a run's log as the feed may show it; returns all its events. */
+  const scan = async (runId: string): Promise<MiaEvent[]> => {
     try {
       const events = await feed.readSince(runId, 0);
       read.set(runId, { events: events.filter(matches), toSeq: events.at(-1)?.seq ?? 0 });
-      return sinceId === undefined ? undefined : events.find((event) => event.id === sinceId);
+      return events;
     } catch (error) {
       problems.push(`run ${runId}: ${serializeError(error).message}`);
-      return undefined;
+      return [];
     }
   };
-  // The newest logs first: the event a client saw last is most likely there.
+  // The newest logs first: the event a client saw last is most likely there. A log is parsed only
+  // when its text holds the id as a JSON string, and kept only when it holds the event.
   let found: MiaEvent | undefined;
-  for (const run of runs) {
-    if (found || sinceId === undefined) break;
-    found = await scan(run.runId);
+  const quoted = JSON.stringify(sinceId);
+  for (const run of sinceId === undefined ? [] : runs) {
+    const text = await readFile(getEventsPath(feed.workspace, run.runId), 'utf8').catch(() => '');
+    if (!text.includes(quoted)) continue;
+    found = (await scan(run.runId)).find((event) => event.id === sinceId);
+    if (found) break;
+    read.delete(run.runId);
   }
-  const after = found ? Date.parse(found.timestamp) : Number.NEGATIVE_INFINITY;
-  for (const run of runs) {
-    if (!read.has(run.runId) && run.mtimeMs >= after - MTIME_SLACK_MS) await scan(run.runId);
+  let events: MiaEvent[];
+  if (found) {
+    const after = Date.parse(found.timestamp);
+    for (const run of runs) {
+      if (!read.has(run.runId) && run.mtimeMs >= after - MTIME_SLACK_MS) await scan(run.runId);
+    }
+    const { runId, seq } = found;
+    const isAfter = (event: MiaEvent) =>
+      event.runId === runId ? event.seq > seq : Date.parse(event.timestamp) > after;
+    events = mergeByTime([...read.values()].map((run) => run.events.filter(isAfter)));
+  } else {
+    // Newest logs first, until no older log can hold one of the last events (a log holds nothing
+    // stamped after it was last written); only those last events are kept.
+    events = [];
+    for (const run of runs) {
+      const oldest = events.length < RECENT_EVENT_COUNT ? undefined : events[0];
+      if (oldest && run.mtimeMs + MTIME_SLACK_MS < Date.parse(oldest.timestamp)) break;
+      if (!read.has(run.runId)) await scan(run.runId);
+      events = mergeByTime([events, read.get(run.runId)?.events ?? []]).slice(-RECENT_EVENT_COUNT);
+      read.set(run.runId, { events: [], toSeq: read.get(run.runId)?.toSeq ?? 0 });
+    }
   }
-  const isAfter = (event: MiaEvent) =>
-    !found ||
-    (event.runId === found.runId ? event.seq > found.seq : Date.parse(event.timestamp) > after);
-  const lists = [...read.values()].map(({ events }) => events.filter(isAfter));
-  let events = mergeByTime(lists);
-  if (!found) events = events.slice(-RECENT_EVENT_COUNT);
   const coverage = [...read].map(([runId, { toSeq }]) => ({ runId, toSeq, matches }));
   return { events, coverage, problems };
 }

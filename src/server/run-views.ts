@@ -1,6 +1,7 @@
 // A run as the HTTP API shows it (RunListItem, RunDetail), read from its event log and its lock.
 
 import { relative } from 'node:path';
+import pLimit from 'p-limit';
 import type { MiaEvent } from '../events/types.js';
 import { describeReality } from '../narrative/story.js';
 import { readEvents } from '../store/event-reader.js';
@@ -11,6 +12,9 @@ import { foldRunState, markCrashed, type RunState } from '../store/run-state.js'
 import { listRunIds } from '../store/runs.js';
 import type { RunDetail, RunListItem, RunStepView } from './protocol.js';
 import { planRunSteps } from './run-plan.js';
+
+/** Logs read at once, at most, to list the runs. */
+const MAX_READS_AT_ONCE = 16;
 
 /** A run read from disk: its events, their fold, and whether a live process owns it. */
 export interface LoadedRun {
@@ -31,9 +35,12 @@ export async function loadRun(workspace: string, runId: string): Promise<LoadedR
 /** Every readable run of the workspace, newest first (unreadable runs are left out). */
 export async function listRunItems(workspace: string): Promise<RunListItem[]> {
   const ids = (await listRunIds(workspace)).reverse();
+  // A few logs at once: thousands of runs read together would use up the open files, and a run
+  // whose log could not be opened would be missing from the list.
+  const limit = pLimit(MAX_READS_AT_ONCE);
   const items = await Promise.all(
     ids.map((runId) =>
-      loadRun(workspace, runId).then(
+      limit(() => loadRun(workspace, runId)).then(
         (run) => toListItem(run),
         () => undefined,
       ),

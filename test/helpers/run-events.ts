@@ -59,6 +59,18 @@ export class RunEvents {
     });
   }
 
+  /** `workflow.resumed` by another process, running `rerun` again. */
+  resume(rerun: string[]): this {
+    return this.add('workflow.resumed', {
+      rerun,
+      kept: [],
+      definitionChanged: false,
+      steps: [],
+      from: null,
+      pid: 4242,
+    });
+  }
+
   /** The events that bring a step to `status`. */
   reach(stepId: string, status: ReachedStatus): this {
     const started = { stepId, universe: 'engineer', action: 'shell', attempt: 1 } as const;

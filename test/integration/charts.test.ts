@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -270,6 +270,27 @@ steps:
     );
     expect(result.stderr).toContain('Make .stc/charts a writable folder');
     await readFile(join(workspace, '.mia/runs', runId, 'story.md'), 'utf8');
+    const chart = JSON.parse(await readFile(join(workspace, '.mia/stc', `${runId}.json`), 'utf8'));
+    expect(chart.status).toBe('resolved');
+  });
+
+  it("says which file could not be written when the run's own chart folder is unusable, and resuming writes it", async () => {
+    const one =
+      'name: one\nnarrative: "One is done"\nsteps:\n  - { id: a, action: shell, with: { run: "true" } }\n';
+    const workspace = await createWorkspace({ one });
+    await writeFile(join(workspace, '.mia/stc'), 'a file where the charts folder would be\n');
+    const result = await runMia(['workflow', 'run', 'one'], { cwd: workspace });
+    const runId = parseRunId(result.stdout);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`error: .mia/stc/${runId}.json could not be written (`);
+    expect(result.stderr).toContain(
+      "the run's events are complete. Make .mia/stc a writable folder",
+    );
+    expect(result.stderr).not.toContain('internal error');
+
+    await rm(join(workspace, '.mia/stc'));
+    const resumed = await runMia(['workflow', 'resume', runId], { cwd: workspace });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
     const chart = JSON.parse(await readFile(join(workspace, '.mia/stc', `${runId}.json`), 'utf8'));
     expect(chart.status).toBe('resolved');
   });

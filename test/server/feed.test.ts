@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MiaEvent } from '../../src/events/types.js';
 import { RunFeed } from '../../src/server/feed.js';
+import { LogTail } from '../../src/server/log-tail.js';
 import type { EventLog } from '../../src/store/event-log.js';
 import { createWorkspace } from '../helpers/cli.js';
 import { RunEvents } from '../helpers/run-events.js';
@@ -275,5 +276,53 @@ describe('RunFeed', () => {
     await log.close();
     const { feed } = await follow(ws);
     expect(seqsOf(await feed.readSince('run-since', 7))).toEqual([8, 9, 10]);
+  });
+
+  it('looks at a bounded number of finished runs per poll, the newest each time and the others in turn', async () => {
+    const ws = await createWorkspace();
+    const runs = new Map<string, { path: string; run: RunEvents }>();
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+      const runId = `run-${n}`;
+      const run = new RunEvents(runId).start(['a:']).add('workflow.completed', { durationMs: 1 });
+      const path = await createEmptyLog(ws, runId);
+      await appendEvents(path, run.events);
+      runs.set(runId, { path, run });
+    }
+    vi.useFakeTimers({ toFake: ['setInterval'] });
+    try {
+      feed = new RunFeed({ workspace: ws, pollMs: 1000, endedPerPoll: 2 });
+      const received: MiaEvent[] = [];
+      feed.subscribe((event) => received.push(event));
+      await feed.start();
+      const polled: string[] = [];
+      const poll = LogTail.prototype.poll;
+      vi.spyOn(LogTail.prototype, 'poll').mockImplementation(function (this: LogTail) {
+        polled.push(this.runId);
+        return poll.call(this);
+      });
+      /** The runs one poll of the feed looks at (all at once, once it has listed the runs). */
+      const pollOnce = async () => {
+        polled.length = 0;
+        await vi.advanceTimersByTimeAsync(1000);
+        await expect.poll(() => polled.length, { timeout: 20_000 }).toBeGreaterThan(0);
+        return [...polled].sort();
+      };
+      expect(await pollOnce()).toEqual(['run-1', 'run-2', 'run-6', 'run-7']);
+      expect(await pollOnce()).toEqual(['run-3', 'run-4', 'run-6', 'run-7']);
+      expect(await pollOnce()).toEqual(['run-1', 'run-5', 'run-6', 'run-7']);
+
+      // Another process resumes an older run: its turn comes, and its events flow again.
+      const { path, run } = runs.get('run-3') ?? ({} as never);
+      run.resume(['a']);
+      await appendEvents(path, run.events.slice(-1));
+      let looked: string[] = [];
+      for (let turn = 0; turn < 3 && !looked.includes('run-3'); turn += 1)
+        looked = await pollOnce();
+      expect(looked).toContain('run-3');
+      await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
+      expect(received.map((event) => `${event.runId}:${event.seq}`)).toEqual(['run-3:3']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

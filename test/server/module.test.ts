@@ -208,4 +208,76 @@ describe('the workflow module', () => {
       payload: { workflow: 'demo' },
     });
   });
+
+  it('follows the runs once when initialized twice at once, and stops for good when disposed', async () => {
+    const { workspace } = await mountInExpress({}, false);
+    const onFirstBus: string[] = [];
+    const first = { emit: (type: string) => onFirstBus.push(type) };
+    const ctx = { config: { workspace }, bus: first };
+    await Promise.all([module?.initialize(ctx), module?.initialize(ctx)]);
+    const log = await createRunLog(workspace, 'run-twice');
+    log.append('workflow.completed', { durationMs: 5 });
+    await log.close();
+    await expect
+      .poll(() => onFirstBus.includes('workflow.completed'), { timeout: 20_000 })
+      .toBe(true);
+    expect(onFirstBus).toEqual(['workflow.started', 'workflow.completed']);
+
+    // Disposed, then started again on another bus: a run reaches that bus only.
+    await module?.dispose();
+    const onSecondBus: string[] = [];
+    await module?.initialize({
+      config: { workspace },
+      bus: { emit: (type) => onSecondBus.push(type) },
+    });
+    const later = await createRunLog(workspace, 'run-later');
+    later.append('workflow.completed', { durationMs: 5 });
+    await later.close();
+    await expect
+      .poll(() => onSecondBus.includes('workflow.completed'), { timeout: 20_000 })
+      .toBe(true);
+    expect(onSecondBus).toEqual(['workflow.started', 'workflow.completed']);
+    expect(onFirstBus).toEqual(['workflow.started', 'workflow.completed']);
+  });
+
+  it("tells the host's logger, and goes on, when the host's bus throws or rejects an event", async () => {
+    const workspace = await createWorkspace();
+    const warnings: string[] = [];
+    const bus = {
+      emit: (type: string) => {
+        if (type === 'workflow.started') throw new Error('the bus is full');
+        return Promise.reject(new Error('the bus is away'));
+      },
+    };
+    module = createWorkflowModule({ pollMs: 50 });
+    await module.initialize({
+      config: { workspace },
+      bus,
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    const log = await createRunLog(workspace, 'run-bus-fails');
+    log.append('workflow.completed', { durationMs: 5 });
+    await log.close();
+    await expect.poll(() => warnings.length, { timeout: 20_000 }).toBe(2);
+    expect(warnings).toEqual([
+      'workflow: A feed listener failed: the bus is full',
+      "workflow: The host's bus failed to take a workflow.completed event: the bus is away",
+    ]);
+  });
+
+  it("takes a mia host's whole context at initialize, and serves the workspace its config names", async () => {
+    const workspace = await createWorkspace();
+    const emitted: string[] = [];
+    module = createWorkflowModule();
+    // The host's MiaServerContext as it is written: {app, wsRouter, config, logger, bus, getModule}.
+    await module.initialize({
+      app: express(),
+      wsRouter: createUpgradeRouter(),
+      config: { workspace },
+      logger: { info: () => {}, warn: () => {} },
+      bus: { emit: (type: string) => emitted.push(type) },
+      getModule: () => undefined,
+    });
+    expect(module.workspace).toBe(workspace);
+  });
 });

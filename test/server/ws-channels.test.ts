@@ -2,7 +2,7 @@
 // but log lines, its first subscribe narrows it, `stc:` channels carry chart events, messages sent
 // before `auth` wait for it, and `replay` after an event id crosses runs in time order.
 
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -220,6 +220,39 @@ describe('the mia narrative channel rules', () => {
     await client.waitFor(isMessage('replayed'));
     const seqs = client.messages.flatMap(getEventsIn).map((event) => event.seq);
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, index) => 51 + index));
+    client.close();
+  });
+
+  it('reads only the newest logs to replay the last 200 events: an older damaged log is never read', async () => {
+    const workspace = await createWorkspace();
+    const events = [makeEvent('run-new', 1, 0, 'workflow.started', started(workspace))];
+    for (let seq = 2; seq <= 250; seq += 1) {
+      events.push(makeEvent('run-new', seq, seq, 'workflow.step.started', stepStarted));
+    }
+    await writeEvents(workspace, events);
+    // A run last written long before: a damaged line between two events.
+    const old = getEventsPath(workspace, 'run-old');
+    await writeEvents(workspace, [
+      makeEvent('run-old', 1, 0, 'workflow.started', started(workspace)),
+    ]);
+    await appendFile(
+      old,
+      `not an event\n${JSON.stringify(makeEvent('run-old', 2, 1, 'workflow.step.started', stepStarted))}\n`,
+    );
+    await utimes(old, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
+    const { port, token } = await start({ workspace });
+    const client = await connectByMessage(port, token);
+    // An id no log holds, and one that is a piece of every line of JSON.
+    for (const since of ['an-id-of-a-deleted-run', '"']) {
+      client.messages.length = 0;
+      client.send({ type: 'replay', since });
+      const [replayed] = await client.waitFor(isMessage('replayed'));
+      expect(replayed).toMatchObject({ count: 200 });
+      expect(client.messages.filter(isMessage('error'))).toEqual([]);
+      expect(client.events().map((event) => event.seq)).toEqual(
+        Array.from({ length: 200 }, (_, index) => 51 + index),
+      );
+    }
     client.close();
   });
 });

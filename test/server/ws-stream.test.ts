@@ -62,12 +62,14 @@ describe('narrative socket streaming', () => {
   });
 
   it('answers a replay with the events above `since` and a count, for one run or all of them', async () => {
-    const { port, token, workspace } = await start();
+    // Written before the server starts: none of it reaches the client live, only by replay.
+    const workspace = await createWorkspace();
     for (const runId of ['run-one', 'run-two']) {
       const log = await createRunLog(workspace, runId);
       appendLogEvents(log, 4);
       await log.close();
     }
+    const { port, token } = await start({ workspace });
     const client = await connect(port, token);
     client.send({ type: 'replay', channel: 'workflow:run-one', since: 2 });
     await client.waitFor(isMessage('replayed'));
