@@ -1,34 +1,29 @@
 // Chapters: a step runs another workflow as a linked child run, resumed when the step runs again.
 
 import { existsSync } from 'node:fs';
-import type { ActionRegistry } from '../actions/registry.js';
-import type { ChapterResult } from '../actions/types.js';
+import type { ChapterResult, StepLog } from '../actions/types.js';
 import { loadWorkflow, resolveInputs } from '../definition/load.js';
 import { MiaError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
+import type { RunState } from '../store/run-state.js';
 import { isRunId } from '../util/names.js';
-import { createRun, executeRun, loadRunState, type RunHandle, resumeRun } from './run-workflow.js';
-import type { StepLogWriter } from './step-log.js';
-
-export interface ChapterOptions {
-  parent: RunHandle;
-  stepId: string;
-  ref: string;
-  inputs: Record<string, string>;
-  registry: ActionRegistry;
-  signal: AbortSignal;
-  autoApprove: boolean;
-  log: StepLogWriter;
-}
+import { executeRun } from './lifecycle/execute-run.js';
+import { resumeRun } from './lifecycle/resume-run.js';
+import { startRun } from './lifecycle/start-run.js';
+import type { ChapterRequest, ChapterRunner, RunHandle } from './lifecycle/types.js';
+import type { ExecuteResult } from './settled.js';
 
 /**
- * The child run's id is derived from the parent's and the step's, so when the step runs again
- * (retry or resume) the same chapter is resumed instead of started over.
+ * Runs a step's chapter: a linked child run, executed as its parent is. The child run's id is
+ * derived from the parent's and the step's, so when the step runs again (retry or resume) the
+ * same chapter is resumed instead of started over. The composition root (the CLI) hands this to
+ * executeRun; the engine itself never imports it.
  */
-export async function runChapter(options: ChapterOptions): Promise<ChapterResult> {
-  const { parent, stepId, registry } = options;
+export const runChapter: ChapterRunner = async (request) => {
+  const { parent, stepId, execution } = request;
+  const { registry } = execution;
   const runId = getChapterRunId(parent.runId, stepId);
   if (!isRunId(runId)) {
     throw new MiaError('MIA_CHAPTER_ID', `The chapter run id "${runId}" is too long.`, {
@@ -36,7 +31,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       isRetriable: false,
     });
   }
-  const load = () => loadWorkflow(options.ref, { workspace: parent.workspace, registry });
+  const load = () => loadWorkflow(request.ref, { workspace: parent.workspace, registry });
   let handle: RunHandle;
   if (existsSync(getEventsPath(parent.workspace, runId))) {
     const resumed = await resumeRun({
@@ -47,35 +42,31 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       loadDefinition: load,
       registry,
     });
-    if ('nothingToDo' in resumed)
-      return summarize(runId, await loadRunState(parent.workspace, runId));
+    if ('nothingToDo' in resumed) return summarizeState(resumed.nothingToDo);
     handle = resumed;
   } else {
-    const workflow = await load();
-    handle = await createRun({
+    const loaded = await load();
+    handle = await startRun({
       workspace: parent.workspace,
-      workflow,
-      inputs: resolveInputs(workflow, options.inputs),
+      loaded,
+      inputs: resolveInputs(loaded.workflow, request.inputs),
       concurrency: parent.concurrency,
       runId,
       parent: { runId: parent.runId, stepId },
     });
   }
-  options.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);
+  request.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);
   const unsubscribe = handle.events.subscribe((event) => {
-    mirror(event, options.log);
-    announceGate(event, parent, stepId);
+    mirror(event, request.log);
+    announceGate(event, request);
   });
+  let executed: ExecuteResult;
   try {
-    await executeRun(handle, {
-      registry,
-      signal: options.signal,
-      autoApprove: options.autoApprove,
-    });
+    executed = await executeRun(handle, { ...execution, signal: request.signal });
   } finally {
     unsubscribe();
   }
-  const result = summarize(runId, await loadRunState(parent.workspace, runId));
+  const result = summarizeResult(runId, handle.workflow.name, executed);
   if (result.status === 'failed') {
     throw new MiaError(
       'MIA_CHAPTER_FAILED',
@@ -87,11 +78,18 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
     );
   }
   if (result.status === 'interrupted')
-    throw options.signal.reason ?? new Error('The chapter was interrupted.');
+    throw request.signal.reason ?? new Error('The chapter was interrupted.');
   return result;
+};
+
+/** How the chapter's execution ended, as its step sees it. */
+function summarizeResult(runId: string, workflow: string, result: ExecuteResult): ChapterResult {
+  const { status, outputs, failedSteps } = result;
+  return { runId, workflow, status, outputs, failedSteps };
 }
 
-function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>>): ChapterResult {
+/** A chapter that had already completed: told from its state. */
+function summarizeState(state: RunState): ChapterResult {
   const outputs: Record<string, Record<string, unknown>> = {};
   const failedSteps: string[] = [];
   for (const [id, step] of state.stepStates) {
@@ -99,7 +97,7 @@ function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>
     if (step.status === 'failed' && !step.continueOnError) failedSteps.push(id);
   }
   const status = state.status === 'running' ? 'interrupted' : state.status;
-  return { runId, workflow: state.workflow, status, outputs, failedSteps };
+  return { runId: state.runId, workflow: state.workflow, status, outputs, failedSteps };
 }
 
 /**
@@ -107,7 +105,7 @@ function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>
  * on the chapter's step, with its path from the parent (`<step>/<gate>`): the parent's output,
  * status and page show what waits and the command that answers it.
  */
-function announceGate(event: MiaEvent, parent: RunHandle, stepId: string): void {
+function announceGate(event: MiaEvent, { parent, stepId }: ChapterRequest): void {
   if (event.type !== 'workflow.step.waiting' && event.type !== 'workflow.step.answered') return;
   const gate = `${stepId}/${event.payload.gate ?? event.payload.stepId}`;
   if (event.type === 'workflow.step.waiting') {
@@ -123,7 +121,7 @@ function announceGate(event: MiaEvent, parent: RunHandle, stepId: string): void 
 }
 
 /** The parent step's log tells the chapter's steps as they end. */
-function mirror(event: MiaEvent, log: StepLogWriter): void {
+function mirror(event: MiaEvent, log: StepLog): void {
   if (event.type === 'workflow.step.completed')
     log.write('stdout', `[chapter] ✓ ${event.payload.stepId}\n`);
   else if (event.type === 'workflow.step.failed') {

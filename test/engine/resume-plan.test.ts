@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planWorkflow } from '../../src/definition/loaded-workflow.js';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
 import { planResume } from '../../src/engine/resume-plan.js';
 import { foldRunState, markCrashed } from '../../src/store/run-state.js';
@@ -161,7 +162,8 @@ describe('planResume', () => {
       definitionChanged: false,
     },
   ])('$title', ({ reached, now, from, outdated, rerun, kept, changed, definitionChanged }) => {
-    const plan = planResume(runThatReached(reached), workflowOf(now ?? BEFORE), from, outdated);
+    const loaded = planWorkflow(workflowOf(now ?? BEFORE));
+    const plan = planResume(runThatReached(reached), loaded, from, outdated);
     expect(plan).toEqual({ rerun, kept, changed, definitionChanged, outdated: outdated ?? {} });
   });
 });

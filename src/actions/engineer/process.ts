@@ -1,10 +1,8 @@
 // Runs a command as its own process group, streams its output, and kills the whole tree on abort.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { KILL_GRACE_MS } from '../../util/processes.js';
 import type { StepLog } from '../types.js';
-
-/** How long a process group gets between SIGTERM and SIGKILL. */
-export const KILL_GRACE_MS = 2000;
 
 export interface ProcessOptions {
   cwd: string;

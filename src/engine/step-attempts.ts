@@ -1,12 +1,7 @@
-// Runs one step to its end: attempts, timeout, retry with backoff, and the events of each.
+// The attempts of one step, above the step-execution seam: each attempt goes to the step's
+// executor; the timeout, the retries with backoff and the events of each attempt are the engine's.
 
-import { KILL_GRACE_MS } from '../actions/engineer/process.js';
-import type {
-  ActionAdapter,
-  ActionContext,
-  ApprovalAnswer,
-  ChapterResult,
-} from '../actions/types.js';
+import type { ActionContext } from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
 import {
   getErrorOutputs,
@@ -16,7 +11,9 @@ import {
   serializeError,
 } from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
+import { KILL_GRACE_MS } from '../util/processes.js';
 import { setLongTimeout, sleep } from '../util/timers.js';
+import type { StepExecutor } from './executors/step-executor.js';
 import { getRetryDelay } from './retry.js';
 import type { StepLogWriter } from './step-log.js';
 
@@ -32,30 +29,28 @@ export type StepOutcome =
       interrupted: boolean;
     };
 
-export interface RunStepOptions {
+/** What the run offers an attempt besides its input: gates and chapters. */
+export type AttemptServices = Pick<ActionContext, 'requestApproval' | 'runWorkflow'>;
+
+export interface StepAttemptsOptions {
   step: ResolvedStep;
-  adapter: ActionAdapter;
+  /** Runs each attempt (see StepExecutor). */
+  executor: StepExecutor;
   events: EventLog;
   log: StepLogWriter;
   /** Aborted when the run is interrupted. */
   runSignal: AbortSignal;
   /** The action context, less what changes per attempt. */
-  context: Omit<ActionContext, 'signal' | 'attempt' | 'log' | 'requestApproval' | 'runWorkflow'>;
-  /** Opens a gate for this step; it stops waiting when `signal` is aborted. */
-  openGate(prompt: string, signal: AbortSignal): Promise<ApprovalAnswer>;
-  /** Runs a chapter for this step; it is interrupted when `signal` is aborted. */
-  runChapter(
-    ref: string,
-    inputs: Record<string, string>,
-    signal: AbortSignal,
-  ): Promise<ChapterResult>;
+  context: Omit<ActionContext, 'signal' | 'attempt' | 'log' | keyof AttemptServices>;
+  /** The gates and chapters of this step, stopping when `signal` (the attempt's) is aborted. */
+  offer(signal: AbortSignal): AttemptServices;
 }
 
-/** An adapter that ignores its abort signal is given up on after this long. */
+/** An executor that does not end an attempt once told to stop is given up on after this long. */
 const ABANDON_AFTER_MS = KILL_GRACE_MS + 1000;
 
 /** Runs every attempt the step's retry policy allows; never throws for the step's own failure. */
-export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
+export async function runStepAttempts(options: StepAttemptsOptions): Promise<StepOutcome> {
   const { step, events, log, runSignal } = options;
   const startedAt = performance.now();
   for (let attempt = 1; ; attempt++) {
@@ -69,7 +64,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
     const result = await runAttempt(options, attempt);
     log.endAttempt();
     const durationMs = Math.round(performance.now() - startedAt);
-    if ('outputs' in result) {
+    if (!('thrown' in result)) {
       return { kind: 'completed', outputs: result.outputs, attempt, durationMs };
     }
     const error = result;
@@ -78,7 +73,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
-        outputs: getErrorOutputs(error.thrown) ?? {},
+        outputs: error.outputs,
         attempt,
         durationMs,
         interrupted,
@@ -100,7 +95,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       return {
         kind: 'failed',
         error: serializeError(error.thrown),
-        outputs: getErrorOutputs(error.thrown) ?? {},
+        outputs: error.outputs,
         attempt,
         durationMs: Math.round(performance.now() - startedAt),
         interrupted: true,
@@ -109,10 +104,13 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
   }
 }
 
-type AttemptResult = { outputs: Record<string, unknown> } | { thrown: unknown };
+type AttemptEnd =
+  | { outputs: Record<string, unknown> }
+  | { thrown: unknown; outputs: Record<string, unknown> };
 
-async function runAttempt(options: RunStepOptions, attempt: number): Promise<AttemptResult> {
-  const { step, adapter, runSignal } = options;
+/** One attempt through the executor, stopped at the step's timeout or the run's interruption. */
+async function runAttempt(options: StepAttemptsOptions, attempt: number): Promise<AttemptEnd> {
+  const { step, runSignal } = options;
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(runSignal.reason);
   runSignal.addEventListener('abort', onRunAbort, { once: true });
@@ -125,20 +123,26 @@ async function runAttempt(options: RunStepOptions, attempt: number): Promise<Att
           () => controller.abort(new StepTimeoutError(step.id, step.timeoutMs!)),
           step.timeoutMs,
         );
+  // Told to stop, an attempt fails for the reason it was stopped (the timeout, the interruption).
+  const fail = (thrown: unknown, outputs: Record<string, unknown> | undefined): AttemptEnd => {
+    if (!controller.signal.aborted) return { thrown, outputs: outputs ?? {} };
+    const { reason } = controller.signal;
+    return { thrown: reason, outputs: getErrorOutputs(reason) ?? {} };
+  };
   try {
-    const running = adapter.run({
+    const running = options.executor.runAttempt(step, {
       ...options.context,
       signal: controller.signal,
       attempt,
       log: options.log,
-      requestApproval: (prompt) => options.openGate(prompt, controller.signal),
-      runWorkflow: (ref, inputs) => options.runChapter(ref, inputs, controller.signal),
+      ...options.offer(controller.signal),
     });
-    // An action that returns has succeeded, even if a stop was asked for as it finished.
     const result = await raceAbandon(running, controller.signal);
-    return { outputs: { ...(result?.outputs ?? {}) } };
+    // An attempt that completed has succeeded, even if a stop was asked for as it finished.
+    if (result.status === 'completed') return { outputs: result.outputs };
+    return fail(result.error, result.outputs);
   } catch (thrown) {
-    return { thrown: controller.signal.aborted ? controller.signal.reason : thrown };
+    return fail(thrown, getErrorOutputs(thrown));
   } finally {
     timer?.cancel();
     runSignal.removeEventListener('abort', onRunAbort);
