@@ -120,7 +120,7 @@ export async function reuseDefinitionRecord(
 
 /**
  * Whether a recorded plan orders exactly the recorded steps and lists every dependency edge as a
- * dependent (the executor starts dependents from it): a record that disagrees is not used.
+ * dependent (the scheduler starts dependents from it): a record that disagrees is not used.
  */
 function isPlanOf(workflow: ResolvedWorkflow, plan: DefinitionRecord['plan']): boolean {
   if (!Array.isArray(workflow.steps) || !Array.isArray(plan.order)) return false;

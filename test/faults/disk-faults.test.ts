@@ -1,5 +1,5 @@
 // Disk faults (ENOSPC, EIO on write or fsync) injected through the event log's file layer, in
-// process with the real executor: the run fails as an infrastructure error, publishes nothing that
+// process with the real engine: the run fails as an infrastructure error, publishes nothing that
 // is not on disk, and resumes once the disk is healthy.
 
 import * as nodeFs from 'node:fs';
