@@ -20,10 +20,9 @@ export interface StepRunnerOptions {
   handle: RunScope;
   /** What earlier sessions left (empty for a new run). */
   resume: ResumeState;
+  /** How the run executes; its `executors` are asked in turn whether they take a step… */
   execution: ExecuteRunOptions;
-  /** Executors asked in turn whether they take a step (see StepExecutor.accepts)… */
-  executors: readonly StepExecutor[];
-  /** …and the one that runs every step they decline. */
+  /** …and this one runs every step they decline. */
   local: StepExecutor;
   narrator: Narrator;
   /** Opens the gates of approval steps. */
@@ -55,7 +54,7 @@ export function createStepRunner(
   const runStep = async (step: ResolvedStep): Promise<Settled> => {
     const adapter = execution.registry.get(step.action);
     if (!adapter) return record.failedEarly(step, new Error(`Unknown action "${step.action}".`));
-    const executor = chooseExecutor(step, options.executors) ?? options.local;
+    const executor = chooseExecutor(step, execution.executors ?? []) ?? options.local;
     let input: ReturnType<typeof prepareStepInput>;
     try {
       input = prepareStepInput(step, adapter, context);

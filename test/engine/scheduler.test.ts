@@ -150,9 +150,9 @@ async function start(
     execution: {
       registry,
       runChapter: () => Promise.reject(new Error('these tests run no chapters')),
+      executors: options.executors ?? [],
       signal: controller.signal,
     },
-    executors: options.executors ?? [],
     local: new LocalStepExecutor(registry),
     narrator: new Narrator(log, { workspace }),
     gates: new GateKeeper({

@@ -33,7 +33,6 @@ export async function executeRun(
       handle,
       resume: handle.resumed ?? NEW_RUN,
       execution: options,
-      executors: options.executors ?? [],
       local: new LocalStepExecutor(options.registry),
       narrator,
       gates: new GateKeeper({
