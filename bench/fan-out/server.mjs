@@ -14,7 +14,10 @@ import { createInbox, readCpuMs, readMonotonicMs, say, startScript } from '../li
 import { percentile } from '../lib/stats.mjs';
 
 const { createBuiltinRegistry } = await import('../../dist/actions/builtin.js');
-const { createRun, executeRun } = await import('../../dist/engine/run-workflow.js');
+const { planWorkflow } = await import('../../dist/definition/loaded-workflow.js');
+const { runChapter } = await import('../../dist/engine/chapters.js');
+const { executeRun } = await import('../../dist/engine/lifecycle/execute-run.js');
+const { startRun } = await import('../../dist/engine/lifecycle/start-run.js');
 
 const count = Number(process.argv[2]);
 const isSeparate = process.argv[3] === 'separate';
@@ -34,9 +37,10 @@ await inbox.next('go');
 const registry = createBuiltinRegistry();
 const cpuAtStart = process.cpuUsage();
 const start = performance.now();
-const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
+const loaded = planWorkflow(workflow);
+const handle = await startRun({ workspace, loaded, inputs: {}, concurrency: undefined });
 // When each event was written: latency counts from the write (the first event, written by
-// createRun, from its publication). The wait from write to publication (an fsync for durable
+// startRun, from its publication). The wait from write to publication (an fsync for durable
 // events and those behind them) is reported on its own.
 const writtenAt = [];
 const publishedAt = [];
@@ -51,7 +55,11 @@ handle.events.subscribe((event) => {
   writtenAt[event.seq] ??= publishedAt[event.seq];
 });
 const detach = isSeparate ? () => {} : server.module.attachLog(handle.events);
-const result = await executeRun(handle, { registry, signal: new AbortController().signal });
+const result = await executeRun(handle, {
+  registry,
+  runChapter,
+  signal: new AbortController().signal,
+});
 const runMs = performance.now() - start;
 const cpuMs = readCpuMs(cpuAtStart);
 detach();

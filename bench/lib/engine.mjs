@@ -5,30 +5,44 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBuiltinRegistry } from '../../dist/actions/builtin.js';
 import { DEFAULT_RETRY, hashStep, loadWorkflow } from '../../dist/definition/load.js';
-import { createRun, executeRun } from '../../dist/engine/run-workflow.js';
+import { planWorkflow } from '../../dist/definition/loaded-workflow.js';
+import { runChapter } from '../../dist/engine/chapters.js';
+import { executeRun } from '../../dist/engine/lifecycle/execute-run.js';
+import { startRun } from '../../dist/engine/lifecycle/start-run.js';
 
 /**
- * Loads workflow `name` of `workspace` (YAML, every check), then creates and executes a run.
- * Returns the run's result with `loadMs` (the definition) and `runMs` (createRun + executeRun).
+ * Loads workflow `name` of `workspace` (YAML, every check, which plans it too), then starts and
+ * executes a run. Returns the run's result with `loadMs` (the definition) and `runMs`
+ * (startRun + executeRun).
  */
 export async function runWorkflowInProcess(workspace, name) {
   const registry = createBuiltinRegistry();
   const loadStart = performance.now();
-  const workflow = await loadWorkflow(name, { workspace, registry });
+  const loaded = await loadWorkflow(name, { workspace, registry });
   const loadMs = performance.now() - loadStart;
-  return { ...(await runResolved(workspace, workflow, registry)), loadMs };
+  return { ...(await timeRun(workspace, () => loaded, registry)), loadMs };
 }
 
 /** Loads and checks workflow `name` of `workspace` as the CLI does, without running it. */
-export function loadWorkflowInProcess(workspace, name) {
-  return loadWorkflow(name, { workspace, registry: createBuiltinRegistry() });
+export async function loadWorkflowInProcess(workspace, name) {
+  return (await loadWorkflow(name, { workspace, registry: createBuiltinRegistry() })).workflow;
 }
 
-/** Creates and executes a run of an already resolved workflow; `runMs` is createRun + executeRun. */
-export async function runResolved(workspace, workflow, registry = createBuiltinRegistry()) {
+/**
+ * Starts and executes a run of a resolved workflow built in memory; `runMs` is planning it,
+ * startRun and executeRun (the engine planned such a workflow during the run before the loader
+ * handed plans on).
+ */
+export function runResolved(workspace, workflow, registry = createBuiltinRegistry()) {
+  return timeRun(workspace, () => planWorkflow(workflow), registry);
+}
+
+async function timeRun(workspace, getLoaded, registry) {
   const runStart = performance.now();
-  const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
-  const result = await executeRun(handle, { registry, signal: new AbortController().signal });
+  const loaded = getLoaded();
+  const handle = await startRun({ workspace, loaded, inputs: {}, concurrency: undefined });
+  const signal = new AbortController().signal;
+  const result = await executeRun(handle, { registry, runChapter, signal });
   const runMs = performance.now() - runStart;
   return { runId: handle.runId, status: result.status, runMs };
 }

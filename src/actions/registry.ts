@@ -5,6 +5,8 @@ import type { ActionAdapter } from './types.js';
 /** Actions by name. */
 export class ActionRegistry {
   readonly #actions = new Map<string, ActionAdapter>();
+  /** What the definition's checks compiled of each action's `with` schema, made once per action. */
+  readonly #compiledSchemas = new Map<ActionAdapter, unknown>();
 
   constructor(adapters: Iterable<ActionAdapter> = []) {
     for (const adapter of adapters) this.register(adapter);
@@ -25,5 +27,16 @@ export class ActionRegistry {
 
   list(): ActionAdapter[] {
     return [...this.#actions.values()];
+  }
+
+  /**
+   * What `compile` makes of `adapter`'s `with` schema, compiled on first use and kept with this
+   * registry (every workflow loaded with it shares it). Pass the same `compile` every time.
+   */
+  getCompiledSchema<T>(adapter: ActionAdapter, compile: (schema: object) => T): T {
+    if (this.#compiledSchemas.has(adapter)) return this.#compiledSchemas.get(adapter) as T;
+    const compiled = compile(adapter.schema ?? {});
+    this.#compiledSchemas.set(adapter, compiled);
+    return compiled;
   }
 }

@@ -1,6 +1,9 @@
 // The action adapter interface: what every built-in or custom action provides.
 
 import type { Universe } from '../definition/types.js';
+import type { ApprovalAnswer } from '../events/types.js';
+
+export type { ApprovalAnswer } from '../events/types.js';
 
 /** Where a step's output goes: the engine writes it to the step's log and to log events. */
 export interface StepLog {
@@ -36,15 +39,6 @@ export interface ActionContext {
   requestApproval(prompt: string): Promise<ApprovalAnswer>;
   /** Runs another workflow as a chapter of this run: a linked child run, resumed with this step. */
   runWorkflow(ref: string, inputs: Record<string, string>): Promise<ChapterResult>;
-}
-
-/** A human's answer to a gate. */
-export interface ApprovalAnswer {
-  approved: boolean;
-  /** Who answered: a user name, `--yes` (automatic), or `dashboard`. */
-  by: string;
-  reason: string | undefined;
-  automatic: boolean;
 }
 
 /** How a chapter (another workflow run from a step) ended. */

@@ -1,7 +1,9 @@
 // Drives one run (new or resumed) on the terminal: renders events, handles signals, returns the exit code.
 
-import type { ExecuteResult } from '../engine/executor.js';
-import { executeRun, type RunHandle } from '../engine/run-workflow.js';
+import { runChapter } from '../engine/chapters.js';
+import { executeRun } from '../engine/lifecycle/execute-run.js';
+import type { RunHandle } from '../engine/lifecycle/types.js';
+import type { ExecuteResult } from '../engine/settled.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { RunDashboard } from './commands/dashboard.js';
 import type { CommandContext } from './context.js';
@@ -34,8 +36,10 @@ export async function driveRun(
   process.on('SIGTERM', onSignal);
   let result: ExecuteResult;
   try {
+    // The composition root: the engine runs chapters through the runner handed to it here.
     result = await executeRun(handle, {
       registry: await ctx.getRegistry(),
+      runChapter,
       signal: controller.signal,
       autoApprove: options.autoApprove,
     });

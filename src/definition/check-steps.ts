@@ -36,7 +36,7 @@ export function checkSteps(
       const withValue = step.data.with ?? {};
       if (asRecord(withValue) !== undefined) {
         problems.push(
-          ...validateActionWith(adapter, withValue, { stepId: id, locate: step.locate }),
+          ...validateActionWith(adapter, withValue, { stepId: id, registry, locate: step.locate }),
         );
       }
     }

@@ -4,15 +4,15 @@ import { basename, extname } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkPlan } from '../plan/plan.js';
-import { rememberPlan } from '../plan/plan-cache.js';
 import { checkSteps } from './check-steps.js';
 import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
 import { findChapterCycles } from './includes.js';
+import type { LoadedWorkflow } from './loaded-workflow.js';
 import { displayPath, findWorkflow } from './lookup.js';
 import { parseWorkflowFile } from './parse.js';
-import { rememberProvenance, reuseDefinitionRecord } from './record.js';
+import { describeProvenance, reuseDefinitionRecord } from './record.js';
 import { resolveWorkflow } from './resolve.js';
-import type { DefinitionSource, ResolvedWorkflow } from './types.js';
+import type { DefinitionSource } from './types.js';
 import { validateWorkflowSchema } from './validate.js';
 
 export { DEFAULT_RETRY, hashStep, resolveInputs, resolveWorkflow } from './resolve.js';
@@ -27,14 +27,14 @@ export interface LoadOptions {
 
 /** The outcome of checking a definition: the workflow when it is valid, else every problem. */
 export type CheckResult =
-  | { workflow: ResolvedWorkflow; problems: [] }
-  | { workflow: undefined; problems: DefinitionProblem[] };
+  | { loaded: LoadedWorkflow; problems: [] }
+  | { loaded: undefined; problems: DefinitionProblem[] };
 
 /**
  * Loads a workflow by name or file (see findWorkflow) and resolves it.
  * Throws UsageError or WorkflowNotFoundError for a bad ref, DefinitionError with every problem.
  */
-export async function loadWorkflow(ref: string, options: LoadOptions): Promise<ResolvedWorkflow> {
+export async function loadWorkflow(ref: string, options: LoadOptions): Promise<LoadedWorkflow> {
   return loadWorkflowSource(await findWorkflow(ref, options.workspace), options);
 }
 
@@ -42,10 +42,10 @@ export async function loadWorkflow(ref: string, options: LoadOptions): Promise<R
 export async function loadWorkflowSource(
   source: DefinitionSource,
   options: LoadOptions,
-): Promise<ResolvedWorkflow> {
+): Promise<LoadedWorkflow> {
   const result = await checkWorkflowSource(source, options);
-  if (result.workflow === undefined) throw new DefinitionError(result.problems);
-  return result.workflow;
+  if (result.loaded === undefined) throw new DefinitionError(result.problems);
+  return result.loaded;
 }
 
 /** Checks a workflow by name or file without throwing for its problems (`mia workflow validate`). */
@@ -68,13 +68,13 @@ export async function checkWorkflowSource(
       ? undefined
       : await reuseDefinitionRecord(options.recorded, source, options).catch(() => undefined);
   const result: CheckResult = reused
-    ? { workflow: reused, problems: [] }
+    ? { loaded: reused, problems: [] }
     : await checkDefinition(source, options);
-  if (result.workflow === undefined) return result;
+  if (result.loaded === undefined) return result;
   const loadChapter = async (ref: string) =>
-    (await checkDefinition(await findWorkflow(ref, options.workspace), options)).workflow;
-  const problems = await findChapterCycles(result.workflow, loadChapter);
-  return problems.length > 0 ? { workflow: undefined, problems } : result;
+    (await checkDefinition(await findWorkflow(ref, options.workspace), options)).loaded?.workflow;
+  const problems = await findChapterCycles(result.loaded.workflow, loadChapter);
+  return problems.length > 0 ? { loaded: undefined, problems } : result;
 }
 
 /** Every problem of one definition, not following the workflows it runs as chapters. */
@@ -103,7 +103,7 @@ async function checkDefinition(
 
   const top = await readLayer(source);
   const finish = (): CheckResult => ({
-    workflow: undefined,
+    loaded: undefined,
     problems: sortProblems(problems, top.parsed.file),
   });
   if (top.parsed.data === undefined) return finish();
@@ -129,10 +129,13 @@ async function checkDefinition(
   );
   problems.push(...planned.problems);
   if (problems.length > 0 || planned.plan === undefined) return finish();
-  const workflow = resolveWorkflow(merged, options.registry, source);
-  rememberPlan(workflow, planned.plan);
-  rememberProvenance(workflow, chain, options.registry);
-  return { workflow, problems: [] };
+  const loaded: LoadedWorkflow = {
+    workflow: resolveWorkflow(merged, options.registry, source),
+    plan: planned.plan,
+    provenance: describeProvenance(chain, options.registry),
+    isReused: false,
+  };
+  return { loaded, problems: [] };
 }
 
 /** Problems reported, at most: a hostile file can have hundreds of thousands. */

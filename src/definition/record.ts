@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { Plan } from '../plan/plan.js';
-import { getPlan, rememberPlan } from '../plan/plan-cache.js';
 import { hashSha256 } from '../util/hash.js';
 import { asRecord, type DefinitionLayer, findBase } from './extends.js';
+import type { LayerRecord, LoadedWorkflow, Provenance } from './loaded-workflow.js';
 import { stableStringify } from './resolve.js';
 import type { DefinitionSource, ResolvedWorkflow } from './types.js';
 
@@ -17,22 +17,6 @@ import type { DefinitionSource, ResolvedWorkflow } from './types.js';
 export const BUILD_ID_FILE = 'build-id.txt';
 
 const RECORD_FORMAT = 1;
-
-/** One file of a definition as it was read, the workflow's own first. */
-interface LayerRecord {
-  kind: DefinitionSource['kind'];
-  path: string;
-  sha256: string;
-  name: string | undefined;
-  extends: string | undefined;
-}
-
-/** What a resolved workflow was made from. */
-interface Provenance {
-  layers: LayerRecord[];
-  /** sha256 of the actions' names, universes and schemas, in registry order. */
-  registry: string;
-}
 
 /** A resolved workflow with its plan and provenance, as stored. */
 export interface DefinitionRecord extends Provenance {
@@ -42,19 +26,18 @@ export interface DefinitionRecord extends Provenance {
   plan: Omit<Plan, 'dependents'> & { dependents: [string, string[]][] };
 }
 
-const provenances = new WeakMap<ResolvedWorkflow, Provenance>();
-const reused = new WeakSet<ResolvedWorkflow>();
-
-/** Remembers the layers (bottom first, as merged) and actions a workflow was just resolved from. */
-export function rememberProvenance(
-  workflow: ResolvedWorkflow,
+/**
+ * What a workflow was just resolved from: its layers (given bottom first, as merged) and actions.
+ * Undefined when a layer was not read from a file (nothing to check it against later).
+ */
+export function describeProvenance(
   layers: readonly DefinitionLayer[],
   registry: ActionRegistry,
-): void {
+): Provenance | undefined {
   const records: LayerRecord[] = [];
   for (const layer of [...layers].reverse()) {
     const { sha256 } = layer.parsed;
-    if (sha256 === undefined) return;
+    if (sha256 === undefined) return undefined;
     const data = asRecord(layer.parsed.data);
     records.push({
       kind: layer.source.kind,
@@ -64,17 +47,16 @@ export function rememberProvenance(
       extends: typeof data?.extends === 'string' ? data.extends : undefined,
     });
   }
-  provenances.set(workflow, { layers: records, registry: fingerprintRegistry(registry) });
+  return { layers: records, registry: fingerprintRegistry(registry) };
 }
 
 /**
  * The record of a workflow loaded from files, as JSON; undefined for one built otherwise, or
  * holding a value JSON cannot keep (a non-finite number).
  */
-export function serializeDefinitionRecord(workflow: ResolvedWorkflow): string | undefined {
-  const provenance = provenances.get(workflow);
+export function serializeDefinitionRecord(loaded: LoadedWorkflow): string | undefined {
+  const { workflow, plan, provenance } = loaded;
   if (provenance === undefined) return undefined;
-  const plan = getPlan(workflow);
   const record: DefinitionRecord = {
     format: RECORD_FORMAT,
     build: getBuildId(),
@@ -90,11 +72,6 @@ export function serializeDefinitionRecord(workflow: ResolvedWorkflow): string | 
   return isKeepable ? text : undefined;
 }
 
-/** True when the workflow came from a record rather than from its files. */
-export function isReusedDefinition(workflow: ResolvedWorkflow): boolean {
-  return reused.has(workflow);
-}
-
 /**
  * The recorded workflow, when it was resolved from `source` by this build with the same actions,
  * and every file it read is still where `extends` finds it, byte for byte; else undefined.
@@ -103,7 +80,7 @@ export async function reuseDefinitionRecord(
   recorded: unknown,
   source: DefinitionSource,
   options: { workspace: string; registry: ActionRegistry },
-): Promise<ResolvedWorkflow | undefined> {
+): Promise<LoadedWorkflow | undefined> {
   const record = asRecord(recorded) as Partial<DefinitionRecord> | undefined;
   if (
     record?.format !== RECORD_FORMAT ||
@@ -133,15 +110,17 @@ export async function reuseDefinitionRecord(
     expected = base;
   }
   const { workflow, plan } = record;
-  rememberPlan(workflow, { ...plan, dependents: new Map(plan.dependents) });
-  provenances.set(workflow, { layers: record.layers, registry: record.registry });
-  reused.add(workflow);
-  return workflow;
+  return {
+    workflow,
+    plan: { ...plan, dependents: new Map(plan.dependents) },
+    provenance: { layers: record.layers, registry: record.registry },
+    isReused: true,
+  };
 }
 
 /**
  * Whether a recorded plan orders exactly the recorded steps and lists every dependency edge as a
- * dependent (the executor starts dependents from it): a record that disagrees is not used.
+ * dependent (the scheduler starts dependents from it): a record that disagrees is not used.
  */
 function isPlanOf(workflow: ResolvedWorkflow, plan: DefinitionRecord['plan']): boolean {
   if (!Array.isArray(workflow.steps) || !Array.isArray(plan.order)) return false;

@@ -1,4 +1,4 @@
-// Turns a checked definition into what the planner and executor consume, and applies run inputs.
+// Turns a checked definition into what the planner and the engine consume, and applies run inputs.
 
 import { createHash } from 'node:crypto';
 import type { ActionRegistry } from '../actions/registry.js';

@@ -75,7 +75,7 @@ export interface ResolvedStep {
   position: SourcePosition | undefined;
 }
 
-/** A workflow validated, extended and resolved: what the planner and executor consume. */
+/** A workflow validated, extended and resolved: what the planner and the engine consume. */
 export interface ResolvedWorkflow {
   name: string;
   narrative: string;

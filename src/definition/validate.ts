@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionAdapter } from '../actions/types.js';
 import type { DefinitionProblem } from '../errors.js';
 import { WORKFLOW_SCHEMA_PATH } from './package-paths.js';
@@ -22,7 +23,6 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 const MAX_SCHEMA_ERRORS = 1000;
 
 let workflowValidator: ValidateFunction | undefined;
-const actionValidators = new WeakMap<object, ValidateFunction | Error>();
 let actionAjv: Ajv2020 | undefined;
 
 /**
@@ -92,6 +92,8 @@ export function describeStep(id: unknown, index: number): string {
 /** Options for checking one step's `with`. */
 export interface WithCheck {
   stepId: string;
+  /** The registry `adapter` comes from: it keeps each action's compiled schema. */
+  registry: ActionRegistry;
   /** Position of a path relative to the step (e.g. ['with', 'run']). */
   locate: MessageContext['locate'];
 }
@@ -106,7 +108,7 @@ export function validateActionWith(
   check: WithCheck,
 ): DefinitionProblem[] {
   if (adapter.schema === undefined) return [];
-  const validate = getActionValidator(adapter.schema);
+  const validate = check.registry.getCompiledSchema(adapter, compileActionSchema);
   const owner = `step "${check.stepId}" (action ${adapter.name})`;
   if (validate instanceof Error) {
     return [
@@ -125,22 +127,17 @@ export function validateActionWith(
   });
 }
 
-function getActionValidator(schema: object): ValidateFunction | Error {
-  const cached = actionValidators.get(schema);
-  if (cached !== undefined) return cached;
+function compileActionSchema(schema: object): ValidateFunction | Error {
   if (actionAjv === undefined) {
     // Custom actions bring their own schemas: unknown keywords are tolerated, not fatal.
     actionAjv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
     addFormats(actionAjv);
   }
-  let compiled: ValidateFunction | Error;
   try {
-    compiled = actionAjv.compile(schema);
+    return actionAjv.compile(schema);
   } catch (error) {
-    compiled = error instanceof Error ? error : new Error(String(error));
+    return error instanceof Error ? error : new Error(String(error));
   }
-  actionValidators.set(schema, compiled);
-  return compiled;
 }
 
 /** `retry.delay`, `depends_on[0]`, `with.files[2]`. */

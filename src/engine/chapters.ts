@@ -1,8 +1,7 @@
 // Chapters: a step runs another workflow as a linked child run, resumed when the step runs again.
 
 import { existsSync } from 'node:fs';
-import type { ActionRegistry } from '../actions/registry.js';
-import type { ChapterResult } from '../actions/types.js';
+import type { ChapterResult, StepLog } from '../actions/types.js';
 import { loadWorkflow, resolveInputs } from '../definition/load.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { MiaError } from '../errors.js';
@@ -10,31 +9,26 @@ import type { MiaEvent } from '../events/types.js';
 import { readEvents } from '../store/event-reader.js';
 import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
+import { loadRunState } from '../store/run-events.js';
+import type { RunState } from '../store/run-state.js';
 import { isRunId } from '../util/names.js';
-import { createRun, executeRun, loadRunState, type RunHandle, resumeRun } from './run-workflow.js';
-import type { StepLogWriter } from './step-log.js';
-
-export interface ChapterOptions {
-  parent: RunHandle;
-  stepId: string;
-  /** When the step's current execution first started (kept across retries and resumes). */
-  firstStartedAt: Date;
-  ref: string;
-  inputs: Record<string, string>;
-  registry: ActionRegistry;
-  signal: AbortSignal;
-  autoApprove: boolean;
-  log: StepLogWriter;
-}
+import { executeRun } from './lifecycle/execute-run.js';
+import { resumeRun } from './lifecycle/resume-run.js';
+import { startRun } from './lifecycle/start-run.js';
+import type { ChapterRequest, ChapterRunner, RunHandle } from './lifecycle/types.js';
+import type { ExecuteResult } from './settled.js';
 
 /**
- * The child run's id is derived from the parent's and the step's, so when the step's execution
- * goes on (a retry, or a resume after a failure or a crash) the same chapter is resumed instead of
- * started over. When the step runs anew (`--from`, a changed definition, an upstream step that
- * ran again) or gives other inputs, the chapter runs again from its start, with those inputs.
+ * Runs a step's chapter: a linked child run, executed as its parent is. The child run's id is
+ * derived from the parent's and the step's, so when the step's execution goes on (a retry, or a
+ * resume after a failure or a crash) the same chapter is resumed instead of started over. When the
+ * step runs anew (`--from`, a changed definition, an upstream step that ran again) or gives other
+ * inputs, the chapter runs again from its start, with those inputs. The composition root (the
+ * CLI) hands this to executeRun; the engine itself never imports it.
  */
-export async function runChapter(options: ChapterOptions): Promise<ChapterResult> {
-  const { parent, stepId, registry } = options;
+export const runChapter: ChapterRunner = async (request) => {
+  const { parent, stepId, execution } = request;
+  const { registry } = execution;
   const runId = getChapterRunId(parent.runId, stepId);
   if (!isRunId(runId)) {
     throw new MiaError('MIA_CHAPTER_ID', `The chapter run id "${runId}" is too long.`, {
@@ -42,51 +36,47 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       isRetriable: false,
     });
   }
-  const workflow = await loadWorkflow(options.ref, { workspace: parent.workspace, registry });
-  await refuseRecursion(parent, workflow.name);
+  const loaded = await loadWorkflow(request.ref, { workspace: parent.workspace, registry });
+  await refuseRecursion(parent, loaded.workflow.name);
   let handle: RunHandle;
   if (existsSync(getEventsPath(parent.workspace, runId))) {
-    const restart = await findRestart(options, runId, workflow);
+    const restart = await findRestart(request, runId, loaded.workflow);
     const resumed = await resumeRun({
       workspace: parent.workspace,
       runId,
       from: undefined,
       concurrency: undefined,
-      loadDefinition: async () => workflow,
+      loadDefinition: async () => loaded,
       registry,
       ...(restart ? { restart: { inputs: restart.inputs } } : {}),
     });
     if (restart) {
-      options.log.info(`chapter ${workflow.name} runs again from its start: ${restart.why}`);
+      request.log.info(`chapter ${loaded.workflow.name} runs again from its start: ${restart.why}`);
     }
-    if ('nothingToDo' in resumed)
-      return summarize(runId, await loadRunState(parent.workspace, runId));
+    if ('nothingToDo' in resumed) return summarizeState(resumed.nothingToDo);
     handle = resumed;
   } else {
-    handle = await createRun({
+    handle = await startRun({
       workspace: parent.workspace,
-      workflow,
-      inputs: resolveInputs(workflow, options.inputs),
+      loaded,
+      inputs: resolveInputs(loaded.workflow, request.inputs),
       concurrency: parent.concurrency,
       runId,
       parent: { runId: parent.runId, stepId },
     });
   }
-  options.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);
+  request.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);
   const unsubscribe = handle.events.subscribe((event) => {
-    mirror(event, options.log);
-    announceGate(event, parent, stepId);
+    mirror(event, request.log);
+    announceGate(event, request);
   });
+  let executed: ExecuteResult;
   try {
-    await executeRun(handle, {
-      registry,
-      signal: options.signal,
-      autoApprove: options.autoApprove,
-    });
+    executed = await executeRun(handle, { ...execution, signal: request.signal });
   } finally {
     unsubscribe();
   }
-  const result = summarize(runId, await loadRunState(parent.workspace, runId));
+  const result = summarizeResult(runId, handle.workflow.name, executed);
   if (result.status === 'failed') {
     throw new MiaError(
       'MIA_CHAPTER_FAILED',
@@ -98,15 +88,21 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
     );
   }
   if (result.status === 'interrupted')
-    throw options.signal.reason ?? new Error('The chapter was interrupted.');
+    throw request.signal.reason ?? new Error('The chapter was interrupted.');
   return result;
+};
+
+/** How the chapter's execution ended, as its step sees it. */
+function summarizeResult(runId: string, workflow: string, result: ExecuteResult): ChapterResult {
+  const { status, outputs, failedSteps } = result;
+  return { runId, workflow, status, outputs, failedSteps };
 }
 
 /**
  * Refuses a chapter that would run inside itself: its workflow is the parent's or an ancestor's.
  * Definitions refuse a workflow that includes itself; this catches one named by an expression.
  */
-async function refuseRecursion(parent: RunHandle, name: string): Promise<void> {
+async function refuseRecursion(parent: ChapterRequest['parent'], name: string): Promise<void> {
   const chain = [parent.workflow.name];
   let state = await loadRunState(parent.workspace, parent.runId);
   while (state.parent !== undefined) {
@@ -130,17 +126,17 @@ async function refuseRecursion(parent: RunHandle, name: string): Promise<void> {
  * A chapter that now names another workflow than the one its run holds is refused.
  */
 async function findRestart(
-  options: ChapterOptions,
+  request: ChapterRequest,
   runId: string,
   workflow: ResolvedWorkflow,
 ): Promise<{ inputs: Record<string, string>; why: string } | undefined> {
-  const { events } = await readEvents(getEventsPath(options.parent.workspace, runId));
+  const { events } = await readEvents(getEventsPath(request.parent.workspace, runId));
   const started = events[0];
   if (started?.type !== 'workflow.started') return undefined;
   if (started.payload.workflow !== workflow.name) {
     throw new MiaError(
       'MIA_CHAPTER_OTHER_WORKFLOW',
-      `Step "${options.stepId}" now runs workflow "${workflow.name}", but its chapter run ${runId} is workflow "${started.payload.workflow}".`,
+      `Step "${request.stepId}" now runs workflow "${workflow.name}", but its chapter run ${runId} is workflow "${started.payload.workflow}".`,
       {
         hint: `Give the step a new id (a new step has a chapter of its own), or run it again with \`mia workflow run\`.`,
         isRetriable: false,
@@ -157,12 +153,12 @@ async function findRestart(
       life = { timestamp: event.timestamp, inputs: event.payload.inputs };
     }
   }
-  const inputs = resolveInputs(workflow, options.inputs);
-  if (Date.parse(life.timestamp) < options.firstStartedAt.getTime()) {
-    return { inputs, why: `step "${options.stepId}" runs again.` };
+  const inputs = resolveInputs(workflow, request.inputs);
+  if (Date.parse(life.timestamp) < request.firstStartedAt.getTime()) {
+    return { inputs, why: `step "${request.stepId}" runs again.` };
   }
   if (JSON.stringify(sortKeys(life.inputs)) !== JSON.stringify(sortKeys(inputs))) {
-    return { inputs, why: `step "${options.stepId}" gives it other inputs.` };
+    return { inputs, why: `step "${request.stepId}" gives it other inputs.` };
   }
   return undefined;
 }
@@ -171,7 +167,8 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>>): ChapterResult {
+/** A chapter that had already completed: told from its state. */
+function summarizeState(state: RunState): ChapterResult {
   const outputs: Record<string, Record<string, unknown>> = {};
   const failedSteps: string[] = [];
   for (const [id, step] of state.stepStates) {
@@ -179,7 +176,7 @@ function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>
     if (step.status === 'failed' && !step.continueOnError) failedSteps.push(id);
   }
   const status = state.status === 'running' ? 'interrupted' : state.status;
-  return { runId, workflow: state.workflow, status, outputs, failedSteps };
+  return { runId: state.runId, workflow: state.workflow, status, outputs, failedSteps };
 }
 
 /**
@@ -187,7 +184,7 @@ function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>
  * on the chapter's step, with its path from the parent (`<step>/<gate>`): the parent's output,
  * status and page show what waits and the command that answers it.
  */
-function announceGate(event: MiaEvent, parent: RunHandle, stepId: string): void {
+function announceGate(event: MiaEvent, { parent, stepId }: ChapterRequest): void {
   if (event.type !== 'workflow.step.waiting' && event.type !== 'workflow.step.answered') return;
   const gate = `${stepId}/${event.payload.gate ?? event.payload.stepId}`;
   if (event.type === 'workflow.step.waiting') {
@@ -203,7 +200,7 @@ function announceGate(event: MiaEvent, parent: RunHandle, stepId: string): void 
 }
 
 /** The parent step's log tells the chapter's steps as they end. */
-function mirror(event: MiaEvent, log: StepLogWriter): void {
+function mirror(event: MiaEvent, log: StepLog): void {
   if (event.type === 'workflow.step.completed')
     log.write('stdout', `[chapter] ✓ ${event.payload.stepId}\n`);
   else if (event.type === 'workflow.step.failed') {

@@ -2,7 +2,7 @@
 
 import { watch } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import type { ApprovalAnswer } from '../actions/types.js';
+import type { ApprovalAnswer } from '../events/types.js';
 import { getApprovalPath, getApprovalsDir, readApproval } from '../store/approvals.js';
 import type { EventLog } from '../store/event-log.js';
 

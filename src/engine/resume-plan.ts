@@ -1,9 +1,10 @@
-// Decides which steps a resumed run re-runs and which keep their outputs (contract section 6).
+// Decides which steps a resumed run re-runs and which keep their outputs (contract section 6),
+// and gathers what the earlier sessions leave to the new one.
 
-import type { ResolvedWorkflow } from '../definition/types.js';
+import type { LoadedWorkflow } from '../definition/loaded-workflow.js';
 import { getDownstream } from '../plan/plan.js';
-import { getPlan } from '../plan/plan-cache.js';
-import type { RunState } from '../store/run-state.js';
+import { getRunningMsSoFar, type RunState } from '../store/run-state.js';
+import type { ResumeState } from './lifecycle/types.js';
 
 export interface ResumePlan {
   rerun: string[];
@@ -21,7 +22,7 @@ export interface ResumePlan {
  */
 export function planResume(
   state: RunState,
-  workflow: ResolvedWorkflow,
+  { workflow, plan }: Pick<LoadedWorkflow, 'workflow' | 'plan'>,
   from: string | readonly string[] | undefined,
   outdated: Record<string, string> = {},
 ): ResumePlan {
@@ -36,10 +37,9 @@ export function planResume(
     return before !== undefined && before.depends_on.join('\0') !== step.dependsOn.join('\0');
   });
 
-  const { dependents } = getPlan(workflow);
   const forced = getDownstream(
     [...changed, ...Object.keys(outdated), ...[from ?? []].flat()],
-    dependents,
+    plan.dependents,
   );
   const rerun: string[] = [];
   const kept: string[] = [];
@@ -55,4 +55,25 @@ export function planResume(
     outdated,
     definitionChanged: changed.length > 0 || removed || dependencyChanged,
   };
+}
+
+/**
+ * What the earlier sessions of `state` leave to the session that resumes it by `plan`: the kept
+ * steps' outputs, when each step that runs again first started (unless its definition changed),
+ * the steps that met a tension, and the time already spent running.
+ */
+export function collectResumeState(state: RunState, plan: ResumePlan): ResumeState {
+  const kept = new Map<string, Record<string, unknown>>();
+  const firstStartedAt = new Map<string, string>();
+  const hadTension = new Set<string>();
+  const changed = new Set(plan.changed);
+  const keptIds = new Set(plan.kept);
+  for (const [id, step] of state.stepStates) {
+    if (keptIds.has(id)) kept.set(id, step.outputs);
+    if (step.firstStartedAt && step.status !== 'completed' && !changed.has(id)) {
+      firstStartedAt.set(id, step.firstStartedAt);
+    }
+    if (step.hadTension) hadTension.add(id);
+  }
+  return { kept, firstStartedAt, hadTension, priorRunningMs: getRunningMsSoFar(state) };
 }

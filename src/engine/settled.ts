@@ -14,9 +14,12 @@ export type Settled =
   | { status: 'skipped'; cause: 'condition' | 'upstream' }
   | { status: 'interrupted' };
 
+/** How the execution of a run ended. */
 export interface ExecuteResult {
   status: 'completed' | 'failed' | 'interrupted';
   failedSteps: string[];
+  /** Each step's outputs by id (kept ones included; `{}` for a step that produced none). */
+  outputs: Record<string, Record<string, unknown>>;
 }
 
 /** The dependency that keeps `step` from running: one that failed, was skipped or never ended. */
@@ -43,9 +46,14 @@ export function summarizeRun(
   const failedSteps = [...settled]
     .filter(([, s]) => s.status === 'failed' && !s.continueOnError)
     .map(([id]) => id);
+  const outputs: ExecuteResult['outputs'] = {};
+  for (const step of workflow.steps) {
+    const result = settled.get(step.id);
+    outputs[step.id] = result && 'outputs' in result ? result.outputs : {};
+  }
   const isComplete = workflow.steps.every((step) => settled.has(step.id));
   if (isAborted || !isComplete || [...settled.values()].some((s) => s.status === 'interrupted')) {
-    return { status: 'interrupted', failedSteps };
+    return { status: 'interrupted', failedSteps, outputs };
   }
-  return { status: failedSteps.length > 0 ? 'failed' : 'completed', failedSteps };
+  return { status: failedSteps.length > 0 ? 'failed' : 'completed', failedSteps, outputs };
 }

@@ -166,7 +166,7 @@ export class StepLogWriter implements StepLog {
       this.#events.append('workflow.step.log', payload);
     } catch {
       // The event log broke (a full disk). This may run in a timer or an output handler, where
-      // a throw would crash the process; the executor hears of it (EventLog.onBroken) and stops.
+      // a throw would crash the process; the scheduler hears of it (EventLog.onBroken) and stops.
     }
   }
 }

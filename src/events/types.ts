@@ -217,6 +217,15 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'workflow.interrupted',
 ]);
 
+/** A person's answer to a gate (the store keeps it, the engine takes it, `approve` returns it). */
+export interface ApprovalAnswer {
+  approved: boolean;
+  /** Who answered: a user name, `--yes` (automatic), or `dashboard`. */
+  by: string;
+  reason: string | undefined;
+  automatic: boolean;
+}
+
 /** The channel of a run's events of a type: chart events on the chart's, the others on the run's. */
 export function getEventChannel(runId: string, type: EventType): string {
   return type === 'chart.progress' ? getChartChannel(runId) : getRunChannel(runId);

@@ -35,7 +35,7 @@ interface About {
   data: Record<string, unknown>;
 }
 
-/** Appends `beat.created` and `workflow.tension` events for what the executor reports. */
+/** Appends `beat.created` and `workflow.tension` events for what the engine reports. */
 export class Narrator {
   readonly #events: EventLog;
   readonly #workspace: string;

@@ -93,5 +93,3 @@ export function getDownstream(
   }
   return result;
 }
-
-export { formatPlanMermaid, formatPlanText, toPlanJson } from './format.js';

@@ -2,7 +2,6 @@
 // are encoded once, as WebSocket frames ready to write, and the same bytes go to every client.
 
 import { WebSocket } from 'ws';
-import { getEventJson } from '../events/json.js';
 import type { MiaEvent } from '../events/types.js';
 
 /** An event with its JSON text as UTF-8 bytes, shared by every client. */
@@ -11,9 +10,12 @@ export interface EncodedEvent {
   readonly bytes: Buffer;
 }
 
-/** An event's JSON, once for every client (the log's own bytes while it publishes the event). */
-export function encodeEvent(event: MiaEvent): EncodedEvent {
-  return { event, bytes: getEventJson(event) };
+/**
+ * An event's JSON, once for every client: `json` when given (the bytes the event log wrote, as it
+ * publishes the event), else serialised now.
+ */
+export function encodeEvent(event: MiaEvent, json?: Buffer): EncodedEvent {
+  return { event, bytes: json ?? Buffer.from(JSON.stringify(event), 'utf8') };
 }
 
 /** The live events of one loop turn, handed to every client. */
@@ -43,9 +45,9 @@ export class EventBatcher {
     this.#deliver = deliver;
   }
 
-  /** Encodes the event and sends it with the others of this loop turn. */
-  add(event: MiaEvent): void {
-    this.#events.push(encodeEvent(event));
+  /** Encodes the event (see encodeEvent) and sends it with the others of this loop turn. */
+  add(event: MiaEvent, json?: Buffer): void {
+    this.#events.push(encodeEvent(event, json));
     this.#timer ??= setImmediate(() => this.#flush());
   }
 

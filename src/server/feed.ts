@@ -12,6 +12,12 @@ import { getEventsPath, getRunsDir } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
 import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail.js';
 
+/**
+ * Hears an event of any run; `json` is the event's JSON as its log wrote it, when the event came
+ * from an EventLog of this process (else serialise the event).
+ */
+export type FeedListener = (event: MiaEvent, json: Buffer | undefined) => void;
+
 /** How often the feed looks for new runs and appended events when fs.watch says nothing. */
 export const DEFAULT_POLL_MS = 250;
 /** Logs read at once, at most: thousands of runs must not use up the process's open files. */
@@ -42,7 +48,7 @@ export class RunFeed {
   readonly #onProblem: (message: string) => void;
   readonly #tails = new Map<string, LogTail>();
   readonly #watchers = new Map<string, FSWatcher>();
-  readonly #listeners = new Set<(event: MiaEvent) => void>();
+  readonly #listeners = new Set<FeedListener>();
   readonly #reported = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #isClosed = false;
@@ -63,7 +69,7 @@ export class RunFeed {
   }
 
   /** Calls `listener` with every new event of every run. Returns the function that unsubscribes. */
-  subscribe(listener: (event: MiaEvent) => void): () => void {
+  subscribe(listener: FeedListener): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -79,7 +85,7 @@ export class RunFeed {
     const tail = this.#getTail(log.runId, false);
     tail.attach(log.publishedSeq);
     this.#unwatch(tail.runId);
-    const unsubscribe = log.subscribe((event) => tail.offer(event));
+    const unsubscribe = log.subscribe((event, json) => tail.offer(event, json));
     void this.#pollTail(tail);
     return () => {
       unsubscribe();
@@ -167,8 +173,8 @@ export class RunFeed {
   #getTail(runId: string, isSilent: boolean): LogTail {
     let tail = this.#tails.get(runId);
     if (!tail) {
-      tail = new LogTail(runId, getEventsPath(this.workspace, runId), (event) =>
-        this.#deliver(event),
+      tail = new LogTail(runId, getEventsPath(this.workspace, runId), (event, json) =>
+        this.#deliver(event, json),
       );
       tail.isSilent = isSilent;
       this.#tails.set(runId, tail);
@@ -188,7 +194,7 @@ export class RunFeed {
     if (tail.problem !== undefined) this.#report(tail.runId, tail.problem);
   }
 
-  #deliver(event: MiaEvent): void {
+  #deliver(event: MiaEvent, json: Buffer | undefined): void {
     if (this.#isClosed) return;
     // A finished run writes nothing until it is resumed; polling notices that, so stop watching.
     const tail = this.#tails.get(event.runId);
@@ -196,7 +202,7 @@ export class RunFeed {
     else if (tail) this.#watchTail(tail);
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        listener(event, json);
       } catch (error) {
         this.#onProblem(`A feed listener failed: ${(error as Error).message}`);
       }

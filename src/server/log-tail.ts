@@ -31,7 +31,7 @@ export class LogTail {
   problem: string | undefined;
   /** Deliveries are dropped while silent: used to skip the history of runs that already existed. */
   isSilent = false;
-  readonly #deliver: (event: MiaEvent) => void;
+  readonly #deliver: (event: MiaEvent, json: Buffer | undefined) => void;
   /** While the run's EventLog is attached: the last seq it published. Undefined otherwise. */
   #publishedSeq: number | undefined;
   /** Byte offset of the end of the last complete line read. */
@@ -45,7 +45,11 @@ export class LogTail {
   /** What the log told so far that migrating its older events needs. */
   readonly #migration: MigrationContext = {};
 
-  constructor(runId: string, path: string, deliver: (event: MiaEvent) => void) {
+  constructor(
+    runId: string,
+    path: string,
+    deliver: (event: MiaEvent, json: Buffer | undefined) => void,
+  ) {
     this.runId = runId;
     this.path = path;
     this.#deliver = deliver;
@@ -91,14 +95,17 @@ export class LogTail {
     this.#publishedSeq = undefined;
   }
 
-  /** An event the run's own EventLog published: delivered now when it is the next. */
-  offer(event: MiaEvent): void {
+  /**
+   * An event the run's own EventLog published, with its JSON as written: delivered now when it
+   * is the next.
+   */
+  offer(event: MiaEvent, json: Buffer): void {
     if (this.#publishedSeq !== undefined && event.seq > this.#publishedSeq) {
       this.#publishedSeq = event.seq;
     }
     if (this.problem !== undefined || event.seq <= this.lastSeq) return;
     if (event.seq === this.lastSeq + 1) {
-      this.#accept(event);
+      this.#accept(event, json);
       return;
     }
     // Events before it are not delivered yet: they are in the file (published), read them in order.
@@ -152,7 +159,7 @@ export class LogTail {
       }
       const { events, consumed } = this.#readLines(buffer.subarray(0, end));
       await this.#confirm(file, events);
-      for (const event of events) this.#accept(event);
+      for (const event of events) this.#accept(event, undefined);
       this.#offset += consumed;
       if (consumed < end) return false;
     }
@@ -218,10 +225,10 @@ export class LogTail {
     return this.lastType !== undefined && TERMINAL_EVENT_TYPES.has(this.lastType);
   }
 
-  #accept(event: MiaEvent): void {
+  #accept(event: MiaEvent, json: Buffer | undefined): void {
     this.lastSeq = event.seq;
     this.lastType = event.type;
-    if (!this.isSilent) this.#deliver(event);
+    if (!this.isSilent) this.#deliver(event, json);
   }
 }
 

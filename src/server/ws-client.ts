@@ -204,7 +204,12 @@ export class ClientSession {
    */
   async #writeReplayed(events: readonly MiaEvent[], isBatched: boolean): Promise<number> {
     const missing = events.filter((event) => !this.#history.hasBroadcast(event));
-    await this.#writer.writePaced(encodeMessages(missing.map(encodeEvent), () => isBatched));
+    await this.#writer.writePaced(
+      encodeMessages(
+        missing.map((event) => encodeEvent(event)),
+        () => isBatched,
+      ),
+    );
     return missing.length;
   }
 

@@ -76,8 +76,8 @@ export function createNarrativeSocket(options: NarrativeSocketOptions): Narrativ
     for (const session of sessions) session.deliver(batch);
   });
   // With no client, nobody can want the event: it is not even encoded.
-  const stopFeed = options.feed.subscribe((event) => {
-    if (sessions.size > 0) batcher.add(event);
+  const stopFeed = options.feed.subscribe((event, json) => {
+    if (sessions.size > 0) batcher.add(event, json);
   });
   const heartbeat = setInterval(() => {
     for (const session of sessions) {

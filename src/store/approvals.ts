@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApprovalAnswer } from '../actions/types.js';
+import type { ApprovalAnswer } from '../events/types.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
 import { getRunDir, getStepLogPath } from './paths.js';
 

@@ -1,10 +1,7 @@
 // The append side of a run's event log: write every event first, fsync durable ones, publish in seq order.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { MiaError } from '../errors.js';
-import { lendEventJson, returnEventJson } from '../events/json.js';
 import {
   DURABLE_EVENT_TYPES,
   EVENT_FORMAT_VERSION,
@@ -17,27 +14,25 @@ import {
 } from '../events/types.js';
 import { getProcessMasker } from '../util/secrets.js';
 import { CommitQueue } from './commit-queue.js';
-import { type EventLogContents, readEvents, repairTornTail } from './event-reader.js';
 import {
-  countDurableWrites,
-  type EventLogFs,
-  LogFile,
-  syncDir,
-  toInfrastructureError,
-} from './log-file.js';
-import { EVENTS_FILE, getEventsPath, getRunDir } from './paths.js';
+  createEventLogFile,
+  type EventLogOptions,
+  type OpenedEventLogFile,
+  openEventLogFile,
+} from './event-log-file.js';
+import { countDurableWrites, type LogFile, toInfrastructureError } from './log-file.js';
 
+export type { EventLogOptions } from './event-log-file.js';
 export type { EventLogFs } from './log-file.js';
 
-/** Options of EventLog.create and EventLog.open. */
-export interface EventLogOptions {
-  /** The file layer; node:fs unless a test injects another. */
-  fs?: EventLogFs;
-  /**
-   * For open: the log as the caller just read it (readEvents) while holding the run's lock,
-   * so that a large log is not read and parsed twice.
-   */
-  contents?: EventLogContents;
+/** Hears each published event with its JSON as written to the file (UTF-8, no newline). */
+export type EventListener = (event: MiaEvent, json: Buffer) => void;
+
+/** An event as written, waiting to be published. */
+interface WrittenEvent {
+  readonly seq: number;
+  readonly event: MiaEvent;
+  readonly json: Buffer;
 }
 
 /**
@@ -54,31 +49,26 @@ export class EventLog {
   /** Set when open() moved a torn last line aside: tell the user. */
   readonly repairWarning: string | undefined;
   readonly #file: LogFile;
-  readonly #listeners = new Set<(event: MiaEvent) => void>();
+  readonly #listeners = new Set<EventListener>();
   readonly #breakListeners = new Set<(error: Error) => void>();
-  readonly #queue: CommitQueue<MiaEvent>;
+  readonly #queue: CommitQueue<WrittenEvent>;
   #lastSeq: number;
   #publishedSeq: number;
   #closing: Promise<void> | undefined;
 
-  private constructor(
-    runId: string,
-    file: LogFile,
-    history: MiaEvent[],
-    repairWarning: string | undefined,
-  ) {
+  private constructor(runId: string, { file, events, repairWarning }: OpenedEventLogFile) {
     this.runId = runId;
     this.#traceId = getTraceId(runId);
     this.#file = file;
-    this.history = history;
+    this.history = events;
     this.repairWarning = repairWarning;
-    this.#lastSeq = history.at(-1)?.seq ?? 0;
+    this.#lastSeq = events.at(-1)?.seq ?? 0;
     this.#publishedSeq = this.#lastSeq;
-    this.#queue = new CommitQueue<MiaEvent>({
+    this.#queue = new CommitQueue<WrittenEvent>({
       lastSeq: this.#lastSeq,
       sync: (callback) => file.sync(callback),
-      isDurable: (event) => DURABLE_EVENT_TYPES.has(event.type),
-      publish: (event) => this.#publish(event),
+      isDurable: (written) => DURABLE_EVENT_TYPES.has(written.event.type),
+      publish: (written) => this.#publish(written),
       toSyncError: (error) =>
         this.#broke(
           toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
@@ -96,24 +86,8 @@ export class EventLog {
     runId: string,
     options: EventLogOptions = {},
   ): Promise<EventLog> {
-    const runDir = getRunDir(workspace, runId);
-    const path = join(runDir, EVENTS_FILE);
-    let file: LogFile | undefined;
-    try {
-      await mkdir(join(runDir, 'logs'), { recursive: true });
-      file = LogFile.open(path, true, options.fs);
-      await syncDir(runDir);
-      await syncDir(dirname(runDir));
-      return new EventLog(runId, file, [], undefined);
-    } catch (error) {
-      file?.close();
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new MiaError('MIA_STORE_RUN_EXISTS', `Run ${runId} already exists (${path}).`, {
-          hint: `Resume it with \`mia workflow resume ${runId}\`, or start a new run.`,
-        });
-      }
-      throw toInfrastructureError(`Could not create the event log ${path}`, error);
-    }
+    const file = await createEventLogFile(workspace, runId, options.fs);
+    return new EventLog(runId, { file, events: [], repairWarning: undefined });
   }
 
   /**
@@ -125,14 +99,7 @@ export class EventLog {
     runId: string,
     options: EventLogOptions = {},
   ): Promise<EventLog> {
-    const path = getEventsPath(workspace, runId);
-    const contents = options.contents ?? (await readEvents(path));
-    const warning = await repairTornTail(path, contents);
-    try {
-      return new EventLog(runId, LogFile.open(path, false, options.fs), contents.events, warning);
-    } catch (error) {
-      throw toInfrastructureError(`Could not open the event log ${path}`, error);
-    }
+    return new EventLog(runId, await openEventLogFile(workspace, runId, options));
   }
 
   /** The path of events.jsonl. */
@@ -186,17 +153,17 @@ export class EventLog {
       throw this.#queue.fail(this.#broke(toInfrastructureError(what, error)));
     }
     this.#lastSeq = seq;
-    lendEventJson(event, line.subarray(0, line.length - 1));
-    this.#queue.add(event);
+    this.#queue.add({ seq, event, json: line.subarray(0, line.length - 1) });
     return event;
   }
 
   /**
-   * Calls `listener` with every event published from now on, in seq order. A listener must not
-   * throw; if one does, its error is re-thrown asynchronously (an uncaught exception) and the
-   * other listeners still get the event. Returns the function that unsubscribes.
+   * Calls `listener` with every event published from now on, in seq order, and the event's JSON
+   * as written (so that it is serialised once: the dashboard's clients get the same bytes). A
+   * listener must not throw; if one does, its error is re-thrown asynchronously (an uncaught
+   * exception) and the other listeners still get the event. Returns the function that unsubscribes.
    */
-  subscribe(listener: (event: MiaEvent) => void): () => void {
+  subscribe(listener: EventListener): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -253,17 +220,16 @@ export class EventLog {
     return error;
   }
 
-  #publish(event: MiaEvent): void {
-    this.#publishedSeq = event.seq;
+  #publish({ seq, event, json }: WrittenEvent): void {
+    this.#publishedSeq = seq;
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        listener(event, json);
       } catch (error) {
         queueMicrotask(() => {
           throw error;
         });
       }
     }
-    returnEventJson(event);
   }
 }

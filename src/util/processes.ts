@@ -1,6 +1,10 @@
 // Whether a process still runs: signal 0 finds it, and on Linux /proc tells a zombie from the living.
+// And how long a step's process group gets to stop, which the engine waits for too.
 
 import { readFileSync } from 'node:fs';
+
+/** How long a step's process group gets between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 2000;
 
 /**
  * True while the process `pid` exists and is not a zombie. A killed process stays a zombie until

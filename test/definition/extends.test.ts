@@ -39,7 +39,7 @@ describe('extends', () => {
         '    depends_on: [wrap-up]',
       ),
     );
-    const workflow = await loadWorkflow('hello-world', options);
+    const { workflow } = await loadWorkflow('hello-world', options);
     expect(workflow.source.kind).toBe('workspace');
     expect(workflow.extends).toBe('hello-world');
     expect(workflow.narrative).toBe('A shorter greeting');
@@ -69,7 +69,7 @@ describe('extends', () => {
         '  - { id: greet, action: wait, with: { for: 2s } }',
       ),
     );
-    const workflow = await loadWorkflow('hello-world', options);
+    const { workflow } = await loadWorkflow('hello-world', options);
     expect(workflow.steps.map((step) => step.id)).toEqual(['count', 'wrap-up', 'greet']);
     expect(workflow.steps[2]).toMatchObject({
       action: 'wait',
@@ -87,7 +87,7 @@ describe('extends', () => {
       'top',
       yaml('name: top', 'extends: base', 'steps: [{ id: count, retry: { attempts: 2 } }]'),
     );
-    const workflow = await loadWorkflow('top', options);
+    const { workflow } = await loadWorkflow('top', options);
     expect(workflow.name).toBe('top');
     expect(workflow.steps[1]).toMatchObject({
       id: 'count',

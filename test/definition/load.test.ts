@@ -7,7 +7,6 @@ import {
 } from '../../src/definition/load.js';
 import { DefinitionError, formatProblem, UsageError } from '../../src/errors.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import { getPlan } from '../../src/plan/plan-cache.js';
 import { createFakeRegistry, createWorkspace, yaml } from './fixtures.js';
 
 let workspace: Awaited<ReturnType<typeof createWorkspace>>;
@@ -28,7 +27,7 @@ async function problemsOf(...lines: string[]): Promise<string[]> {
 
 describe('loadWorkflow', () => {
   it('resolves the hello-world template: universes, retries, inputs and order', async () => {
-    const workflow = await loadWorkflow('hello-world', options);
+    const { workflow } = await loadWorkflow('hello-world', options);
     expect(workflow.name).toBe('hello-world');
     expect(workflow.source.kind).toBe('template');
     expect(workflow.inputs.greeting).toEqual({ description: 'What to say', default: 'Hello' });
@@ -41,12 +40,19 @@ describe('loadWorkflow', () => {
     expect(workflow.steps[0]?.position).toMatchObject({ line: 11, col: 5 });
   });
 
-  it('keeps the plan it made while checking, equal to planning the resolved workflow anew', async () => {
-    const workflow = await loadWorkflow('hello-world', options);
-    const plan = getPlan(workflow);
+  it('hands on the plan it made while checking, equal to planning the resolved workflow anew', async () => {
+    const { workflow, plan } = await loadWorkflow('hello-world', options);
     expect(plan).toEqual(buildPlan(workflow));
     expect(plan.levels).toEqual([['greet', 'count'], ['wrap-up']]);
-    expect(getPlan(workflow)).toBe(plan);
+  });
+
+  it('tells what a workflow read from files was made from, and that it was not reused', async () => {
+    const loaded = await loadWorkflow('hello-world', options);
+    expect(loaded.isReused).toBe(false);
+    expect(loaded.provenance?.layers.map((layer) => [layer.kind, layer.name])).toEqual([
+      ['template', 'hello-world'],
+    ]);
+    expect(loaded.provenance?.layers[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('converts durations to milliseconds and env values to strings', async () => {
@@ -66,7 +72,7 @@ describe('loadWorkflow', () => {
         '    continue_on_error: true',
       ),
     );
-    const [step] = (await loadWorkflow('demo', options)).steps;
+    const [step] = (await loadWorkflow('demo', options)).workflow.steps;
     expect(step).toMatchObject({
       universe: 'story',
       timeoutMs: 90_000,
@@ -82,7 +88,7 @@ describe('loadWorkflow', () => {
         'demo',
         yaml('name: demo', 'narrative: n', 'steps:', `  - { id: a, action: shell, ${extra} }`),
       );
-      return (await loadWorkflow('demo', options)).steps[0]?.hash;
+      return (await loadWorkflow('demo', options)).workflow.steps[0]?.hash;
     };
     const base = await hashOf('with: { run: echo }, timeout: 60s');
     expect(base).toMatch(/^[0-9a-f]{64}$/);
@@ -299,7 +305,7 @@ describe('loadWorkflow', () => {
       'flows/demo.yml',
       yaml('name: demo', 'narrative: n', 'steps: [{ id: a, action: shell, with: { run: x } }]'),
     );
-    const workflow = await loadWorkflow('flows/demo.yml', options);
+    const { workflow } = await loadWorkflow('flows/demo.yml', options);
     expect(workflow.source).toEqual({ kind: 'file', path: `${workspace.root}/flows/demo.yml` });
   });
 });

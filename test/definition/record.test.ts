@@ -3,15 +3,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionRegistry } from '../../src/actions/registry.js';
 import { type LoadOptions, loadWorkflow } from '../../src/definition/load.js';
+import { planWorkflow } from '../../src/definition/loaded-workflow.js';
 import { findWorkflow } from '../../src/definition/lookup.js';
-import {
-  isReusedDefinition,
-  reuseDefinitionRecord,
-  serializeDefinitionRecord,
-} from '../../src/definition/record.js';
+import { reuseDefinitionRecord, serializeDefinitionRecord } from '../../src/definition/record.js';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
 import { DefinitionError } from '../../src/errors.js';
-import { getPlan } from '../../src/plan/plan-cache.js';
 import { createFakeRegistry, createWorkspace, yaml } from './fixtures.js';
 
 let workspace: Awaited<ReturnType<typeof createWorkspace>>;
@@ -39,10 +35,14 @@ const TOP = yaml(
 
 /** Loads `name` from its files and returns it with its record, as written and read back. */
 async function loadRecorded(name: string) {
-  const workflow = await loadWorkflow(name, options);
-  const text = serializeDefinitionRecord(workflow);
+  const loaded = await loadWorkflow(name, options);
+  const text = serializeDefinitionRecord(loaded);
   if (text === undefined) throw new Error('no record');
-  return { workflow, recorded: JSON.parse(text) as Record<string, unknown> };
+  return {
+    loaded,
+    workflow: loaded.workflow,
+    recorded: JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 /** A record as parsed JSON, for tests that damage it. */
@@ -57,15 +57,16 @@ const reuse = async (recorded: unknown, name = 'top') =>
 
 describe('reuseDefinitionRecord', () => {
   it('gives back the recorded workflow and its plan when nothing it was made from changed', async () => {
-    const { workflow, recorded } = await loadRecorded('top');
+    const { loaded, workflow, recorded } = await loadRecorded('top');
     const reused = await reuse(recorded);
-    expect(reused).toEqual(JSON.parse(JSON.stringify(workflow)));
-    expect(reused?.steps.map((step) => [step.id, step.hash])).toEqual(
+    expect(reused?.workflow).toEqual(JSON.parse(JSON.stringify(workflow)));
+    expect(reused?.workflow.steps.map((step) => [step.id, step.hash])).toEqual(
       workflow.steps.map((step) => [step.id, step.hash]),
     );
-    expect(getPlan(reused as ResolvedWorkflow)).toEqual(getPlan(workflow));
-    expect(isReusedDefinition(reused as ResolvedWorkflow)).toBe(true);
-    expect(isReusedDefinition(workflow)).toBe(false);
+    expect(reused?.plan).toEqual(loaded.plan);
+    expect(reused?.provenance).toEqual(loaded.provenance);
+    expect(reused?.isReused).toBe(true);
+    expect(loaded.isReused).toBe(false);
   });
 
   it.each([
@@ -142,16 +143,16 @@ describe('loadWorkflow with a record', () => {
   ])('loads the files in full when the record %s', async (_, damage) => {
     const { recorded } = await loadRecorded('top');
     damage(recorded as unknown as RecordJson);
-    const workflow = await loadWorkflow('top', { ...options, recorded });
-    expect(isReusedDefinition(workflow)).toBe(false);
+    const { workflow, plan, isReused } = await loadWorkflow('top', { ...options, recorded });
+    expect(isReused).toBe(false);
     expect(workflow.steps.map((step) => step.id)).toEqual(['a', 'b']);
-    expect(getPlan(workflow).dependents.get('a')).toEqual(['b']);
+    expect(plan.dependents.get('a')).toEqual(['b']);
   });
 
   it('reuses the record when the files are unchanged', async () => {
     const { recorded } = await loadRecorded('top');
-    const workflow = await loadWorkflow('top', { ...options, recorded });
-    expect(isReusedDefinition(workflow)).toBe(true);
+    const { workflow, isReused } = await loadWorkflow('top', { ...options, recorded });
+    expect(isReused).toBe(true);
     expect(workflow.steps.map((step) => step.id)).toEqual(['a', 'b']);
   });
 });
@@ -159,13 +160,13 @@ describe('loadWorkflow with a record', () => {
 describe('serializeDefinitionRecord', () => {
   it('records nothing for a workflow that was not loaded from files', async () => {
     const { workflow } = await loadRecorded('top');
-    expect(serializeDefinitionRecord({ ...workflow })).toBeUndefined();
+    expect(serializeDefinitionRecord(planWorkflow(workflow))).toBeUndefined();
   });
 
   it('records nothing when a value would not survive JSON (a non-finite number)', async () => {
-    const { workflow } = await loadRecorded('top');
+    const { loaded, workflow } = await loadRecorded('top');
     const step = workflow.steps[0] as ResolvedWorkflow['steps'][number];
     step.with = { ...step.with, limit: Number.POSITIVE_INFINITY };
-    expect(serializeDefinitionRecord(workflow)).toBeUndefined();
+    expect(serializeDefinitionRecord(loaded)).toBeUndefined();
   });
 });

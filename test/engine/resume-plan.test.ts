@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { planWorkflow } from '../../src/definition/loaded-workflow.js';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
-import { planResume } from '../../src/engine/resume-plan.js';
+import { collectResumeState, planResume } from '../../src/engine/resume-plan.js';
 import { foldRunState, markCrashed } from '../../src/store/run-state.js';
 import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
-import { describeSteps, type ReachedStatus, RunEvents } from '../helpers/run-events.js';
+import {
+  describeSteps,
+  type ReachedStatus,
+  RunEvents,
+  timestampOf,
+} from '../helpers/run-events.js';
 
 /** The definition the run started with: a -> b -> c, and d on its own. */
 const BEFORE = ['a:', 'b: a', 'c: b', 'd:'];
@@ -161,7 +167,27 @@ describe('planResume', () => {
       definitionChanged: false,
     },
   ])('$title', ({ reached, now, from, outdated, rerun, kept, changed, definitionChanged }) => {
-    const plan = planResume(runThatReached(reached), workflowOf(now ?? BEFORE), from, outdated);
+    const loaded = planWorkflow(workflowOf(now ?? BEFORE));
+    const plan = planResume(runThatReached(reached), loaded, from, outdated);
     expect(plan).toEqual({ rerun, kept, changed, definitionChanged, outdated: outdated ?? {} });
+  });
+});
+
+describe('collectResumeState', () => {
+  it('hands the resumed session the kept outputs, first starts, tensions and time of the earlier ones', () => {
+    const state = runThatReached({ a: 'completed', b: 'failed', d: 'interrupted' });
+    // d's definition changed: it starts afresh, its earlier start forgotten.
+    const plan = planResume(
+      state,
+      planWorkflow(workflowOf(['a:', 'b: a', 'c: b', 'd*:'])),
+      undefined,
+    );
+    expect(plan).toMatchObject({ kept: ['a'], rerun: ['b', 'c', 'd'], changed: ['d'] });
+    const resume = collectResumeState(state, plan);
+    expect(resume.kept).toEqual(new Map([['a', { from: 'a' }]]));
+    expect(resume.firstStartedAt).toEqual(new Map([['b', timestampOf(4)]]));
+    expect(resume.hadTension).toEqual(new Set(['b']));
+    // The crashed session ran from its first event (seq 1) to its last (seq 8).
+    expect(resume.priorRunningMs).toBe(7000);
   });
 });

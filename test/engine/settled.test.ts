@@ -45,25 +45,27 @@ describe('findBlocker', () => {
 });
 
 describe('summarizeRun', () => {
-  it('completes a run whose steps all settled without a blocking failure', () => {
+  it('completes a run whose steps all settled without a blocking failure, with their outputs', () => {
     const settled = new Map<string, Settled>([
-      ['a', completed],
+      ['a', { status: 'completed', outputs: { version: '1.2.3' } }],
       ['b', { status: 'failed', continueOnError: true, outputs: {} }],
     ]);
     expect(summarizeRun(makeWorkflow(['a', 'b']), settled, false)).toEqual({
       status: 'completed',
       failedSteps: [],
+      outputs: { a: { version: '1.2.3' }, b: {} },
     });
   });
 
-  it('fails a run and names the steps that failed', () => {
+  it('fails a run, names the steps that failed and keeps what they produced', () => {
     const settled = new Map<string, Settled>([
-      ['a', { status: 'failed', continueOnError: false, outputs: {} }],
+      ['a', { status: 'failed', continueOnError: false, outputs: { exitCode: 3 } }],
       ['b', { status: 'skipped', cause: 'upstream' }],
     ]);
     expect(summarizeRun(makeWorkflow(['a', 'b']), settled, false)).toEqual({
       status: 'failed',
       failedSteps: ['a'],
+      outputs: { a: { exitCode: 3 }, b: {} },
     });
   });
 

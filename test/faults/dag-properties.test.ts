@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from '../../src/actions/builtin.js';
 import type { ActionAdapter } from '../../src/actions/types.js';
 import { loadWorkflow } from '../../src/definition/load.js';
-import { createRun, executeRun, resumeRun } from '../../src/engine/run-workflow.js';
+import { runChapter } from '../../src/engine/chapters.js';
+import { executeRun } from '../../src/engine/lifecycle/execute-run.js';
+import { resumeRun } from '../../src/engine/lifecycle/resume-run.js';
+import { startRun } from '../../src/engine/lifecycle/start-run.js';
 import type { MiaEvent } from '../../src/events/types.js';
 import { countByStep, readEventLog, stepOf } from './helpers.js';
 
@@ -172,12 +175,12 @@ async function checkScenario(scenario: Scenario): Promise<void> {
     const { probe, state } = createProbe();
     const registry = createBuiltinRegistry();
     registry.register(probe);
-    const workflow = await loadWorkflow('prop', { workspace: ws, registry });
+    const loaded = await loadWorkflow('prop', { workspace: ws, registry });
 
     // The first run: failures as drawn, perhaps interrupted at a random event.
-    const handle = await createRun({
+    const handle = await startRun({
       workspace: ws,
-      workflow,
+      loaded,
       inputs: {},
       concurrency: scenario.concurrency,
     });
@@ -187,7 +190,7 @@ async function checkScenario(scenario: Scenario): Promise<void> {
       published += 1;
       if (published === scenario.interruptAfter) controller.abort('SIGINT');
     });
-    const first = await executeRun(handle, { registry, signal: controller.signal });
+    const first = await executeRun(handle, { registry, runChapter, signal: controller.signal });
     const runEvents = await readEventLog(ws, handle.runId);
 
     expect(state.peak).toBeLessThanOrEqual(scenario.concurrency);
@@ -218,13 +221,17 @@ async function checkScenario(scenario: Scenario): Promise<void> {
       runId: handle.runId,
       from: undefined,
       concurrency: scenario.concurrency,
-      loadDefinition: async () => workflow,
+      loadDefinition: async () => loaded,
     });
     if ('nothingToDo' in resumed) {
       expect(first.status).toBe('completed');
       return;
     }
-    const second = await executeRun(resumed, { registry, signal: new AbortController().signal });
+    const second = await executeRun(resumed, {
+      registry,
+      runChapter,
+      signal: new AbortController().signal,
+    });
     expect(second.status).toBe('completed');
     const events = await readEventLog(ws, handle.runId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

@@ -1,5 +1,5 @@
 // Disk faults (ENOSPC, EIO on write or fsync) injected through the event log's file layer, in
-// process with the real executor: the run fails as an infrastructure error, publishes nothing that
+// process with the real engine: the run fails as an infrastructure error, publishes nothing that
 // is not on disk, and resumes once the disk is healthy.
 
 import * as nodeFs from 'node:fs';
@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from '../../src/actions/builtin.js';
 import type { ActionAdapter } from '../../src/actions/types.js';
 import { loadWorkflow } from '../../src/definition/load.js';
-import { createRun, executeRun, resumeRun } from '../../src/engine/run-workflow.js';
+import { runChapter } from '../../src/engine/chapters.js';
+import { executeRun } from '../../src/engine/lifecycle/execute-run.js';
+import { resumeRun } from '../../src/engine/lifecycle/resume-run.js';
+import { startRun } from '../../src/engine/lifecycle/start-run.js';
 import { DURABLE_EVENT_TYPES, type MiaEvent } from '../../src/events/types.js';
 import type { EventLogFs } from '../../src/store/event-log.js';
 import { countByStep, createFaultWorkspace, eventsPathOf } from './helpers.js';
@@ -86,29 +89,33 @@ async function setUp() {
   const { probe, executions } = createProbe();
   const registry = createBuiltinRegistry();
   registry.register(probe);
-  const workflow = await loadWorkflow('disk', { workspace: ws, registry });
-  return { ws, registry, workflow, executions };
+  const loaded = await loadWorkflow('disk', { workspace: ws, registry });
+  return { ws, registry, loaded, executions };
 }
 
 /** One run whose log breaks at the `at`th write or fsync, then a resume on a healthy disk. */
 async function runWithFault(fault: Fault, at: number, code: 'ENOSPC' | 'EIO') {
-  const { ws, registry, workflow, executions } = await setUp();
+  const { ws, registry, loaded, executions } = await setUp();
   const faulty = createFaultyFs(fault, at, code);
   const what = `${code} on ${fault} ${at}`;
   const published: MiaEvent[] = [];
   let runId: string | undefined;
   let outcome: unknown;
   try {
-    const handle = await createRun({
+    const handle = await startRun({
       workspace: ws,
-      workflow,
+      loaded,
       inputs: {},
       concurrency: 2,
       fs: faulty.fs,
     });
     runId = handle.runId;
     handle.events.subscribe((event) => published.push(event));
-    outcome = await executeRun(handle, { registry, signal: new AbortController().signal });
+    outcome = await executeRun(handle, {
+      registry,
+      runChapter,
+      signal: new AbortController().signal,
+    });
   } catch (error) {
     outcome = error;
   }
@@ -161,13 +168,17 @@ async function runWithFault(fault: Fault, at: number, code: 'ENOSPC' | 'EIO') {
     runId,
     from: undefined,
     concurrency: undefined,
-    loadDefinition: async () => workflow,
+    loadDefinition: async () => loaded,
   });
   if ('nothingToDo' in resumed) {
     // Only the fsync of the very end failed: the log says the run completed, and it did.
     expect(resumed.nothingToDo.status, what).toBe('completed');
   } else {
-    const result = await executeRun(resumed, { registry, signal: new AbortController().signal });
+    const result = await executeRun(resumed, {
+      registry,
+      runChapter,
+      signal: new AbortController().signal,
+    });
     expect(result.status, what).toBe('completed');
   }
   const events = (await readFile(eventsPathOf(ws, runId), 'utf8'))
@@ -188,16 +199,20 @@ async function runWithFault(fault: Fault, at: number, code: 'ENOSPC' | 'EIO') {
 
 describe('disk faults in the event log', () => {
   it('counts the writes and fsyncs of a healthy run', async () => {
-    const { ws, registry, workflow } = await setUp();
+    const { ws, registry, loaded } = await setUp();
     const healthy = createFaultyFs('write', Number.POSITIVE_INFINITY, 'EIO');
-    const handle = await createRun({
+    const handle = await startRun({
       workspace: ws,
-      workflow,
+      loaded,
       inputs: {},
       concurrency: 2,
       fs: healthy.fs,
     });
-    const result = await executeRun(handle, { registry, signal: new AbortController().signal });
+    const result = await executeRun(handle, {
+      registry,
+      runChapter,
+      signal: new AbortController().signal,
+    });
     expect(result.status).toBe('completed');
     expect(healthy.state.writes).toBeGreaterThan(20);
     expect(healthy.state.fsyncs).toBeGreaterThan(3);

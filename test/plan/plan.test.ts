@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedStep, ResolvedWorkflow } from '../../src/definition/types.js';
 import { DefinitionError } from '../../src/errors.js';
-import {
-  buildPlan,
-  checkPlan,
-  formatPlanMermaid,
-  formatPlanText,
-  getDownstream,
-  toPlanJson,
-} from '../../src/plan/plan.js';
+import { formatPlanMermaid, formatPlanText, toPlanJson } from '../../src/plan/format.js';
+import { buildPlan, checkPlan, getDownstream } from '../../src/plan/plan.js';
 import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 
 /** A resolved workflow from a compact table: `a: b c` means step a depends on b and c. */

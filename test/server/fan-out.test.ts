@@ -31,14 +31,16 @@ function parseAll(frames: Buffer[]): unknown[] {
 describe('fan-out encoding', () => {
   it('puts every event in one `events` message when they fit, in order', () => {
     const events = makeEvents(50);
-    const [message, ...rest] = parseAll(encodeBatchMessages(events.map(encodeEvent)));
+    const [message, ...rest] = parseAll(
+      encodeBatchMessages(events.map((event) => encodeEvent(event))),
+    );
     expect(rest).toEqual([]);
     expect(message).toEqual({ type: 'events', events });
   });
 
   it('splits at MAX_BATCH_BYTES and sends an event bigger than that alone', () => {
     const events = [...makeEvents(200, 4000), ...makeEvents(2, MAX_BATCH_BYTES * 2).slice(1)];
-    const frames = encodeBatchMessages(events.map(encodeEvent));
+    const frames = encodeBatchMessages(events.map((event) => encodeEvent(event)));
     const messages = parseAll(frames) as { events: MiaEvent[] }[];
     expect(messages.length).toBeGreaterThan(2);
     expect(messages.at(-1)?.events).toHaveLength(1);
@@ -55,10 +57,12 @@ describe('fan-out encoding', () => {
   it('groups only the batched events and keeps the others one per message, in order', () => {
     const events = makeEvents(9);
     const isBatched = (event: MiaEvent) => event.seq % 4 !== 0;
-    const messages = parseAll(encodeMessages(events.map(encodeEvent), isBatched)) as (
-      | MiaEvent
-      | { type: 'events'; events: MiaEvent[] }
-    )[];
+    const messages = parseAll(
+      encodeMessages(
+        events.map((event) => encodeEvent(event)),
+        isBatched,
+      ),
+    ) as (MiaEvent | { type: 'events'; events: MiaEvent[] })[];
     const shape = messages.map((m) => ('seq' in m ? m.seq : seqsOf(m.events)));
     expect(shape).toEqual([[1, 2, 3], 4, [5, 6, 7], 8, [9]]);
     expect(range(1, 9)).toEqual(shape.flat());

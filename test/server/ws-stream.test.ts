@@ -5,7 +5,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from '../../src/actions/builtin.js';
 import { loadWorkflow } from '../../src/definition/load.js';
-import { createRun, executeRun } from '../../src/engine/run-workflow.js';
+import { runChapter } from '../../src/engine/chapters.js';
+import { executeRun } from '../../src/engine/lifecycle/execute-run.js';
+import { startRun } from '../../src/engine/lifecycle/start-run.js';
 import { createWorkspace, startMia } from '../helpers/cli.js';
 import { parseRunId, readRunEvents } from '../helpers/run-files.js';
 import {
@@ -144,10 +146,14 @@ ${Array.from(
     slow.tcp.pause();
 
     const registry = createBuiltinRegistry();
-    const workflow = await loadWorkflow('loud', { workspace, registry });
-    const handle = await createRun({ workspace, workflow, inputs: {}, concurrency: undefined });
+    const loaded = await loadWorkflow('loud', { workspace, registry });
+    const handle = await startRun({ workspace, loaded, inputs: {}, concurrency: undefined });
     const detach = server.module.attachLog(handle.events);
-    const result = await executeRun(handle, { registry, signal: new AbortController().signal });
+    const result = await executeRun(handle, {
+      registry,
+      runChapter,
+      signal: new AbortController().signal,
+    });
     detach();
     expect(result.status).toBe('completed');
 

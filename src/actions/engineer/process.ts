@@ -2,10 +2,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { KILL_GRACE_MS } from '../../util/processes.js';
 import type { StepLog } from '../types.js';
-
-/** How long a process group gets between SIGTERM and SIGKILL. */
-export const KILL_GRACE_MS = 2000;
 
 /** The most bytes Linux takes in one argument or one `NAME=value` (MAX_ARG_STRLEN, its NUL included). */
 const MAX_ARG_BYTES = 128 * 1024;

@@ -3,7 +3,7 @@
 import { loadWorkflow } from '../../definition/load.js';
 import { listWorkflows } from '../../definition/lookup.js';
 import { DefinitionError, formatProblem } from '../../errors.js';
-import { buildPlan, formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/plan.js';
+import { formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/format.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,11 +13,10 @@ export async function showCommand(
   ref: string,
   options: { format: 'text' | 'json' | 'mermaid' },
 ): Promise<number> {
-  const workflow = await loadWorkflow(ref, {
+  const { workflow, plan } = await loadWorkflow(ref, {
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
   });
-  const plan = buildPlan(workflow);
   if (options.format === 'json')
     ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow), null, 2)}\n`);
   else if (options.format === 'mermaid') ctx.io.out(`${formatPlanMermaid(plan, workflow)}\n`);

@@ -1,8 +1,9 @@
 // `mia workflow run` and `mia workflow resume`.
 
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
-import type { ResolvedWorkflow } from '../../definition/types.js';
-import { createRun, loadRunState, resumeRun } from '../../engine/run-workflow.js';
+import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
+import { resumeRun } from '../../engine/lifecycle/resume-run.js';
+import { startRun } from '../../engine/lifecycle/start-run.js';
 import type { RunState } from '../../store/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -24,16 +25,16 @@ export async function runWorkflowCommand(
   ref: string,
   options: RunOptions,
 ): Promise<number> {
-  const workflow = await loadWorkflow(ref, {
+  const loaded = await loadWorkflow(ref, {
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
   });
-  const inputs = resolveInputs(workflow, options.input);
+  const inputs = resolveInputs(loaded.workflow, options.input);
   const dashboard = await openRunDashboard(ctx, options);
   try {
-    const handle = await createRun({
+    const handle = await startRun({
       workspace: ctx.workspace,
-      workflow,
+      loaded,
       inputs,
       concurrency: options.concurrency,
     });
@@ -99,7 +100,7 @@ async function resumeWithDashboard(
     autoApprove: options.yes === true,
     dashboard,
   });
-  const { parent } = await loadRunState(ctx.workspace, runId);
+  const { parent } = resumed;
   if (parent && !options.json) {
     // Resuming a chapter alone leaves the run the user started as it was.
     ctx.io.err(
@@ -118,7 +119,7 @@ async function reloadDefinition(
   ctx: CommandContext,
   state: RunState,
   recorded: unknown,
-): Promise<ResolvedWorkflow> {
+): Promise<LoadedWorkflow> {
   const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
   return loadWorkflow(ref, {
     workspace: ctx.workspace,

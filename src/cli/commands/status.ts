@@ -1,9 +1,9 @@
 // `mia workflow status`: what a run did, step by step, and what waits for an answer.
 
-import { loadRunState } from '../../engine/run-workflow.js';
 import { formatApproveCommand } from '../../store/gate-path.js';
 import { readRunLock } from '../../store/lock.js';
 import { getRunDir } from '../../store/paths.js';
+import { loadRunState } from '../../store/run-events.js';
 import { markCrashed, type RunState, type StepState } from '../../store/run-state.js';
 import { formatDuration } from '../../util/duration.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';

@@ -3,10 +3,10 @@
 
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LoadedWorkflow } from '../definition/loaded-workflow.js';
 import { serializeDefinitionRecord } from '../definition/record.js';
-import type { ResolvedWorkflow } from '../definition/types.js';
-import { getRunDir } from '../store/paths.js';
 import { getProcessMasker } from '../util/secrets.js';
+import { getRunDir } from './paths.js';
 
 const DEFINITION_FILE = 'definition.json';
 
@@ -18,9 +18,9 @@ const DEFINITION_FILE = 'definition.json';
 export async function writeDefinitionFile(
   workspace: string,
   runId: string,
-  workflow: ResolvedWorkflow,
+  loaded: LoadedWorkflow,
 ): Promise<void> {
-  const text = serializeDefinitionRecord(workflow);
+  const text = serializeDefinitionRecord(loaded);
   // Files under .mia/ hold no secret; a record that would need masking is not kept (masked, it
   // would no longer be the definition).
   if (text === undefined || getProcessMasker().mask(text) !== text) return;

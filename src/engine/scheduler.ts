@@ -1,61 +1,51 @@
-// The scheduler: starts each step the moment its dependencies are done, within a concurrency limit.
+// The scheduler: hands each step to the step runner the moment its dependencies are done, within
+// the run's concurrency limit; skips what a failure or a false condition leaves out.
 
 import pLimit from 'p-limit';
 import { isConditionTrue } from '../definition/expressions/evaluate.js';
-import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import type { ResolvedStep } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
-import { getPlan } from '../plan/plan-cache.js';
-import { createStepLauncher, type LaunchOptions } from './launch-step.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';
-
-export type { ExecuteResult } from './settled.js';
-
-export interface ExecuteOptions extends LaunchOptions {
-  workflow: ResolvedWorkflow;
-  concurrency: number;
-  /** Aborted when the run is interrupted (SIGINT, SIGTERM). */
-  signal: AbortSignal;
-  /** Steps completed earlier in the run (on resume), with their outputs. */
-  kept: ReadonlyMap<string, Record<string, unknown>>;
-}
+import { createStepRunner, type StepRunnerOptions } from './step-runner.js';
 
 /**
  * Runs a workflow's steps (less the kept ones) to the end, or until interrupted. When the event
  * log breaks (or the engine itself throws), every running step is stopped and this rejects with
  * that error once they have ended.
  */
-export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteResult> {
-  const { workflow, events } = options;
+export async function scheduleSteps(options: StepRunnerOptions): Promise<ExecuteResult> {
+  const { workflow, plan, events, runId } = options.handle;
+  const { kept } = options.resume;
   // A broken event log (disk full, I/O error) stops every step: nothing could be recorded.
   let breakage: unknown;
   const stop = new AbortController();
-  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const signal = AbortSignal.any([options.execution.signal, stop.signal]);
   const breakRun = (error: unknown) => {
     breakage ??= error;
     if (!stop.signal.aborted) stop.abort(error);
   };
   const stopFollowingLog = events.onBroken(breakRun);
   const steps = new Map(workflow.steps.map((step) => [step.id, step]));
-  const { dependents, criticalPath } = getPlan(workflow);
+  const { dependents, criticalPath } = plan;
   const settled = new Map<string, Settled>();
-  for (const [id, outputs] of options.kept) settled.set(id, { status: 'completed', outputs });
+  for (const [id, outputs] of kept) settled.set(id, { status: 'completed', outputs });
   let completedCount = settled.size;
   // One context for the whole run, updated as steps settle: never rebuilt per step.
   const context = createRunContext({
-    inputs: options.inputs,
-    runId: options.runId,
+    inputs: options.handle.inputs,
+    runId,
     workflowName: workflow.name,
-    kept: options.kept,
+    kept,
   });
-  const { launch, fail } = createStepLauncher(options, {
+  const runner = createStepRunner(options, {
     context,
     signal,
     // The end of the longest chain is where the story peaks.
     climaxStepId: workflow.steps.length > 1 ? criticalPath.at(-1) : undefined,
   });
   const remaining = new Map<string, number>();
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const limit = pLimit(Math.max(1, options.handle.concurrency));
   let inFlight = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
@@ -75,7 +65,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     const total = workflow.steps.length;
     const completed = result.status === 'completed';
     events.append('chart.progress', {
-      chartId: options.runId,
+      chartId: runId,
       title: workflow.name,
       completedSteps: completedCount,
       totalSteps: total,
@@ -118,7 +108,7 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
       try {
         isTrue = isConditionTrue(step.when, context);
       } catch (error) {
-        return settle(step.id, fail(step, error));
+        return settle(step.id, runner.fail(step, error));
       }
       if (!isTrue) {
         const reason = `its condition ${describeCondition(step.when)} is false`;
@@ -129,13 +119,13 @@ export async function executeWorkflow(options: ExecuteOptions): Promise<ExecuteR
     }
     // The slot is free once the step has ended: the fsync of its end and the start of its
     // dependents (settle) need not hold up independent steps.
-    const result = await limit(() => (signal.aborted ? undefined : launch(step)));
+    const result = await limit(() => (signal.aborted ? undefined : runner.run(step)));
     if (result) await settle(step.id, result);
   };
 
   for (const step of workflow.steps) {
     if (settled.has(step.id)) continue;
-    const open = step.dependsOn.filter((dep) => !options.kept.has(dep)).length;
+    const open = step.dependsOn.filter((dep) => !kept.has(dep)).length;
     remaining.set(step.id, open);
   }
   const ready = workflow.steps.filter((s) => !settled.has(s.id) && remaining.get(s.id) === 0);

@@ -1,4 +1,5 @@
-// The executor in-process: a real event log, registry, narrator and gate keeper, with instrumented fake actions.
+// The scheduler in-process: a real event log, registry, narrator, gate keeper and local executor,
+// with instrumented fake actions.
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,14 +9,17 @@ import { approveAction } from '../../src/actions/ceremony/approve.js';
 import { ActionRegistry } from '../../src/actions/registry.js';
 import type { ActionAdapter } from '../../src/actions/types.js';
 import { loadWorkflow } from '../../src/definition/load.js';
-import { type ExecuteResult, executeWorkflow } from '../../src/engine/executor.js';
+import { LocalStepExecutor } from '../../src/engine/executors/local.js';
+import type { StepExecutor } from '../../src/engine/executors/step-executor.js';
 import { GateKeeper } from '../../src/engine/gates.js';
+import { scheduleSteps } from '../../src/engine/scheduler.js';
+import type { ExecuteResult } from '../../src/engine/settled.js';
 import { MiaError } from '../../src/errors.js';
 import type { EventOf, EventType, MiaEvent } from '../../src/events/types.js';
 import { Narrator } from '../../src/narrative/narrator.js';
 import { writeApproval } from '../../src/store/approvals.js';
 import { EventLog } from '../../src/store/event-log.js';
-import { createRunId, getStepLogPath } from '../../src/store/paths.js';
+import { createRunId } from '../../src/store/paths.js';
 
 /** What the fake actions saw: start/end order, concurrency, attempts, and what they received. */
 interface Probe {
@@ -108,6 +112,8 @@ async function start(
     header?: string;
     autoApprove?: boolean;
     kept?: Map<string, Record<string, unknown>>;
+    /** Executors asked before the local one. */
+    executors?: StepExecutor[];
   } = {},
 ): Promise<Started & { workspace: string; runId: string }> {
   const workspace = await mkdtemp(join(tmpdir(), 'mia-executor-'));
@@ -119,33 +125,42 @@ async function start(
   );
   const { probe, fake } = createProbe();
   const registry = new ActionRegistry([fake, approveAction]);
-  const workflow = await loadWorkflow('demo', { workspace, registry });
+  const { workflow, plan } = await loadWorkflow('demo', { workspace, registry });
   const runId = createRunId();
   const log = await EventLog.create(workspace, runId);
   const events: MiaEvent[] = [];
   log.subscribe((event) => events.push(event));
   const controller = new AbortController();
-  const done = executeWorkflow({
-    workflow,
-    registry,
-    events: log,
+  const done = scheduleSteps({
+    handle: {
+      runId,
+      workspace,
+      workflow,
+      plan,
+      inputs: options.inputs ?? {},
+      concurrency: options.concurrency ?? 4,
+      events: log,
+    },
+    resume: {
+      kept: options.kept ?? new Map(),
+      firstStartedAt: new Map(),
+      hadTension: new Set(),
+      priorRunningMs: 0,
+    },
+    execution: {
+      registry,
+      runChapter: () => Promise.reject(new Error('these tests run no chapters')),
+      executors: options.executors ?? [],
+      signal: controller.signal,
+    },
+    local: new LocalStepExecutor(registry),
     narrator: new Narrator(log, { workspace }),
-    runId,
-    workspace,
-    inputs: options.inputs ?? {},
-    concurrency: options.concurrency ?? 4,
-    signal: controller.signal,
-    kept: options.kept ?? new Map(),
-    firstStartedAt: new Map(),
-    hadTension: new Set(),
-    getLogPath: (stepId) => getStepLogPath(workspace, runId, stepId),
     gates: new GateKeeper({
       workspace,
       runId,
       events: log,
       autoApprove: options.autoApprove ?? false,
     }),
-    runChapter: () => Promise.reject(new Error('these tests run no chapters')),
   }).finally(() => log.close());
   return { probe, events, controller, done, workspace, runId };
 }
@@ -175,7 +190,7 @@ function expectContinuousSeq(events: MiaEvent[]): void {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
 }
 
-describe('executeWorkflow', () => {
+describe('scheduleSteps', () => {
   it('never runs more steps at once than the concurrency limit, and reaches it on a wide graph', async () => {
     const wide = Array.from(
       { length: 8 },
@@ -189,7 +204,7 @@ describe('executeWorkflow', () => {
       expect(run.probe.running.size).toBe(expected);
       run.probe.release([...run.probe.running][0]!);
     }
-    expect(await run.done).toEqual({ status: 'completed', failedSteps: [] });
+    expect(await run.done).toMatchObject({ status: 'completed', failedSteps: [] });
     expect(run.probe.peak).toBe(3);
     expect(stepIdsOf(run.events, 'workflow.step.completed')).toHaveLength(8);
   });
@@ -224,7 +239,7 @@ describe('executeWorkflow', () => {
         '',
       ].join('\n'),
     );
-    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['broken'] });
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['broken'] });
     const skipped = ofType(run.events, 'workflow.step.skipped').map((e) => [
       e.payload.stepId,
       e.payload.reason,
@@ -277,7 +292,7 @@ describe('executeWorkflow', () => {
         '',
       ].join('\n'),
     );
-    expect(await run.done).toEqual({ status: 'completed', failedSteps: [] });
+    expect(await run.done).toMatchObject({ status: 'completed', failedSteps: [] });
     const failed = ofType(run.events, 'workflow.step.failed', 'optional')[0];
     expect(failed?.payload.continueOnError).toBe(true);
     expect(ofType(run.events, 'workflow.tension', 'optional')).toHaveLength(1);
@@ -339,7 +354,7 @@ describe('executeWorkflow', () => {
     const run = await start(
       '  - { id: doomed, action: fake, retry: { attempts: 3, delay: 10ms }, with: { fatal: true } }\n',
     );
-    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['doomed'] });
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['doomed'] });
     expect(ofType(run.events, 'workflow.step.retrying')).toEqual([]);
     const failed = ofType(run.events, 'workflow.step.failed', 'doomed')[0];
     expect(failed?.payload.error).toEqual({
@@ -360,7 +375,7 @@ describe('executeWorkflow', () => {
     );
     await until(() => run.probe.running.has('slow'));
     await vi.advanceTimersByTimeAsync(100);
-    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['slow'] });
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['slow'] });
     const failed = ofType(run.events, 'workflow.step.failed', 'slow')[0];
     expect(failed?.payload.error).toMatchObject({
       code: 'MIA_STEP_TIMEOUT',
@@ -382,7 +397,7 @@ describe('executeWorkflow', () => {
     expect(run.probe.running.has('slow')).toBe(true);
     expect(ofType(run.events, 'workflow.step.failed')).toEqual([]);
     await vi.advanceTimersByTimeAsync(5 * 24 * 3_600_000);
-    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['slow'] });
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['slow'] });
     expect(ofType(run.events, 'workflow.step.failed', 'slow')[0]?.payload.error).toMatchObject({
       code: 'MIA_STEP_TIMEOUT',
       message: 'Step "slow" timed out after 2592000s.',
@@ -399,7 +414,7 @@ describe('executeWorkflow', () => {
     // Told to stop, the action carries on; the engine waits a grace period, then gives up on it.
     expect(ofType(run.events, 'workflow.step.failed')).toEqual([]);
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(await run.done).toEqual({ status: 'failed', failedSteps: ['deaf'] });
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['deaf'] });
     expect(run.probe.running.has('deaf')).toBe(true);
     const failed = ofType(run.events, 'workflow.step.failed', 'deaf')[0];
     expect(failed?.payload.error).toMatchObject({
@@ -462,14 +477,80 @@ describe('executeWorkflow', () => {
         '  - id: next',
         '    action: fake',
         '    depends_on: [done-before]',
-        '    with: { seen: "${{ steps.done-before.outputs.answer }}" }',
+        '    with: { seen: "${{ steps.done-before.outputs.answer }}", outputs: { mine: 1 } }',
         '',
       ].join('\n'),
       { kept: new Map([['done-before', { answer: 'forty-two' }]]) },
     );
-    expect((await run.done).status).toBe('completed');
+    const result = await run.done;
+    expect(result.status).toBe('completed');
     expect(run.probe.order).toEqual(['start:next', 'end:next']);
-    expect(run.probe.received.get('next')).toEqual({ seen: 'forty-two' });
+    expect(run.probe.received.get('next')).toMatchObject({ seen: 'forty-two' });
+    // The result carries every step's outputs, kept ones included: nobody reads the log for them.
+    expect(result.outputs).toEqual({ 'done-before': { answer: 'forty-two' }, next: { mine: 1 } });
+  });
+
+  it('hands each step to the first executor that takes it, and what every executor declines to the local one', async () => {
+    const attempts: string[] = [];
+    const far: StepExecutor = {
+      name: 'far',
+      accepts: (step) => step.id.startsWith('far'),
+      async runAttempt(step, context) {
+        attempts.push(`${step.id}#${context.attempt}`);
+        context.log.write('stdout', `ran far away as ${context.env.MIA_STEP_ID}\n`);
+        return { status: 'completed', outputs: { where: 'far' } };
+      },
+    };
+    const run = await start(
+      [
+        '  - { id: far_one, action: fake }',
+        '  - id: here',
+        '    action: fake',
+        '    depends_on: [far_one]',
+        '    with: { seen: "${{ steps.far_one.outputs.where }}" }',
+        '',
+      ].join('\n'),
+      { executors: [far] },
+    );
+    expect((await run.done).status).toBe('completed');
+    expect(attempts).toEqual(['far_one#1']);
+    expect(run.probe.order).toEqual(['start:here', 'end:here']);
+    expect(run.probe.received.get('here')).toEqual({ seen: 'far' });
+    const logged = ofType(run.events, 'workflow.step.log', 'far_one').map((e) => e.payload.text);
+    expect(logged.join('')).toBe('ran far away as far_one\n');
+  });
+
+  it('retries the failed attempts of any executor and stops an attempt at its timeout, above the seam', async () => {
+    const attempts: number[] = [];
+    const flaky: StepExecutor = {
+      name: 'flaky',
+      accepts: () => true,
+      async runAttempt(_step, context) {
+        attempts.push(context.attempt);
+        if (context.attempt === 1) {
+          return { status: 'failed', error: new Error('lost on the way'), outputs: { tried: 1 } };
+        }
+        // The second attempt ends only when told to stop: the engine's timeout tells it.
+        await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
+        return { status: 'failed', error: new Error('stopped'), outputs: { tried: 2 } };
+      },
+    };
+    const run = await start(
+      '  - { id: far, action: fake, timeout: 200ms, retry: { attempts: 2, delay: 1ms } }\n',
+      { executors: [flaky] },
+    );
+    expect(await run.done).toMatchObject({ status: 'failed', failedSteps: ['far'] });
+    expect(attempts).toEqual([1, 2]);
+    const retrying = ofType(run.events, 'workflow.step.retrying', 'far');
+    expect(retrying.map((e) => [e.payload.attempt, e.payload.error.message])).toEqual([
+      [2, 'lost on the way'],
+    ]);
+    const failed = ofType(run.events, 'workflow.step.failed', 'far')[0];
+    expect(failed?.payload).toMatchObject({
+      attempt: 2,
+      error: { code: 'MIA_STEP_TIMEOUT', message: 'Step "far" timed out after 200ms.' },
+    });
+    expect(run.probe.order).toEqual([]);
   });
 
   it('numbers every event of a run without gaps and ends chart.progress at 100 percent', async () => {

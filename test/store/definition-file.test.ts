@@ -3,8 +3,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/definition/load.js';
-import { isReusedDefinition } from '../../src/definition/record.js';
-import { readDefinitionFile, writeDefinitionFile } from '../../src/engine/definition-file.js';
+import { planWorkflow } from '../../src/definition/loaded-workflow.js';
+import { readDefinitionFile, writeDefinitionFile } from '../../src/store/definition-file.js';
 import { getRunDir } from '../../src/store/paths.js';
 import { createFakeRegistry, createWorkspace, yaml } from '../definition/fixtures.js';
 
@@ -28,19 +28,19 @@ afterEach(() => workspace.cleanup());
 describe('the definition file of a run', () => {
   it('is written for a workflow loaded from files and reused by the next load', async () => {
     const options = { workspace: workspace.root, registry: createFakeRegistry() };
-    const workflow = await loadWorkflow('demo', options);
-    await writeDefinitionFile(workspace.root, RUN_ID, workflow);
+    const loaded = await loadWorkflow('demo', options);
+    await writeDefinitionFile(workspace.root, RUN_ID, loaded);
     expect(await readdir(getRunDir(workspace.root, RUN_ID))).toEqual(['definition.json']);
     const recorded = await readDefinitionFile(workspace.root, RUN_ID);
     const reloaded = await loadWorkflow('demo', { ...options, recorded });
-    expect(isReusedDefinition(reloaded)).toBe(true);
-    expect(reloaded.steps).toEqual(JSON.parse(JSON.stringify(workflow.steps)));
+    expect(reloaded.isReused).toBe(true);
+    expect(reloaded.workflow.steps).toEqual(JSON.parse(JSON.stringify(loaded.workflow.steps)));
   });
 
   it('is not written for a workflow built in memory', async () => {
     const options = { workspace: workspace.root, registry: createFakeRegistry() };
-    const workflow = { ...(await loadWorkflow('demo', options)) };
-    await writeDefinitionFile(workspace.root, RUN_ID, workflow);
+    const { workflow } = await loadWorkflow('demo', options);
+    await writeDefinitionFile(workspace.root, RUN_ID, planWorkflow(workflow));
     expect(existsSync(join(getRunDir(workspace.root, RUN_ID), 'definition.json'))).toBe(false);
   });
 
