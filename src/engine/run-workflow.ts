@@ -231,7 +231,10 @@ export async function executeRun(
   options: { registry: ActionRegistry; signal: AbortSignal; autoApprove?: boolean },
 ): Promise<ExecuteResult> {
   const started = performance.now();
-  const narrator = new Narrator(handle.events, { workspace: handle.workspace });
+  const narrator = new Narrator(handle.events, {
+    workspace: handle.workspace,
+    actions: options.registry,
+  });
   try {
     if (!handle.isResume) narrator.tellOpening(handle.workflow, handle.concurrency);
     const result = await executeWorkflow({

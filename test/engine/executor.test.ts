@@ -129,7 +129,7 @@ async function start(
     workflow,
     registry,
     events: log,
-    narrator: new Narrator(log, { workspace }),
+    narrator: new Narrator(log, { workspace, actions: registry }),
     runId,
     workspace,
     inputs: options.inputs ?? {},
