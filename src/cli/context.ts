@@ -4,8 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { UsageError } from '../errors.js';
+import type { Io } from '../terminal/io.js';
 import { stripControlSequences } from '../util/terminal-text.js';
-import type { Io } from './io.js';
 
 export interface CommandContext {
   io: Io;

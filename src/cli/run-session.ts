@@ -2,11 +2,11 @@
 
 import type { ExecuteResult } from '../engine/executor.js';
 import { executeRun, type RunHandle } from '../engine/run-workflow.js';
+import { chooseRenderMode, createEventRenderer } from '../terminal/render-events.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
-import type { RunDashboard } from './commands/dashboard.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { chooseRenderMode, createEventRenderer } from './render-events.js';
+import type { RunDashboard } from './run-dashboard.js';
 
 /**
  * Executes a prepared run. The first SIGINT/SIGTERM stops running steps and records the run as

@@ -108,7 +108,7 @@ describe('custom actions', () => {
     await addAction(
       ws,
       'count-widgets.mjs',
-      COUNT.replace(/describeOutputs\(outputs\) \{[^]*?\n {2}\},/, "describeOutputs: 'widgets',"),
+      `export default { name: 'count-widgets', universes: ['story'], async run() {}, describeOutputs: 'widgets' };\n`,
     );
     const result = await runMia(['workflow', 'ls', '--actions', '--json'], { cwd: ws });
     expect(result.exitCode).toBe(0);

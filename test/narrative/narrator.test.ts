@@ -273,7 +273,9 @@ describe('Narrator', () => {
     expect(thrown?.universeAnnotations.engineer).toBe(
       'describeOutputs threw outputs.count is undefined; it must return facts: strings or { text, universe?, isDetail? }; 1.2s',
     );
-    expect(notList?.universeAnnotations.engineer).toMatch(/^describeOutputs returned object, not a list;/);
+    expect(notList?.universeAnnotations.engineer).toMatch(
+      /^describeOutputs returned object, not a list;/,
+    );
     expect(partly?.description).toBe('mixed (kept; 1.2s)');
     expect(partly?.universeAnnotations).toMatchObject({
       story: 'kept',
