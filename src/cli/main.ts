@@ -7,7 +7,7 @@ import { DefinitionError, MiaError, RunLockedError } from '../errors.js';
 import type { Io } from '../terminal/io.js';
 import { stripControlSequences } from '../util/terminal-text.js';
 import { COMMANDS, type CommandSpec, GROUPS } from './command-table.js';
-import { type CommandContext, createCommandContext } from './context.js';
+import { type CliSeams, type CommandContext, createCommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { createProcessIo } from './io.js';
 import { ARGUMENTS, OPTIONS, type OptionName } from './options.js';
@@ -18,10 +18,17 @@ const packageJson = JSON.parse(
   version: string;
 };
 
-/** Runs the CLI with the given arguments (without `node` and the script); resolves to the exit code. */
-export async function main(argv: string[], io: Io = createProcessIo()): Promise<number> {
+/**
+ * Runs the CLI with the given arguments (without `node` and the script); resolves to the exit
+ * code. `seams` replace what tests inject faults through (see CliSeams).
+ */
+export async function main(
+  argv: string[],
+  io: Io = createProcessIo(),
+  seams: CliSeams = {},
+): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => {
+  const program = buildProgram(io, seams, (code) => {
     exitCode = code;
   });
   try {
@@ -33,7 +40,7 @@ export async function main(argv: string[], io: Io = createProcessIo()): Promise<
 }
 
 /** The commander program of the command table: every command, argument and option it declares. */
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, seams: CliSeams, setExit: (code: number) => void): Command {
   const program = new Command('mia')
     .description('mia-workflow: narrative-driven YAML workflows, told as stories.')
     .version(packageJson.version, '-v, --version')
@@ -66,7 +73,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     command.action(async (...values: unknown[]) => {
       // Commander passes the arguments, then the options, then the command itself.
       const options = values.at(-2);
-      const ctx = createCommandContext(io, command.optsWithGlobals<{ cwd?: string }>().cwd);
+      const cwd = command.optsWithGlobals<{ cwd?: string }>().cwd;
+      const ctx = createCommandContext(io, cwd, seams);
       const run = spec.run as (ctx: CommandContext, ...rest: unknown[]) => Promise<number>;
       setExit(await run(ctx, ...values.slice(0, spec.arguments.length), options));
     });

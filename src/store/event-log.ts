@@ -18,13 +18,7 @@ import {
 import { getProcessMasker } from '../util/secrets.js';
 import { CommitQueue } from './commit-queue.js';
 import { type EventLogContents, readEvents, repairTornTail } from './event-reader.js';
-import {
-  countDurableWrites,
-  type EventLogFs,
-  LogFile,
-  syncDir,
-  toInfrastructureError,
-} from './log-file.js';
+import { type EventLogFs, LogFile, syncDir, toInfrastructureError } from './log-file.js';
 import { EVENTS_FILE, getEventsPath, getRunDir } from './paths.js';
 
 export type { EventLogFs } from './log-file.js';
@@ -83,7 +77,6 @@ export class EventLog {
         this.#broke(
           toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
         ),
-      onDurable: countDurableWrites,
     });
   }
 

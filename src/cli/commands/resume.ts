@@ -47,6 +47,7 @@ async function resumeWithDashboard(
     concurrency: options.concurrency,
     loadDefinition: (state, recorded) => reloadDefinition(ctx, state, recorded),
     registry: await ctx.getRegistry(),
+    fs: ctx.eventLogFs,
   });
   if ('nothingToDo' in resumed) {
     const message = `Run ${runId} already completed; there is nothing to resume. To run steps again: mia workflow resume ${runId} --from <step>`;

@@ -32,6 +32,7 @@ export async function runWorkflowCommand(
       workflow,
       inputs,
       concurrency: options.concurrency,
+      fs: ctx.eventLogFs,
     });
     const code = await driveRun(ctx, handle, {
       isJson: options.json === true,
