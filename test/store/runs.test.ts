@@ -5,7 +5,7 @@ import { RunNotFoundError } from '../../src/errors.js';
 import { EventLog } from '../../src/store/event-log.js';
 import { getRunsDir } from '../../src/store/paths.js';
 import { findLastRunId, listRunIds, resolveRunId } from '../../src/store/runs.js';
-import { createWorkspace, settle } from './helpers.js';
+import { createWorkspace, letClockTick } from './helpers.js';
 
 async function createRun(workspace: string, runId: string): Promise<void> {
   await (await EventLog.create(workspace, runId)).close();
@@ -38,7 +38,7 @@ describe('listRunIds', () => {
   it('orders runs of the same second by when they were created', async () => {
     const workspace = await createWorkspace();
     await createRun(workspace, '20261123-172200-ffffff');
-    await settle();
+    await letClockTick();
     await createRun(workspace, '20261123-172200-000000');
     expect(await listRunIds(workspace)).toEqual([
       '20261123-172200-ffffff',
@@ -65,7 +65,7 @@ describe('findLastRunId and chapters', () => {
         ...(parent ? { parent } : {}),
       });
       await log.close();
-      await settle();
+      await letClockTick();
     };
     await started('20261123-172200-aaaaaa');
     await started('20261123-172201-bbbbbb');
