@@ -34,11 +34,16 @@ export function describeOutputFacts(
   if (typeof action?.describeOutputs !== 'function') return [];
   let described: unknown;
   try {
-    described = action.describeOutputs(outputs);
+    // The outputs as the event log holds them, copied: later steps read the step's own.
+    described = action.describeOutputs(JSON.parse(JSON.stringify(outputs)));
   } catch (error) {
     return [describeProblem(`threw ${error instanceof Error ? error.message : String(error)}`)];
   }
   const items = typeof described === 'string' ? [described] : described;
+  if (items instanceof Promise) {
+    void items.catch(() => undefined);
+    return [describeProblem('returned a Promise (it must not be async)')];
+  }
   if (!Array.isArray(items)) return [describeProblem(`returned ${typeof items}, not a list`)];
   const facts: Fact[] = [];
   for (const item of items.slice(0, MAX_FACTS)) {

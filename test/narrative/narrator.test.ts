@@ -262,13 +262,14 @@ describe('Narrator', () => {
     };
     const odd = { ...throwing, name: 'odd', describeOutputs: () => ({ text: 'not a list' }) };
     const mixed = { ...throwing, name: 'mixed', describeOutputs: () => ['kept', 42] };
-    const registry = new ActionRegistry([throwing, odd, mixed] as ActionAdapter[]);
+    const later = { ...throwing, name: 'later', describeOutputs: async () => ['too late'] };
+    const registry = new ActionRegistry([throwing, odd, mixed, later] as ActionAdapter[]);
     const { log, narrator, beats } = await openNarrator(false, registry);
-    for (const action of ['throws', 'odd', 'mixed']) {
+    for (const action of ['throws', 'odd', 'mixed', 'later']) {
       narrator.tellCompleted(step(action, { action, universe: 'story' }), action, completed({}));
     }
     await log.close();
-    const [thrown, notList, partly] = beats();
+    const [thrown, notList, partly, promised] = beats();
     expect(thrown?.description).toBe('throws (1.2s)');
     expect(thrown?.universeAnnotations.engineer).toBe(
       'describeOutputs threw outputs.count is undefined; it must return facts: strings or { text, universe?, isDetail? }; 1.2s',
@@ -281,5 +282,27 @@ describe('Narrator', () => {
       story: 'kept',
       engineer: expect.stringMatching(/^describeOutputs returned 42 among its facts;/),
     });
+    expect(promised?.universeAnnotations.engineer).toMatch(
+      /^describeOutputs returned a Promise \(it must not be async\);/,
+    );
+  });
+
+  it("keeps a step's outputs as they were when its describeOutputs changes what it is given", async () => {
+    const meddling: ActionAdapter = {
+      name: 'meddles',
+      universes: ['engineer'],
+      run: async () => ({}),
+      describeOutputs: (outputs) => {
+        outputs.count = 0;
+        (outputs.list as string[]).push('added');
+        return [`counted ${String(outputs.count)}`];
+      },
+    };
+    const { log, narrator, beats } = await openNarrator(false, new ActionRegistry([meddling]));
+    const outputs = { count: 3, list: ['a'] };
+    narrator.tellCompleted(step('count', { action: 'meddles' }), 'Counted', completed(outputs));
+    await log.close();
+    expect(beats()[0]?.description).toBe('Counted (counted 0; 1.2s)');
+    expect(outputs).toEqual({ count: 3, list: ['a'] });
   });
 });
