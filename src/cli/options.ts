@@ -49,8 +49,7 @@ export type OptionSpec<V> = { description: string; short?: `-${string}` } & ([
 export const OPTIONS: { readonly [K in OptionName]-?: OptionSpec<CliOptions[K]> } = {
   actions: { description: 'list the actions (built-in and custom) instead of workflows' },
   json: {
-    description:
-      'machine-readable output only: one JSON document (run, resume: JSON lines of events)',
+    description: 'machine-readable output only: JSON (for run and resume, one event per line)',
   },
   format: {
     argument: '<format>',
