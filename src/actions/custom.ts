@@ -55,7 +55,8 @@ function checkAdapter(
   fileName: string,
   builtinNames: ReadonlySet<string>,
 ): ActionAdapter {
-  const shape = 'It must default-export { name, universes, schema?, run(ctx) }.';
+  const shape =
+    'It must default-export { name, universes, schema?, run(ctx), describeOutputs?(outputs) }.';
   if (value === null || typeof value !== 'object')
     throw new Error(`It has no default export object. ${shape}`);
   const adapter = value as Partial<ActionAdapter>;
@@ -76,6 +77,11 @@ function checkAdapter(
     throw new Error(`Its universes must be a non-empty list of ${UNIVERSES.join(', ')}.`);
   }
   if (typeof adapter.run !== 'function') throw new Error(`It has no run(ctx) function. ${shape}`);
+  if (adapter.describeOutputs !== undefined && typeof adapter.describeOutputs !== 'function') {
+    throw new Error(
+      `Its describeOutputs is ${typeof adapter.describeOutputs}, not a function: make it describeOutputs(outputs) returning a list of facts (strings), or leave it out.`,
+    );
+  }
   if (adapter.schema !== undefined) {
     try {
       new Ajv2020({ strict: false }).compile(adapter.schema);

@@ -63,6 +63,19 @@ export interface ActionResult {
   outputs?: Record<string, unknown>;
 }
 
+/** Something a step's outputs say happened, for the narrative: "12 tests passed". */
+export interface OutputFact {
+  /** A few words, told in the step's beat and on the line of the universe it speaks for. */
+  text: string;
+  /** The universe the fact speaks for; the step's own when absent. */
+  universe?: Universe | undefined;
+  /** A detail (an exit code): told on its universe's line only, not in the beat's description. */
+  isDetail?: boolean | undefined;
+}
+
+/** What `describeOutputs` returns: facts, or plain strings (facts of the step's own universe). */
+export type OutputFacts = ReadonlyArray<OutputFact | string>;
+
 /** An action adapter: a thin translation of `with` into a call and its result into outputs. */
 export interface ActionAdapter {
   name: string;
@@ -81,4 +94,10 @@ export interface ActionAdapter {
    * everything downstream of it.
    */
   checkOutdated?(step: OutdatedCheck): Promise<string | undefined>;
+  /**
+   * The facts a completed step's outputs tell, woven by the narrative into the step's beat and
+   * its universes' lines. Given whatever outputs the step produced: it must not throw when one is
+   * missing or odd (it says nothing of it instead).
+   */
+  describeOutputs?(outputs: Record<string, unknown>): OutputFacts;
 }

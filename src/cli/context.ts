@@ -4,18 +4,31 @@ import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { UsageError } from '../errors.js';
+import type { EventLogFs } from '../store/event-log.js';
+import type { Io } from '../terminal/io.js';
 import { stripControlSequences } from '../util/terminal-text.js';
-import type { Io } from './io.js';
+
+/** What a program embedding the CLI may replace: the seams tests inject faults through. */
+export interface CliSeams {
+  /** The event logs' file layer (default node:fs); a test entry crashes the process through it. */
+  eventLogFs?: EventLogFs | undefined;
+}
 
 export interface CommandContext {
   io: Io;
   workspace: string;
+  /** The file layer of the event logs of the runs this command starts or resumes. */
+  eventLogFs: EventLogFs | undefined;
   /** Built-in actions plus the workspace's custom ones (loaded on first use; problems warned). */
   getRegistry(): Promise<ActionRegistry>;
 }
 
 /** Resolves `-C/--cwd` (default: the current directory). */
-export function createCommandContext(io: Io, cwd: string | undefined): CommandContext {
+export function createCommandContext(
+  io: Io,
+  cwd: string | undefined,
+  seams: CliSeams = {},
+): CommandContext {
   const workspace = resolve(cwd ?? process.cwd());
   if (!existsSync(workspace) || !statSync(workspace).isDirectory()) {
     throw new UsageError(
@@ -27,6 +40,7 @@ export function createCommandContext(io: Io, cwd: string | undefined): CommandCo
   return {
     io,
     workspace,
+    eventLogFs: seams.eventLogFs,
     getRegistry: () => {
       registry ??= buildRegistry(io, workspace);
       return registry;

@@ -1,15 +1,8 @@
-// The terminal the CLI talks to: the only place that writes to stdout and stderr.
+// The process's terminal: the only place that writes to stdout and stderr.
 
 import pc from 'picocolors';
+import type { Io } from '../terminal/io.js';
 import { getProcessMasker } from '../util/secrets.js';
-
-/** Streams and terminal facts for one CLI invocation. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  isTty: boolean;
-  colors: ReturnType<typeof pc.createColors>;
-}
 
 /** The process's own terminal; colour only on a TTY and never under NO_COLOR. */
 export function createProcessIo(): Io {

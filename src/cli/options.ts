@@ -1,11 +1,111 @@
-// Parsers for option values, shared by the commands.
+// Every option and argument of the `mia` commands, declared once with its type, its help and its
+// parser; the command table (command-table.ts) says which command takes which.
 
 import { UsageError } from '../errors.js';
+
+/** The formats of `mia workflow show`. */
+export const SHOW_FORMATS = ['text', 'json', 'mermaid'] as const;
+export type ShowFormat = (typeof SHOW_FORMATS)[number];
+
+/** The value of every option, by the name commander gives it (`--allow-remote`: allowRemote). */
+export interface CliOptions {
+  actions?: boolean;
+  json?: boolean;
+  format: ShowFormat;
+  as?: string;
+  force?: boolean;
+  input?: Record<string, string>;
+  concurrency?: number;
+  yes?: boolean;
+  dashboard?: boolean;
+  last?: boolean;
+  from?: string;
+  reject?: boolean;
+  reason?: string;
+  port?: number;
+  host?: string;
+  allowRemote?: boolean;
+}
+
+export type OptionName = keyof CliOptions;
+
+/**
+ * How an option is declared: a flag takes no value; an option with a value names it in
+ * `argument` and parses it (a free string needs no parser); an option that is never undefined
+ * has a default.
+ */
+export type OptionSpec<V> = { description: string; short?: `-${string}` } & ([
+  NonNullable<V>,
+] extends [boolean]
+  ? { argument?: never; parse?: never }
+  : {
+      argument: `<${string}>`;
+    } & (string extends NonNullable<V>
+      ? { parse?: never }
+      : { parse: (value: string, previous: V) => NonNullable<V> })) &
+  (undefined extends V ? { default?: never } : { default: V });
+
+/** The options, each declared once; `--kebab-case` flags come from the camelCase names. */
+export const OPTIONS: { readonly [K in OptionName]-?: OptionSpec<CliOptions[K]> } = {
+  actions: { description: 'list the actions (built-in and custom) instead of workflows' },
+  json: {
+    description: 'machine-readable output only: JSON (for run and resume, one event per line)',
+  },
+  format: {
+    argument: '<format>',
+    description: 'text, json or mermaid',
+    parse: parseShowFormat,
+    default: 'text',
+  },
+  as: {
+    argument: '<name>',
+    description: "the new workflow's name (default: the template's, which overrides it)",
+  },
+  force: { description: 'overwrite an existing workflow file' },
+  input: {
+    short: '-i',
+    argument: '<key=value>',
+    description: 'an input of the workflow (repeatable)',
+    parse: collectInput,
+  },
+  concurrency: {
+    argument: '<n>',
+    description: 'most steps running at once',
+    parse: parseConcurrency,
+  },
+  yes: { description: 'answer every gate with approval (recorded as automatic)' },
+  dashboard: { description: 'serve the live dashboard while the run goes (prints its URL)' },
+  last: { description: 'the latest run' },
+  from: { argument: '<step>', description: 're-run this step and everything downstream of it' },
+  reject: { description: 'reject instead of approving (a tension)' },
+  reason: { argument: '<text>', description: 'why; shown in the story' },
+  port: { argument: '<n>', description: 'port to listen on (0: any free port)', parse: parsePort },
+  host: { argument: '<host>', description: 'address to listen on (default 127.0.0.1)' },
+  allowRemote: {
+    description: 'allow a --host other machines can reach (the token is the only protection)',
+  },
+};
+
+/** The positional arguments, each declared once: `<required>`, `[optional]`, `[list...]`. */
+export const ARGUMENTS = {
+  workflow: { syntax: '<name>', description: 'workflow name or file' },
+  workflows: {
+    syntax: '[names...]',
+    description: 'workflow names or files (default: every workflow of the workspace)',
+  },
+  template: { syntax: '<template>', description: 'the template to start from' },
+  run: { syntax: '[run-id]', description: 'the run (default: the latest)' },
+  gateRun: { syntax: '<run-id>', description: 'the run' },
+  gate: {
+    syntax: '<step-id>',
+    description: 'the step waiting at the gate (<chapter-step>/<gate-step> inside a chapter)',
+  },
+} as const;
 
 /** `--input key=value`, repeatable: collects into an object. */
 export function collectInput(
   value: string,
-  previous: Record<string, string>,
+  previous: Record<string, string> | undefined,
 ): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) {
@@ -27,10 +127,23 @@ export function parseConcurrency(value: string): number {
 }
 
 /** `--format` of show. */
-export function parseShowFormat(value: string): 'text' | 'json' | 'mermaid' {
-  if (value === 'text' || value === 'json' || value === 'mermaid') return value;
+export function parseShowFormat(value: string): ShowFormat {
+  const format = SHOW_FORMATS.find((each) => each === value);
+  if (format !== undefined) return format;
   throw new UsageError(
-    `--format "${value}" is not one of text, json, mermaid.`,
+    `--format "${value}" is not one of ${SHOW_FORMATS.join(', ')}.`,
     'For example: --format mermaid.',
   );
+}
+
+/** `--port N`: 0 (any free port) to 65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(
+      `--port "${value}" is not a port number from 0 to 65535.`,
+      'For example --port 4817, or --port 0 for any free port.',
+    );
+  }
+  return port;
 }

@@ -4,11 +4,11 @@ import { runChapter } from '../engine/chapters.js';
 import { executeRun } from '../engine/lifecycle/execute-run.js';
 import type { RunHandle } from '../engine/lifecycle/types.js';
 import type { ExecuteResult } from '../engine/settled.js';
+import { chooseRenderMode, createEventRenderer } from '../terminal/render-events.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
-import type { RunDashboard } from './commands/dashboard.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { chooseRenderMode, createEventRenderer } from './render-events.js';
+import type { RunDashboard } from './run-dashboard.js';
 
 /**
  * Executes a prepared run. The first SIGINT/SIGTERM stops running steps and records the run as
@@ -40,6 +40,7 @@ export async function driveRun(
     result = await executeRun(handle, {
       registry: await ctx.getRegistry(),
       runChapter,
+      eventLogFs: ctx.eventLogFs,
       signal: controller.signal,
       autoApprove: options.autoApprove,
     });

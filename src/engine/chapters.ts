@@ -48,6 +48,7 @@ export const runChapter: ChapterRunner = async (request) => {
       concurrency: undefined,
       loadDefinition: async () => loaded,
       registry,
+      fs: execution.eventLogFs,
       ...(restart ? { restart: { inputs: restart.inputs } } : {}),
     });
     if (restart) {
@@ -63,6 +64,7 @@ export const runChapter: ChapterRunner = async (request) => {
       concurrency: parent.concurrency,
       runId,
       parent: { runId: parent.runId, stepId },
+      fs: execution.eventLogFs,
     });
   }
   request.log.info(`chapter ${handle.workflow.name} runs as ${runId}`);

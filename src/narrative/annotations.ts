@@ -27,7 +27,7 @@ export interface CompletedOutcome {
   isClimax: boolean;
 }
 
-/** A completed step: its facts by universe, its exit code and time for the engineer, its turn for the story. */
+/** A completed step: its facts by universe, its time for the engineer, its turn for the story. */
 export function annotateCompleted(
   step: ResolvedStep,
   facts: readonly Fact[],
@@ -35,8 +35,6 @@ export function annotateCompleted(
 ): Annotations {
   const lines = createLines();
   for (const fact of facts) lines[fact.universe ?? step.universe].push(fact.text);
-  const { exitCode } = outcome.outputs;
-  if (typeof exitCode === 'number') lines.engineer.push(`exit code ${exitCode}`);
   if (lines.engineer.length > 0 || step.universe === 'engineer') {
     const took = formatDuration(outcome.durationMs);
     lines.engineer.push(outcome.attempt > 1 ? `${took}, on attempt ${outcome.attempt}` : took);

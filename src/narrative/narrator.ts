@@ -14,7 +14,7 @@ import {
   annotateTension,
   type CompletedOutcome,
 } from './annotations.js';
-import { describeOutputFacts } from './facts.js';
+import { describeOutputFacts, type OutputDescriber } from './facts.js';
 
 /** How each step ended, as the beats told it. */
 type Told = 'completed' | 'skipped' | 'failed';
@@ -39,6 +39,7 @@ interface About {
 export class Narrator {
   readonly #events: EventLog;
   readonly #workspace: string;
+  readonly #actions: { get(name: string): OutputDescriber | undefined };
   /** Each step's last ending as told, across the run's sessions. */
   readonly #told = new Map<string, Told>();
   /** The challenge beats of each step: a later transformation answers them. */
@@ -47,10 +48,17 @@ export class Narrator {
   /** Sessions of the run before this one. */
   readonly #priorSessions: number;
 
-  /** Follows on from the beats already in `events` (a resumed run's earlier sessions). */
-  constructor(events: EventLog, run: { workspace: string }) {
+  /**
+   * Follows on from the beats already in `events` (a resumed run's earlier sessions); `actions`
+   * (the run's registry) describe their steps' outputs.
+   */
+  constructor(
+    events: EventLog,
+    run: { workspace: string; actions: { get(name: string): OutputDescriber | undefined } },
+  ) {
     this.#events = events;
     this.#workspace = run.workspace;
+    this.#actions = run.actions;
     let sessions = 0;
     for (const event of events.history) {
       if (event.type === 'workflow.started' || event.type === 'workflow.resumed') sessions++;
@@ -69,8 +77,11 @@ export class Narrator {
 
   /** A step succeeded: its beat with the facts it produced, or a transformation after a tension. */
   tellCompleted(step: ResolvedStep, text: string | undefined, outcome: CompletedOutcome): void {
-    const facts = describeOutputFacts(step.action, outcome.outputs);
-    const told = [...facts.map((fact) => fact.text), formatDuration(outcome.durationMs)];
+    const facts = describeOutputFacts(this.#actions.get(step.action), outcome.outputs);
+    const told = [
+      ...facts.filter((fact) => !fact.isDetail).map((fact) => fact.text),
+      formatDuration(outcome.durationMs),
+    ];
     const description = `${text ?? `${step.id} is done`} (${told.join('; ')})`;
     const about = this.#aboutStep(step, 'workflow.step.completed', {
       attempt: outcome.attempt,

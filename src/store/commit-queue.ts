@@ -10,8 +10,6 @@ export interface CommitQueueOptions<E extends { seq: number }> {
   publish(event: E): void;
   /** Turns an fsync failure into the error every later call fails with. */
   toSyncError(error: unknown): Error;
-  /** Called after each successful fsync with the number of durable events it made durable. */
-  onDurable?(count: number): void;
 }
 
 interface FlushWaiter {
@@ -105,9 +103,6 @@ export class CommitQueue<E extends { seq: number }> {
         return;
       }
       this.#syncedSeq = target;
-      this.#options.onDurable?.(
-        this.#held.filter((event) => event.seq <= target && this.#options.isDurable(event)).length,
-      );
       this.#publishReady();
       this.#settleWaiters();
       if (this.#isSyncQueued) this.#startSync();

@@ -20,7 +20,7 @@ import {
   type OpenedEventLogFile,
   openEventLogFile,
 } from './event-log-file.js';
-import { countDurableWrites, type LogFile, toInfrastructureError } from './log-file.js';
+import { type LogFile, toInfrastructureError } from './log-file.js';
 
 export type { EventLogOptions } from './event-log-file.js';
 export type { EventLogFs } from './log-file.js';
@@ -73,7 +73,6 @@ export class EventLog {
         this.#broke(
           toInfrastructureError(`Could not make ${file.path} durable (fsync failed)`, error),
         ),
-      onDurable: countDurableWrites,
     });
   }
 

@@ -4,7 +4,10 @@ import * as nodeFs from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InfrastructureError } from '../errors.js';
 
-/** The file operations the log uses; tests inject faults (ENOSPC, EIO, a slow fsync) through it. */
+/**
+ * The file operations the log uses; tests inject faults through it (ENOSPC, EIO, a slow fsync, a
+ * process killed right after its Nth durable write).
+ */
 export interface EventLogFs {
   openSync(path: string, flags: string): number;
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
@@ -73,19 +76,5 @@ export async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-// Test-only kill switch for the kill-point sweep: with MIA_TEST_CRASH_AFTER_WRITE=N the process
-// SIGKILLs itself as soon as its Nth durable event (counted per process) is fsynced, before
-// anyone sees it. Unset in real use.
-let durableWritesInProcess = 0;
-
-/** Test-only: counts events made durable by an fsync and fires the kill switch (see above). */
-export function countDurableWrites(count: number): void {
-  durableWritesInProcess += count;
-  const limit = process.env.MIA_TEST_CRASH_AFTER_WRITE;
-  if (count > 0 && limit !== undefined && /^\d+$/.test(limit)) {
-    if (durableWritesInProcess >= Number(limit)) process.kill(process.pid, 'SIGKILL');
   }
 }

@@ -1,9 +1,14 @@
 // The built-in engine actions run the shared adapter contract.
 
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { waitAction } from '../../src/actions/any/wait.js';
 import { workflowAction } from '../../src/actions/any/workflow.js';
+import { BUILTIN_ACTIONS } from '../../src/actions/builtin.js';
 import { approveAction } from '../../src/actions/ceremony/approve.js';
 import { shellAction } from '../../src/actions/engineer/shell.js';
+import { PACKAGE_ROOT } from '../helpers/cli.js';
 import { describeActionContract } from './contract.js';
 
 describeActionContract({
@@ -69,4 +74,24 @@ describeActionContract({
       }),
     },
   },
+});
+
+describe('the built-in actions tell the narrative their own facts', () => {
+  it('gives every built-in action a describeOutputs', () => {
+    for (const action of BUILTIN_ACTIONS) {
+      expect(typeof action.describeOutputs, action.name).toBe('function');
+    }
+  });
+
+  it('leaves the narrative knowing no action by name', async () => {
+    const dir = join(PACKAGE_ROOT, 'src/narrative');
+    for (const file of await readdir(dir)) {
+      const text = await readFile(join(dir, file), 'utf8');
+      for (const action of BUILTIN_ACTIONS) {
+        expect(text, `src/narrative/${file} names "${action.name}"`).not.toMatch(
+          new RegExp(`['"\`]${action.name}['"\`]`),
+        );
+      }
+    }
+  });
 });

@@ -2,7 +2,7 @@
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { ActionAdapter, ActionContext } from '../../src/actions/types.js';
+import type { ActionAdapter, ActionContext, OutputFact } from '../../src/actions/types.js';
 import { UNIVERSES } from '../../src/definition/types.js';
 import { createTestContext } from '../helpers/action-context.js';
 
@@ -25,6 +25,58 @@ export interface ActionContractCase {
   failure?: ContractRun;
   /** A long run: once its signal is aborted it must settle promptly, rejecting. */
   abortable?: ContractRun;
+}
+
+/** Outputs a step may hold that its action did not make: an old log, a failed step, a hand-edited run. */
+const ODD_VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  Number.NaN,
+  '',
+  'text',
+  true,
+  [],
+  [null, 1],
+  {},
+  { a: {} },
+];
+const ODD_KEYS = [
+  'exitCode',
+  'passed',
+  'failed',
+  'skipped',
+  'files',
+  'against',
+  'sha',
+  'ref',
+  'branch',
+  'into',
+  'alreadyMerged',
+  'tested',
+  'pr',
+  'by',
+  'approved',
+  'approvedBy',
+  'automatic',
+  'reviewers',
+  'workflow',
+  'runId',
+  'waitedMs',
+];
+const ODD_OUTPUTS: Array<Record<string, unknown>> = [
+  {},
+  ...ODD_VALUES.map((value) => Object.fromEntries(ODD_KEYS.map((key) => [key, value]))),
+];
+
+/** A fact is a non-empty string, or a text with a known universe. */
+function expectFact(fact: OutputFact | string): void {
+  const text = typeof fact === 'string' ? fact : fact.text;
+  expect(typeof text).toBe('string');
+  expect(text.length).toBeGreaterThan(0);
+  if (typeof fact !== 'string' && fact.universe !== undefined) {
+    expect(UNIVERSES).toContain(fact.universe);
+  }
 }
 
 /** Registers the shared contract tests for one adapter. */
@@ -57,6 +109,29 @@ export function describeActionContract(c: ActionContractCase): void {
       ).toBe(true);
       expect(JSON.parse(JSON.stringify(outputs))).toEqual(outputs);
     });
+
+    const describe = c.adapter.describeOutputs?.bind(c.adapter);
+    if (describe) {
+      it('describes the outputs of its real run in facts of words', async () => {
+        const ctx = await createTestContext({ with: c.success.with, ...c.success.context });
+        await c.success.setup?.(ctx.workdir);
+        const outputs = (await c.adapter.run(ctx))?.outputs ?? {};
+        const facts = describe(outputs);
+        expect(facts.length).toBeGreaterThan(0);
+        for (const fact of facts) expectFact(fact);
+      });
+
+      it('never throws on missing or odd outputs, and tells no fact it cannot read', () => {
+        for (const outputs of ODD_OUTPUTS) {
+          const facts = describe(outputs);
+          expect(Array.isArray(facts), JSON.stringify(outputs)).toBe(true);
+          for (const fact of facts) expectFact(fact);
+          const texts = facts.map((fact) => (typeof fact === 'string' ? fact : fact.text));
+          for (const text of texts)
+            expect(text, JSON.stringify(outputs)).not.toMatch(/undefined|\[object/);
+        }
+      });
+    }
 
     if (c.failure) {
       const failure = c.failure;

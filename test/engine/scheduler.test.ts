@@ -154,7 +154,7 @@ async function start(
       signal: controller.signal,
     },
     local: new LocalStepExecutor(registry),
-    narrator: new Narrator(log, { workspace }),
+    narrator: new Narrator(log, { workspace, actions: registry }),
     gates: new GateKeeper({
       workspace,
       runId,

@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DURABLE_EVENT_TYPES, type MiaEvent } from '../../src/events/types.js';
-import { runMia, startMia } from '../helpers/cli.js';
+import { runMia, startCrashingMia } from '../helpers/cli.js';
 import { parseRunId } from '../helpers/run-files.js';
 import { countByStep, createFaultWorkspace, readEventLog } from './helpers.js';
 
@@ -26,7 +26,6 @@ steps:
   - { id: part, action: shell, depends_on: [meet], with: { run: "echo part" } }
 `;
 
-const CRASH_ENV = 'MIA_TEST_CRASH_AFTER_WRITE';
 const isDurable = (event: MiaEvent) => DURABLE_EVENT_TYPES.has(event.type);
 
 /** The run the user started (the chapter's id extends it). */
@@ -50,10 +49,7 @@ describe('a crash inside a chapter', () => {
 
     for (let n = 1; n <= writes; n++) {
       const ws = await createFaultWorkspace({ saga: PARENT, tale: CHILD });
-      const crashed = await startMia(['workflow', 'run', 'saga'], {
-        cwd: ws,
-        env: { [CRASH_ENV]: String(n) },
-      });
+      const crashed = await startCrashingMia(['workflow', 'run', 'saga'], n, { cwd: ws });
       expect(crashed.signal, `crash at write ${n}:\n${crashed.stderr}`).toBe('SIGKILL');
       const runId = await parentRunId(ws);
       const resumed = await runMia(['workflow', 'resume', runId], { cwd: ws });

@@ -8,7 +8,7 @@ import { DURABLE_EVENT_TYPES, type MiaEvent } from '../../src/events/types.js';
 import { buildChartFromEvents } from '../../src/narrative/chart.js';
 import { renderStory } from '../../src/narrative/story.js';
 import { foldRunState } from '../../src/store/run-state.js';
-import { runMia, startMia } from '../helpers/cli.js';
+import { runMia, startCrashingMia } from '../helpers/cli.js';
 import { parseRunId } from '../helpers/run-files.js';
 import { countByStep, createFaultWorkspace, readEventLog, readLines, stepOf } from './helpers.js';
 
@@ -39,7 +39,6 @@ steps:
 `;
 
 const SHELL_STEPS_WITH_MARKERS = ['prep', 'left', 'flaky', 'right', 'finish'];
-const CRASH_ENV = 'MIA_TEST_CRASH_AFTER_WRITE';
 
 interface Baseline {
   durableWrites: number;
@@ -53,16 +52,14 @@ function statusesOf(events: readonly MiaEvent[]): Record<string, string> {
   return Object.fromEntries([...state.stepStates].map(([id, step]) => [id, step.status]));
 }
 
-/** Runs `mia <args>` with the crash switch at `n`; it must die by SIGKILL. */
+/** Runs `mia <args>` through the crash entry at `n`; it must die by SIGKILL. */
 async function crashAt(ws: string, args: string[], n: number): Promise<void> {
-  const result = await startMia(args, { cwd: ws, env: { [CRASH_ENV]: String(n) } });
-  expect(result.signal, `${args.join(' ')} with the switch at ${n}:\n${result.stderr}`).toBe(
-    'SIGKILL',
-  );
+  const result = await startCrashingMia(args, n, { cwd: ws });
+  expect(result.signal, `${args.join(' ')} crashing at ${n}:\n${result.stderr}`).toBe('SIGKILL');
 }
 
 /**
- * Resumes with the crash switch at `m`: resolves true when the resume died there. A resume may
+ * Resumes through the crash entry at `m`: resolves true when the resume died there. A resume may
  * have less to do than the sweep counted (a step the crashed run finished but had not fsynced
  * yet is in the log all the same); then it must have ended well before its `m`th durable write.
  */
@@ -70,9 +67,9 @@ async function crashResumeAt(ws: string, m: number): Promise<boolean> {
   const runId = await onlyRunId(ws);
   const before = (await readEventLog(ws, runId)).length;
   const args = ['workflow', 'resume', '--last', '--yes'];
-  const result = await startMia(args, { cwd: ws, env: { [CRASH_ENV]: String(m) } });
+  const result = await startCrashingMia(args, m, { cwd: ws });
   if (result.signal === 'SIGKILL') return true;
-  expect(result.exitCode, `resume with the switch at ${m}:\n${result.stderr}`).toBe(0);
+  expect(result.exitCode, `resume crashing at ${m}:\n${result.stderr}`).toBe(0);
   const written = (await readEventLog(ws, runId)).slice(before).filter(isDurable).length;
   expect(written).toBeLessThan(m);
   return false;
@@ -86,7 +83,7 @@ async function onlyRunId(ws: string): Promise<string> {
   return ids[0]!;
 }
 
-/** Resumes (without the switch) until the run completes; returns how many resumes it took. */
+/** Resumes (without crashing) until the run completes; returns how many resumes it took. */
 async function resumeToEnd(ws: string): Promise<number> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const result = await runMia(['workflow', 'resume', '--last', '--yes'], { cwd: ws });

@@ -20,12 +20,7 @@ export async function runMia(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<MiaResult> {
-  const result = await execa(process.execPath, [MIA_BIN, ...args], {
-    cwd: options.cwd,
-    env: { NO_COLOR: '1', ...options.env },
-    reject: false,
-    stdin: 'ignore',
-  });
+  const result = await startMia(args, options);
   return {
     exitCode: result.exitCode ?? -1,
     stdout: String(result.stdout),
@@ -38,7 +33,26 @@ export function startMia(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): ResultPromise<{ reject: false; stdin: 'ignore' }> {
-  return execa(process.execPath, [MIA_BIN, ...args], {
+  return startNode([MIA_BIN, ...args], options);
+}
+
+/** The test-only entry that kills mia after its Nth durable event (see crash-entry.mjs). */
+const CRASH_ENTRY = join(PACKAGE_ROOT, 'test/helpers/crash-entry.mjs');
+
+/** Starts `mia <args>` so that it SIGKILLs itself right after its Nth durable event is fsynced. */
+export function startCrashingMia(
+  args: string[],
+  afterDurableWrites: number,
+  options: { cwd: string; env?: Record<string, string> },
+): ResultPromise<{ reject: false; stdin: 'ignore' }> {
+  return startNode([CRASH_ENTRY, String(afterDurableWrites), ...args], options);
+}
+
+function startNode(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): ResultPromise<{ reject: false; stdin: 'ignore' }> {
+  return execa(process.execPath, args, {
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     reject: false,

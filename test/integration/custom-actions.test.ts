@@ -23,6 +23,18 @@ const GREET = `export default {
 };
 `;
 
+const COUNT = `export default {
+  name: 'count-widgets',
+  universes: ['story'],
+  async run() {
+    return { outputs: { widgets: 7 } };
+  },
+  describeOutputs(outputs) {
+    return [outputs.widgets + ' widgets counted', { text: 'the ledger agrees', universe: 'ceremony' }];
+  },
+};
+`;
+
 async function addAction(ws: string, file: string, text: string): Promise<void> {
   await mkdir(join(ws, '.mia/actions'), { recursive: true });
   await writeFile(join(ws, '.mia/actions', file), text);
@@ -67,5 +79,43 @@ describe('custom actions', () => {
     expect(actions.find((a) => a.name === 'shell')?.custom).toBe(false);
     expect(actions.some((a) => a.name === 'broken')).toBe(false);
     expect(result.stderr).toContain('broken.mjs is not loaded: Its universes must be');
+  });
+
+  it("tells the facts of a custom action's describeOutputs in its beat and in the story", async () => {
+    const ws = await createWorkspace({
+      stock:
+        'name: stock\nnarrative: "The stock is known"\nsteps:\n  - { id: count, action: count-widgets }\n',
+    });
+    await addAction(ws, 'count-widgets.mjs', COUNT);
+    const result = await runMia(['workflow', 'run', 'stock'], { cwd: ws });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = await readRunEvents(ws, parseRunId(result.stdout));
+    const beats = eventsFor(events, 'beat.created').map(
+      (event) =>
+        (event.payload as { beat: { stepId: string | null } & Record<string, unknown> }).beat,
+    );
+    expect(beats.find((beat) => beat.stepId === 'count')).toMatchObject({
+      description: expect.stringContaining('(7 widgets counted; the ledger agrees; '),
+      universeAnnotations: { story: '7 widgets counted', ceremony: 'the ledger agrees' },
+    });
+    expect(result.stdout).toContain('7 widgets counted');
+    const story = await runMia(['workflow', 'story', '--last'], { cwd: ws });
+    expect(story.stdout).toContain('7 widgets counted; the ledger agrees');
+  });
+
+  it('does not load a custom action whose describeOutputs is not a function, and says why', async () => {
+    const ws = await createWorkspace();
+    await addAction(
+      ws,
+      'count-widgets.mjs',
+      `export default { name: 'count-widgets', universes: ['story'], async run() {}, describeOutputs: 'widgets' };\n`,
+    );
+    const result = await runMia(['workflow', 'ls', '--actions', '--json'], { cwd: ws });
+    expect(result.exitCode).toBe(0);
+    const actions = JSON.parse(result.stdout) as Array<{ name: string }>;
+    expect(actions.some((a) => a.name === 'count-widgets')).toBe(false);
+    expect(result.stderr).toContain(
+      'count-widgets.mjs is not loaded: Its describeOutputs is string, not a function',
+    );
   });
 });

@@ -1,11 +1,16 @@
 // The `mia workflow run` command end to end: real processes, real files.
 
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, runMia } from '../helpers/cli.js';
+import { isProcessAlive, waitUntil } from '../helpers/processes.js';
 import { eventsFor, parseRunId, readMarkers, readRunEvents } from '../helpers/run-files.js';
+
+/** Shell that waits (20 s at most) until `file` exists, so that steps can wait for each other. */
+const awaitFile = (file: string) =>
+  `i=0; while [ ! -e ${file} ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`;
 
 describe('mia workflow run', () => {
   it('overlaps independent steps and starts a step the moment its own dependencies are done', async () => {
@@ -13,9 +18,9 @@ describe('mia workflow run', () => {
       eager: `name: eager
 narrative: "Fast work does not wait for slow work"
 steps:
-  - { id: fast, action: shell, with: { run: "sleep 0.2" } }
-  - { id: slow, action: shell, with: { run: "sleep 2" } }
-  - { id: after-fast, action: shell, depends_on: [fast], with: { run: "true" } }
+  - { id: fast, action: shell, with: { run: "${awaitFile('slow.started')}" } }
+  - { id: slow, action: shell, with: { run: "touch slow.started; ${awaitFile('after-fast.done')}" } }
+  - { id: after-fast, action: shell, depends_on: [fast], with: { run: "touch after-fast.done" } }
 `,
     });
     const result = await runMia(['workflow', 'run', 'eager'], { cwd: ws });
@@ -155,7 +160,7 @@ steps:
   - id: hang
     action: shell
     timeout: 500ms
-    with: { run: "(sleep 5; touch grandchild-survived) & sleep 5; touch child-survived" }
+    with: { run: "(sleep 5; touch grandchild-survived) & echo $! > grandchild.pid; echo $$ > child.pid; sleep 5; touch child-survived" }
 `,
     });
     const result = await runMia(['workflow', 'run', 'slow'], { cwd: ws });
@@ -163,7 +168,13 @@ steps:
     const events = await readRunEvents(ws, parseRunId(result.stdout));
     const failed = eventsFor(events, 'workflow.step.failed', 'hang')[0];
     expect((failed!.payload.error as { code: string }).code).toBe('MIA_STEP_TIMEOUT');
-    await new Promise((resolve) => setTimeout(resolve, 5500));
+    // Both processes end: killed, or (were they not) after touching their file 5 s later.
+    const pids = await Promise.all(
+      ['child.pid', 'grandchild.pid'].map(async (file) =>
+        Number((await readFile(join(ws, file), 'utf8')).trim()),
+      ),
+    );
+    expect(await waitUntil(() => pids.every((pid) => !isProcessAlive(pid)), 20_000)).toBe(true);
     expect(existsSync(join(ws, 'child-survived'))).toBe(false);
     expect(existsSync(join(ws, 'grandchild-survived'))).toBe(false);
   });

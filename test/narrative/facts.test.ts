@@ -1,13 +1,14 @@
 // The facts beats tell from a step's outputs.
 
 import { describe, expect, it } from 'vitest';
+import { mergePrAction } from '../../src/actions/story/merge-pr.js';
 import { describeOutputFacts } from '../../src/narrative/facts.js';
 
 describe('the facts of merge-pr', () => {
   const sha = 'a1e5b86f0c0ffee0c0ffee0c0ffee0c0ffee0c0f';
 
   it('tells a tested commit found on into as held there, not as a branch merged before the run', () => {
-    const facts = describeOutputFacts('merge-pr', {
+    const facts = describeOutputFacts(mergePrAction, {
       mode: 'local',
       branch: 'feature',
       into: 'main',
@@ -21,7 +22,7 @@ describe('the facts of merge-pr', () => {
   });
 
   it('tells a branch merged before, without a tested commit, as already merged', () => {
-    const facts = describeOutputFacts('merge-pr', {
+    const facts = describeOutputFacts(mergePrAction, {
       branch: 'feature',
       into: 'main',
       sha,

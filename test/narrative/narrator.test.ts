@@ -2,6 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBuiltinRegistry } from '../../src/actions/builtin.js';
+import { ActionRegistry } from '../../src/actions/registry.js';
+import type { ActionAdapter } from '../../src/actions/types.js';
 import type { ResolvedStep } from '../../src/definition/types.js';
 import type { Beat, MiaEvent } from '../../src/events/types.js';
 import { Narrator } from '../../src/narrative/narrator.js';
@@ -21,13 +24,13 @@ afterEach(async () => {
 });
 
 /** A narrator on a new (or reopened) log, and the beats it tells. */
-async function openNarrator(reopen = false) {
+async function openNarrator(reopen = false, actions = createBuiltinRegistry()) {
   const log = reopen
     ? await EventLog.open(workspace, RUN_ID)
     : await EventLog.create(workspace, RUN_ID);
   const events: MiaEvent[] = [];
   log.subscribe((event) => events.push(event));
-  const narrator = new Narrator(log, { workspace });
+  const narrator = new Narrator(log, { workspace, actions });
   const beats = () =>
     events.flatMap((event) => (event.type === 'beat.created' ? [event.payload.beat] : []));
   return { log, narrator, beats };
@@ -221,5 +224,85 @@ describe('Narrator', () => {
     expect(resolution?.universeAnnotations.engineer).toBe(
       '1 of 1 steps completed; 10ms over 2 sessions',
     );
+  });
+
+  it("weaves in the facts an action's describeOutputs gives, details on their universe's line only", async () => {
+    const count: ActionAdapter = {
+      name: 'count-widgets',
+      universes: ['story'],
+      run: async () => ({}),
+      describeOutputs: (outputs) => [
+        `${String(outputs.widgets)} widgets counted`,
+        { text: 'the ledger agrees', universe: 'ceremony' },
+        { text: 'scanned 3 shelves', universe: 'engineer', isDetail: true },
+      ],
+    };
+    const { log, narrator, beats } = await openNarrator(false, new ActionRegistry([count]));
+    const shelf = step('shelf', { action: 'count-widgets', universe: 'story' });
+    narrator.tellCompleted(shelf, 'Counted', completed({ widgets: 7 }));
+    await log.close();
+    expect(beats()[0]).toMatchObject({
+      description: 'Counted (7 widgets counted; the ledger agrees; 1.2s)',
+      universeAnnotations: {
+        story: '7 widgets counted',
+        ceremony: 'the ledger agrees',
+        engineer: 'scanned 3 shelves; 1.2s',
+      },
+    });
+  });
+
+  it('tells a step whose describeOutputs throws or returns no facts, and says why on the engineer line', async () => {
+    const throwing: ActionAdapter = {
+      name: 'throws',
+      universes: ['story'],
+      run: async () => ({}),
+      describeOutputs: () => {
+        throw new Error('outputs.count is undefined');
+      },
+    };
+    const odd = { ...throwing, name: 'odd', describeOutputs: () => ({ text: 'not a list' }) };
+    const mixed = { ...throwing, name: 'mixed', describeOutputs: () => ['kept', 42] };
+    const later = { ...throwing, name: 'later', describeOutputs: async () => ['too late'] };
+    const registry = new ActionRegistry([throwing, odd, mixed, later] as ActionAdapter[]);
+    const { log, narrator, beats } = await openNarrator(false, registry);
+    for (const action of ['throws', 'odd', 'mixed', 'later']) {
+      narrator.tellCompleted(step(action, { action, universe: 'story' }), action, completed({}));
+    }
+    await log.close();
+    const [thrown, notList, partly, promised] = beats();
+    expect(thrown?.description).toBe('throws (1.2s)');
+    expect(thrown?.universeAnnotations.engineer).toBe(
+      'describeOutputs threw outputs.count is undefined; it must return facts: strings or { text, universe?, isDetail? }; 1.2s',
+    );
+    expect(notList?.universeAnnotations.engineer).toMatch(
+      /^describeOutputs returned object, not a list;/,
+    );
+    expect(partly?.description).toBe('mixed (kept; 1.2s)');
+    expect(partly?.universeAnnotations).toMatchObject({
+      story: 'kept',
+      engineer: expect.stringMatching(/^describeOutputs returned 42 among its facts;/),
+    });
+    expect(promised?.universeAnnotations.engineer).toMatch(
+      /^describeOutputs returned a Promise \(it must not be async\);/,
+    );
+  });
+
+  it("keeps a step's outputs as they were when its describeOutputs changes what it is given", async () => {
+    const meddling: ActionAdapter = {
+      name: 'meddles',
+      universes: ['engineer'],
+      run: async () => ({}),
+      describeOutputs: (outputs) => {
+        outputs.count = 0;
+        (outputs.list as string[]).push('added');
+        return [`counted ${String(outputs.count)}`];
+      },
+    };
+    const { log, narrator, beats } = await openNarrator(false, new ActionRegistry([meddling]));
+    const outputs = { count: 3, list: ['a'] };
+    narrator.tellCompleted(step('count', { action: 'meddles' }), 'Counted', completed(outputs));
+    await log.close();
+    expect(beats()[0]?.description).toBe('Counted (counted 0; 1.2s)');
+    expect(outputs).toEqual({ count: 3, list: ['a'] });
   });
 });

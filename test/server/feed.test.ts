@@ -21,9 +21,23 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Lets the feed poll and watch for a while (it must deliver nothing meanwhile). */
-function letFeedLook(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 300));
+/**
+ * Counts the feed's reads of each run's log: `since()` marks a moment, and `count(runId, mark)`
+ * is how many reads of that log called after it have finished (the feed has looked at the file
+ * again since then, and whatever it was going to deliver from it, it has).
+ */
+function watchReads() {
+  const polls = vi.spyOn(LogTail.prototype, 'poll');
+  return {
+    since: () => polls.mock.calls.length,
+    count: (runId: string, mark: number) =>
+      polls.mock.settledResults.filter(
+        (result, index) =>
+          index >= mark &&
+          result.type !== 'incomplete' &&
+          (polls.mock.contexts[index] as LogTail).runId === runId,
+      ).length,
+  };
 }
 
 /** An empty events.jsonl of `runId`, as another process starts it; returns its path. */
@@ -110,6 +124,7 @@ describe('RunFeed', () => {
 
   it('never delivers twice an event that both the attached log and the file watcher see', async () => {
     const ws = await createWorkspace();
+    const reads = watchReads();
     const { feed, received, waitUntil } = await follow(ws);
     const log = await createRunLog(ws, 'run-attached');
     const detach = feed.attachLog(log);
@@ -120,8 +135,9 @@ describe('RunFeed', () => {
     await log.close();
     detach();
     await waitUntil(() => received.length >= 201);
-    // Give the watcher every chance to deliver a duplicate.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The file is followed again: let the feed read it twice more, with every chance of a duplicate.
+    const mark = reads.since();
+    await waitUntil(() => reads.count('run-attached', mark) >= 2);
     expect(seqsOf(received)).toEqual(range(1, 201));
   });
 
@@ -139,6 +155,7 @@ describe('RunFeed', () => {
 
   it('never delivers an event of an attached log before the log has fsynced and published it', async () => {
     const ws = await createWorkspace();
+    const reads = watchReads();
     const { feed, received, waitUntil } = await follow(ws);
     const files = createControlledFs({ isSyncHeld: true });
     const log = await createRunLog(ws, 'run-held', { fs: files.fs });
@@ -148,10 +165,13 @@ describe('RunFeed', () => {
     feed.subscribe((event) => {
       if (!published.has(event.seq)) early.push(event.seq);
     });
+    const mark = reads.since();
     feed.attachLog(log);
     appendLogEvents(log, 3);
     await waitUntil(() => files.heldSyncCount > 0);
-    await letFeedLook();
+    // The feed has read the file, which holds the events, and shows none of them.
+    await waitUntil(() => reads.count('run-held', mark) >= 1);
+    expect(await feed.readSince('run-held', 0)).toEqual([]);
     expect(seqsOf(received)).toEqual([]);
 
     files.releaseSync();
@@ -163,6 +183,7 @@ describe('RunFeed', () => {
 
   it('holds a durable event read from the log of another process until it has fsynced the file', async () => {
     const ws = await createWorkspace();
+    const reads = watchReads();
     const { received, problems, waitUntil } = await follow(ws);
     const path = await createEmptyLog(ws, 'run-other');
     const syncs = await failFileHandleSyncs(path);
@@ -170,7 +191,11 @@ describe('RunFeed', () => {
     await appendEvents(path, run.events);
     await waitUntil(() => problems.length > 0);
     expect(problems[0]).toMatch(/could not make the events read durable \(fsync failed: EIO/);
-    await letFeedLook();
+    // It tries again at each look, and still delivers nothing the disk does not hold.
+    const mark = reads.since();
+    const syncsBefore = syncs.mock.calls.length;
+    await waitUntil(() => reads.count('run-other', mark) >= 2);
+    expect(syncs.mock.calls.length).toBeGreaterThan(syncsBefore);
     expect(seqsOf(received)).toEqual([]);
 
     syncs.mockRestore();
@@ -208,6 +233,7 @@ describe('RunFeed', () => {
 
   it('waits for the newline of a line being written before delivering its event', async () => {
     const ws = await createWorkspace();
+    const reads = watchReads();
     const { received, waitUntil } = await follow(ws);
     const run = new RunEvents('run-torn').start(['a:']).reach('a', 'completed');
     const lines = run.events.map((event) => `${JSON.stringify(event)}\n`);
@@ -217,7 +243,9 @@ describe('RunFeed', () => {
     const last = lines.pop() ?? '';
     await appendFile(path, `${lines.join('')}${last.slice(0, 20)}`);
     await waitUntil(() => received.length >= lines.length);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Read again since: the line without its newline is still not an event.
+    const mark = reads.since();
+    await waitUntil(() => reads.count('run-torn', mark) >= 2);
     expect(seqsOf(received)).toEqual(range(1, lines.length));
     await appendFile(path, last.slice(20));
     await waitUntil(() => received.length > lines.length);

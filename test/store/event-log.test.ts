@@ -6,6 +6,7 @@ import { getTraceId, type MiaEvent } from '../../src/events/types.js';
 import { EventLog, type EventLogFs } from '../../src/store/event-log.js';
 import { readEvents } from '../../src/store/event-reader.js';
 import { getEventsPath, getRunDir } from '../../src/store/paths.js';
+import { waitUntil } from '../helpers/processes.js';
 import {
   completed,
   createControlledFs,
@@ -13,7 +14,6 @@ import {
   createWorkspace,
   logLine,
   recordPublished,
-  settle,
 } from './helpers.js';
 
 const RUN_ID = '20261123-172200-3f9a1c';
@@ -109,9 +109,8 @@ describe('EventLog', () => {
     log.append('workflow.step.completed', completed('build'));
     log.append('workflow.step.log', logLine('test', 'next'));
     const flushed = log.flush();
-    await settle();
-
-    expect(files.heldSyncCount).toBe(1);
+    // Only the end of that fsync can publish them: while it is held, nothing is shown.
+    expect(await waitUntil(() => files.heldSyncCount === 1)).toBe(true);
     expect(published).toEqual([]);
     const onDisk = (await readFile(log.path, 'utf8')).trim().split('\n');
     expect(onDisk).toHaveLength(2);
@@ -143,19 +142,18 @@ describe('EventLog', () => {
     const published = recordPublished(log);
 
     log.append('workflow.step.completed', completed('a'));
-    await settle();
+    expect(await waitUntil(() => files.heldSyncCount === 1)).toBe(true);
+    // Appends while an fsync is in flight only mark one more as due: none starts before it ends.
     log.append('workflow.step.completed', completed('b'));
     log.append('workflow.step.log', logLine('c', 'text'));
-    await settle();
     log.append('workflow.step.completed', completed('c'));
     const flushed = log.flush();
-    await settle();
     expect(files.fsyncCalls).toBe(1);
 
     files.releaseSync();
-    await settle();
+    expect(await waitUntil(() => files.fsyncCalls === 2)).toBe(true);
     expect(published).toEqual([1]);
-    expect(files.fsyncCalls).toBe(2);
+    expect(files.heldSyncCount).toBe(1);
 
     files.releaseSync();
     await flushed;
@@ -176,11 +174,12 @@ describe('EventLog', () => {
     const log = await EventLog.create(workspace, RUN_ID, { fs });
     const published = recordPublished(log);
 
+    const broken = new Promise((resolve) => log.onBroken(resolve));
     const append = (): unknown => log.append('workflow.step.completed', completed('build'));
     expect(append).toThrow(InfrastructureError);
     expect(append).toThrow(/Could not write event 1 \(workflow.step.completed\) to .*ENOSPC/);
     await expect(log.flush()).rejects.toMatchObject({ code: 'MIA_INFRA' });
-    await settle();
+    await expect(broken).resolves.toBeInstanceOf(InfrastructureError);
     expect(published).toEqual([]);
     await expect(log.close()).rejects.toBeInstanceOf(InfrastructureError);
   });
@@ -197,12 +196,13 @@ describe('EventLog', () => {
     const log = await EventLog.create(workspace, RUN_ID, { fs });
     const published = recordPublished(log);
 
+    const broken = new Promise((resolve) => log.onBroken(resolve));
     log.append('workflow.step.completed', completed('build'));
     log.append('workflow.step.log', logLine('build', 'after'));
     const error = await log.flush().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toMatch(/fsync failed.*EIO/);
-    await settle();
+    await expect(broken).resolves.toBe(error);
     expect(published).toEqual([]);
     expect(() => log.append('workflow.step.log', logLine('build', 'more'))).toThrow(error as Error);
     await expect(log.flush()).rejects.toBe(error);

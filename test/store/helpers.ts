@@ -38,8 +38,8 @@ export function recordPublished(log: EventLog): number[] {
   return seqs;
 }
 
-/** Lets queued microtasks and I/O callbacks run. */
-export function settle(): Promise<void> {
+/** Lets the clock move on, so that the next file created has a later birth time. */
+export function letClockTick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 10));
 }
 

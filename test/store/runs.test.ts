@@ -5,7 +5,7 @@ import { RunNotFoundError } from '../../src/errors.js';
 import { EventLog } from '../../src/store/event-log.js';
 import { getRunsDir } from '../../src/store/paths.js';
 import { findLastRunId, listRunIds, resolveRunId } from '../../src/store/runs.js';
-import { createWorkspace, settle } from './helpers.js';
+import { createWorkspace, letClockTick } from './helpers.js';
 
 /** A run as `createRun` leaves it: its log begins with `workflow.started`. */
 async function createRun(
@@ -55,7 +55,7 @@ describe('listRunIds', () => {
   it('orders runs of the same second by when they were created', async () => {
     const workspace = await createWorkspace();
     await createRun(workspace, '20261123-172200-ffffff');
-    await settle();
+    await letClockTick();
     await createRun(workspace, '20261123-172200-000000');
     expect(await listRunIds(workspace)).toEqual([
       '20261123-172200-ffffff',
@@ -70,7 +70,7 @@ describe('findLastRunId and chapters', () => {
     const workspace = await createWorkspace();
     const started = async (runId: string, parent?: { runId: string; stepId: string }) => {
       await createRun(workspace, runId, parent);
-      await settle();
+      await letClockTick();
     };
     await started('20261123-172200-aaaaaa');
     await started('20261123-172201-bbbbbb');
@@ -89,10 +89,10 @@ describe('findLastRunId and chapters', () => {
   it('passes over a run that never started: an empty log, or a first event cut short', async () => {
     const workspace = await createWorkspace();
     await createRun(workspace, '20261123-172200-aaaaaa');
-    await settle();
+    await letClockTick();
     // A process killed between creating the log and writing its first event, or in that write.
     await (await EventLog.create(workspace, '20261123-172201-bbbbbb')).close();
-    await settle();
+    await letClockTick();
     await (await EventLog.create(workspace, '20261123-172202-cccccc')).close();
     await writeFile(
       join(getRunsDir(workspace), '20261123-172202-cccccc', 'events.jsonl'),

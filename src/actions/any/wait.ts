@@ -1,8 +1,9 @@
 // The `wait` action: a durable pause; a resumed run waits only for what is left.
 
 import { MiaError } from '../../errors.js';
-import { MAX_DURATION_MS, parseDuration } from '../../util/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../util/duration.js';
 import { sleep } from '../../util/timers.js';
+import { readCount } from '../output-facts.js';
 import type { ActionAdapter } from '../types.js';
 
 /** Waits `with.for`, counted from the step's first start in the run, across resumes. */
@@ -31,6 +32,10 @@ export const waitAction: ActionAdapter = {
     // Chained timers: a wait of weeks really waits (one Node timer would fire at once).
     if (remainingMs > 0) await sleep(remainingMs, ctx.signal);
     return { outputs: { waitedMs: remainingMs } };
+  },
+  describeOutputs(outputs) {
+    const waitedMs = readCount(outputs.waitedMs);
+    return waitedMs === undefined ? [] : [`waited ${formatDuration(waitedMs)}`];
   },
 };
 

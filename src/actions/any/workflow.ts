@@ -1,6 +1,7 @@
 // The `workflow` action: runs another workflow as a chapter of this one.
 
 import { MiaError } from '../../errors.js';
+import { readText } from '../output-facts.js';
 import type { ActionAdapter } from '../types.js';
 
 export const workflowAction: ActionAdapter = {
@@ -35,5 +36,13 @@ export const workflowAction: ActionAdapter = {
     return {
       outputs: { runId: chapter.runId, workflow: chapter.workflow, steps: chapter.outputs },
     };
+  },
+  describeOutputs(outputs) {
+    const workflow = readText(outputs.workflow);
+    if (workflow === undefined) return [];
+    const run = readText(outputs.runId);
+    return [
+      { text: `chapter "${workflow}" told${run ? ` in run ${run}` : ''}`, universe: 'story' },
+    ];
   },
 };

@@ -1,7 +1,8 @@
 // The `approve` action: a human gate, answered with `mia workflow approve`, the dashboard, or `--yes`.
 
 import { MiaError } from '../../errors.js';
-import type { ActionAdapter, ApprovalAnswer } from '../types.js';
+import { readText } from '../output-facts.js';
+import type { ActionAdapter, ApprovalAnswer, OutputFact } from '../types.js';
 
 /** Turns a gate's answer into outputs, or a rejection into a non-retriable error. */
 export function settleApproval(stepId: string, answer: ApprovalAnswer): Record<string, unknown> {
@@ -40,4 +41,13 @@ export const approveAction: ActionAdapter = {
     const answer = await ctx.requestApproval(prompt);
     return { outputs: settleApproval(ctx.stepId, answer) };
   },
+  describeOutputs: (outputs) => describeApproval(readText(outputs.by), outputs.automatic),
 };
+
+/** `approved by alice` (`(automatically)` for --yes), told by the ceremony; nothing without a name. */
+export function describeApproval(by: string | undefined, automatic: unknown): OutputFact[] {
+  if (by === undefined) return [];
+  return [
+    { text: `approved by ${by}${automatic ? ' (automatically)' : ''}`, universe: 'ceremony' },
+  ];
+}

@@ -8,8 +8,9 @@ import { formatPullRequest, resolvePullNumber } from '../../github/pull-request.
 import { resolveRepository } from '../../github/repository.js';
 import { DURATION_SCHEMA, GITHUB_WITH_PROPERTIES } from '../../github/with-schema.js';
 import { parseDuration } from '../../util/duration.js';
-import type { ActionAdapter, ActionContext } from '../types.js';
-import { settleApproval } from './approve.js';
+import { readText, readTextList } from '../output-facts.js';
+import type { ActionAdapter, ActionContext, OutputFact } from '../types.js';
+import { describeApproval, settleApproval } from './approve.js';
 import { waitForApproval } from './review-wait.js';
 
 const REVIEWER_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:\/[A-Za-z0-9._-]+)?$/;
@@ -68,6 +69,7 @@ export const requestReviewAction: ActionAdapter = {
       throw error;
     }
   },
+  describeOutputs: describeReview,
 };
 
 async function requestOnGitHub(
@@ -157,4 +159,17 @@ function readDuration(value: unknown, field: string): number | undefined {
       isRetriable: false,
     },
   );
+}
+
+/** `reviewers: alice, bob` and who approved, told by the ceremony. */
+function describeReview(outputs: Record<string, unknown>): OutputFact[] {
+  const reviewers = readTextList(outputs.reviewers);
+  const approvedBy =
+    readText(outputs.approvedBy) ?? (outputs.approved === true ? readText(outputs.by) : undefined);
+  return [
+    ...(reviewers.length > 0
+      ? [{ text: `reviewers: ${reviewers.join(', ')}`, universe: 'ceremony' as const }]
+      : []),
+    ...describeApproval(approvedBy, outputs.automatic),
+  ];
 }

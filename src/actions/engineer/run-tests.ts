@@ -3,7 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MiaError } from '../../errors.js';
+import { describeExitCode } from '../output-facts.js';
 import type { ActionAdapter, ActionContext } from '../types.js';
+import { describeTestRun } from './check-facts.js';
 import {
   CHECKOUT_DEPENDENCIES,
   CHECKOUT_WITH_PROPERTIES,
@@ -67,6 +69,7 @@ export const runTestsAction: ActionAdapter = {
     }
   },
   checkOutdated: findCheckoutChange,
+  describeOutputs: (outputs) => [...describeTestRun(outputs), ...describeExitCode(outputs)],
 };
 
 /** Installs (in a worktree), runs the tests; the outputs include what was checked out. */

@@ -4,6 +4,7 @@ import { relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { MiaError } from '../../errors.js';
 import type { ActionAdapter, ActionContext } from '../types.js';
+import { describeSchemaCheck } from './check-facts.js';
 import {
   CHECKOUT_DEPENDENCIES,
   CHECKOUT_WITH_PROPERTIES,
@@ -75,6 +76,7 @@ export const schemaValidateAction: ActionAdapter = {
     }
   },
   checkOutdated: findCheckoutChange,
+  describeOutputs: describeSchemaCheck,
 };
 
 async function findTargets(ctx: ActionContext, checkout: Checkout): Promise<Target[]> {

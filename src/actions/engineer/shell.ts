@@ -2,6 +2,7 @@
 
 import { resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
+import { describeExitCode } from '../output-facts.js';
 import type { ActionAdapter } from '../types.js';
 import { createOutputsPath, readOutputsFile } from './outputs-file.js';
 import { describeEnding, runProcessGroup } from './process.js';
@@ -59,6 +60,7 @@ export const shellAction: ActionAdapter = {
     }
     return { outputs };
   },
+  describeOutputs: describeExitCode,
 };
 
 function lastNonEmptyLine(text: string): string | undefined {

@@ -1,13 +1,15 @@
 // Reads TAP streams and node:test summaries (its TAP and spec reporters) into a TestReport.
 
-import type { TestReport } from './report-lines.js';
+import { dedupe, type TestReport } from './report-lines.js';
 
 const NODE_TEST_COUNT = /^(?:#|ℹ) (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)\s*$/;
 const TAP_RESULT = /^(\s*)(not )?ok\b\s*\d*\s*(?:-\s*)?(.*)$/;
 const SKIP_DIRECTIVE = /\s#\s*SKIP\b.*$|^#\s*SKIP\b.*$/i;
 const TODO_DIRECTIVE = /\s#\s*TODO\b.*$|^#\s*TODO\b.*$/i;
-/** node:test names a test file that failed to load (or crashed) by its absolute path. */
+/** node:test up to 21 names a test file that failed to load (or crashed) by its absolute path. */
 const SCRIPT_PATH = /^(?:[A-Za-z]:)?[\\/].*\.[cm]?[jt]sx?$/;
+/** What node:test says of a whole file's process in a TAP result's YAML block (22 and later). */
+const PROCESS_KEY = /^\s*(?:exitCode|signal):/;
 
 /**
  * The `# pass N` / `# fail N` summary closing a TAP stream (`ℹ pass N` with node:test's spec
@@ -25,16 +27,16 @@ export function parseNodeTestReport(lines: string[]): TestReport | undefined {
   if (pass === undefined || fail === undefined) return undefined;
   const failed = fail + (counts.get('cancelled') ?? 0);
   const skipped = (counts.get('skipped') ?? 0) + (counts.get('todo') ?? 0);
-  const tapNames = findFailingTapNames(lines);
-  const names = tapNames.length > 0 ? tapNames : findFailingSpecNames(lines);
+  const tapFailures = findFailingTapResults(lines);
+  const failures = tapFailures.length > 0 ? tapFailures : findFailingSpecResults(lines);
   return {
     runner: counts.has('suites') || counts.has('cancelled') ? 'node:test' : 'tap',
     passed: pass,
     failed,
     skipped,
     total: counts.get('tests') ?? pass + failed + skipped,
-    failedTests: names.filter((name) => !SCRIPT_PATH.test(name)),
-    failedFiles: names.filter((name) => SCRIPT_PATH.test(name)),
+    failedTests: dedupe(failures.filter((each) => !each.isFile).map((each) => each.name)),
+    failedFiles: dedupe(failures.filter((each) => each.isFile).map((each) => each.name)),
   };
 }
 
@@ -62,7 +64,7 @@ export function parseTapReport(lines: string[]): TestReport | undefined {
     failed,
     skipped,
     total: passed + failed + skipped,
-    failedTests: findFailingTapNames(lines),
+    failedTests: dedupe(findFailingTapResults(lines).map((each) => each.name)),
     failedFiles: [],
   };
 }
@@ -72,6 +74,14 @@ interface TapResult {
   description: string;
   /** It closes a block of subtests: it failed or passed because they did. */
   isParent: boolean;
+  /** Its YAML block tells a process's end (node:test's result for a whole test file). */
+  isProcess: boolean;
+}
+
+/** A failing test, or a test file that failed as a whole (it did not load, or crashed). */
+interface Failure {
+  name: string;
+  isFile: boolean;
 }
 
 /** Every `ok` / `not ok` line at any depth, outside YAML blocks, marked when it is a parent. */
@@ -84,6 +94,8 @@ function readTapResults(lines: string[]): TapResult[] {
     const indent = line.length - line.trimStart().length;
     if (yamlIndent !== undefined) {
       if (line.trim() === '...' && indent === yamlIndent) yamlIndent = undefined;
+      else if (PROCESS_KEY.test(line) && results.length > 0)
+        results[results.length - 1]!.isProcess = true;
       continue;
     }
     if (line.trim() === '---') {
@@ -97,6 +109,7 @@ function readTapResults(lines: string[]): TapResult[] {
       isFailed: match[2] !== undefined,
       description: match[3] ?? '',
       isParent: hasSubtests[depth] === true,
+      isProcess: false,
     });
     hasSubtests[depth] = false;
     for (let other = 0; other < depth; other++) hasSubtests[other] = true;
@@ -104,24 +117,31 @@ function readTapResults(lines: string[]): TapResult[] {
   return results;
 }
 
-/** Names on failing result lines that are not parents of subtests, todo ones excepted. */
-function findFailingTapNames(lines: string[]): string[] {
-  const names: string[] = [];
+/** Failing results that are not parents of subtests, todo ones excepted. */
+function findFailingTapResults(lines: string[]): Failure[] {
+  const failures: Failure[] = [];
   for (const result of readTapResults(lines)) {
     if (!result.isFailed || result.isParent || TODO_DIRECTIVE.test(result.description)) continue;
     const name = result.description.replace(SKIP_DIRECTIVE, '').trim();
-    if (name) names.push(name);
+    if (name) failures.push({ name, isFile: result.isProcess || SCRIPT_PATH.test(name) });
   }
-  return [...new Set(names)];
+  return failures;
 }
 
-/** node:test's spec reporter: `✖ name (1.2ms)`, from its closing `✖ failing tests:` list when present. */
-function findFailingSpecNames(lines: string[]): string[] {
+/**
+ * node:test's spec reporter: `✖ name (1.2ms)`, from its closing `✖ failing tests:` list when
+ * present. There each failure follows `test at <file>:<line>:<column>`; a whole file's failure is
+ * named by that file (a path relative to where it ran since Node 22, absolute before).
+ */
+function findFailingSpecResults(lines: string[]): Failure[] {
   const listAt = lines.findIndex((line) => line.trim() === '✖ failing tests:');
-  const names: string[] = [];
+  const failures: Failure[] = [];
+  let location: string | undefined;
   for (const line of listAt >= 0 ? lines.slice(listAt + 1) : lines) {
+    const at = line.match(/^test at (.+):\d+:\d+$/)?.[1];
+    if (at !== undefined) location = at;
     const name = line.match(/^\s*✖ (.+?) \(\d+(?:\.\d+)?m?s\)/)?.[1];
-    if (name) names.push(name);
+    if (name) failures.push({ name, isFile: name === location || SCRIPT_PATH.test(name) });
   }
-  return [...new Set(names)];
+  return failures;
 }

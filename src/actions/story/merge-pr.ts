@@ -8,7 +8,8 @@ import { createLazyGit } from '../../github/git.js';
 import { formatPullRequest, resolvePullNumber } from '../../github/pull-request.js';
 import { resolveRepository } from '../../github/repository.js';
 import { GITHUB_WITH_PROPERTIES } from '../../github/with-schema.js';
-import type { ActionAdapter, ActionContext } from '../types.js';
+import { readShortSha, readText } from '../output-facts.js';
+import type { ActionAdapter, ActionContext, OutputFact } from '../types.js';
 import { type LocalMergeResult, mergeLocally } from './local-merge.js';
 
 type MergeMethod = 'merge' | 'squash' | 'rebase';
@@ -88,7 +89,26 @@ export const mergePrAction: ActionAdapter = {
       throw error;
     }
   },
+  describeOutputs: describeMerge,
 };
+
+/** `feature into main landed as the tested commit a1b2c3d`, `PR #7 merged as …`, `… was already merged`. */
+function describeMerge(outputs: Record<string, unknown>): OutputFact[] {
+  const sha = readShortSha(outputs.sha);
+  const branch = readText(outputs.branch);
+  const into = readText(outputs.into);
+  const pr = typeof outputs.pr === 'number' || typeof outputs.pr === 'string' ? outputs.pr : '';
+  const what = branch && into ? `${branch} into ${into}` : pr ? `PR #${pr}` : '';
+  let text: string | undefined;
+  // A tested commit already on `into` may have landed by this very step before a crash.
+  if (outputs.alreadyMerged && outputs.tested === true && sha && into)
+    text = `${into} already held the tested commit ${sha}`;
+  else if (outputs.alreadyMerged)
+    text = `${what || 'the change'} was already merged${sha ? ` (${sha})` : ''}`;
+  else if (outputs.tested === true && sha) text = `${what} landed as the tested commit ${sha}`;
+  else if (sha) text = `${what ? `${what} ` : ''}merged as ${sha}`;
+  return text === undefined ? [] : [{ text, universe: 'story' }];
+}
 
 interface GitHubMerge {
   cwd: string;

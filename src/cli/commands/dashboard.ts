@@ -1,11 +1,10 @@
-// `mia dashboard`, and the dashboard of `mia workflow run|resume --dashboard`: the same server,
-// standalone until Ctrl-C, or alongside one run.
+// `mia dashboard`: serves the dashboard of every run of the workspace until Ctrl-C.
 
 import { UsageError } from '../../errors.js';
-import type { EventLog } from '../../store/event-log.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { loadServer, waitForSignal } from '../run-dashboard.js';
 
 /** The port of `mia dashboard` when none is given. */
 export const DEFAULT_DASHBOARD_PORT = 4817;
@@ -14,18 +13,6 @@ export interface DashboardOptions {
   port?: number;
   host?: string;
   allowRemote?: boolean;
-}
-
-/** `--port N`: 0 (any free port) to 65535. */
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(
-      `--port "${value}" is not a port number from 0 to 65535.`,
-      'For example --port 4817, or --port 0 for any free port.',
-    );
-  }
-  return port;
 }
 
 /** The variable that gives `mia dashboard` a lasting token (the mia extensions keep one). */
@@ -68,60 +55,4 @@ export async function dashboardCommand(
   await waitForSignal();
   await server.close();
   return EXIT.ok;
-}
-
-/** The dashboard of one run started by `--dashboard`. */
-export interface RunDashboard {
-  /** Prints the URL and streams this run's events as soon as they are written. Returns detach. */
-  attach(events: EventLog): () => void;
-  /** On a terminal, keeps the dashboard open after the run until Ctrl-C, saying so. */
-  linger(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Starts a dashboard on any free port of 127.0.0.1 for `run|resume --dashboard`. */
-export async function openRunDashboard(
-  ctx: CommandContext,
-  options: { dashboard?: boolean; json?: boolean },
-): Promise<RunDashboard | undefined> {
-  if (options.dashboard !== true) return undefined;
-  const isJson = options.json === true;
-  const say = (text: string) => (isJson ? ctx.io.err(text) : ctx.io.out(text));
-  const { startDashboardServer } = await loadServer();
-  const server = await startDashboardServer({
-    workspace: ctx.workspace,
-    port: 0,
-    onProblem: (message) => ctx.io.err(`warning: ${plain(message)}\n`),
-  });
-  return {
-    attach(events) {
-      say(`dashboard ${server.url}\n`);
-      return server.module.attachLog(events);
-    },
-    async linger() {
-      if (isJson || !ctx.io.isTty) return;
-      ctx.io.err(
-        `The run has ended; the dashboard stays open at ${server.url}\nPress Ctrl-C to close it.\n`,
-      );
-      await waitForSignal();
-    },
-    close: () => server.close(),
-  };
-}
-
-/** The server and its dependencies (ws, …) load only when a dashboard is asked for. */
-function loadServer(): Promise<typeof import('../../server/standalone.js')> {
-  return import('../../server/standalone.js');
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -1,18 +1,13 @@
-// `mia workflow run` and `mia workflow resume`.
+// `mia workflow run <name|file>`: loads and checks a workflow, then runs it.
 
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
-import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
-import { resumeRun } from '../../engine/lifecycle/resume-run.js';
 import { startRun } from '../../engine/lifecycle/start-run.js';
-import type { RunState } from '../../store/run-state.js';
 import type { CommandContext } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { openRunDashboard } from '../run-dashboard.js';
 import { driveRun } from '../run-session.js';
-import { openRunDashboard, type RunDashboard } from './dashboard.js';
-import { resolveRunId } from './run-ref.js';
 
 export interface RunOptions {
-  input: Record<string, string>;
+  input?: Record<string, string>;
   concurrency?: number;
   json?: boolean;
   yes?: boolean;
@@ -29,7 +24,7 @@ export async function runWorkflowCommand(
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
   });
-  const inputs = resolveInputs(loaded.workflow, options.input);
+  const inputs = resolveInputs(loaded.workflow, options.input ?? {});
   const dashboard = await openRunDashboard(ctx, options);
   try {
     const handle = await startRun({
@@ -37,6 +32,7 @@ export async function runWorkflowCommand(
       loaded,
       inputs,
       concurrency: options.concurrency,
+      fs: ctx.eventLogFs,
     });
     const code = await driveRun(ctx, handle, {
       isJson: options.json === true,
@@ -48,82 +44,4 @@ export async function runWorkflowCommand(
   } finally {
     await dashboard?.close();
   }
-}
-
-export interface ResumeOptions {
-  last?: boolean;
-  from?: string;
-  concurrency?: number;
-  json?: boolean;
-  yes?: boolean;
-  dashboard?: boolean;
-}
-
-/** Continues a failed, interrupted or crashed run under the same id. */
-export async function resumeWorkflowCommand(
-  ctx: CommandContext,
-  runRef: string | undefined,
-  options: ResumeOptions,
-): Promise<number> {
-  const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
-  const dashboard = await openRunDashboard(ctx, options);
-  try {
-    return await resumeWithDashboard(ctx, runId, options, dashboard);
-  } finally {
-    await dashboard?.close();
-  }
-}
-
-async function resumeWithDashboard(
-  ctx: CommandContext,
-  runId: string,
-  options: ResumeOptions,
-  dashboard: RunDashboard | undefined,
-): Promise<number> {
-  const resumed = await resumeRun({
-    workspace: ctx.workspace,
-    runId,
-    from: options.from,
-    concurrency: options.concurrency,
-    loadDefinition: (state, recorded) => reloadDefinition(ctx, state, recorded),
-    registry: await ctx.getRegistry(),
-  });
-  if ('nothingToDo' in resumed) {
-    const message = `Run ${runId} already completed; there is nothing to resume. To run steps again: mia workflow resume ${runId} --from <step>`;
-    if (options.json)
-      ctx.io.out(`${JSON.stringify({ runId, status: 'completed', resumed: false })}\n`);
-    else ctx.io.err(`${message}\n`);
-    return EXIT.ok;
-  }
-  const code = await driveRun(ctx, resumed, {
-    isJson: options.json === true,
-    autoApprove: options.yes === true,
-    dashboard,
-  });
-  const { parent } = resumed;
-  if (parent && !options.json) {
-    // Resuming a chapter alone leaves the run the user started as it was.
-    ctx.io.err(
-      `Run ${runId} is a chapter of run ${parent.runId} (step ${parent.stepId}), which is not resumed by this. Continue it with: mia workflow resume ${parent.runId}\n`,
-    );
-  }
-  await dashboard?.linger();
-  return code;
-}
-
-/**
- * A run is resumed with its definition as it is now: a workflow file by path, others by name;
- * its recorded definition is reused when the files are unchanged.
- */
-async function reloadDefinition(
-  ctx: CommandContext,
-  state: RunState,
-  recorded: unknown,
-): Promise<LoadedWorkflow> {
-  const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, {
-    workspace: ctx.workspace,
-    registry: await ctx.getRegistry(),
-    recorded,
-  });
 }

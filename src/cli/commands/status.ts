@@ -9,7 +9,7 @@ import { formatDuration } from '../../util/duration.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveRunId } from './run-ref.js';
+import { resolveRunId } from '../run-ref.js';
 
 /** A run's state as reported to people and machines; `crashed` means resumable with no owner. */
 export interface RunSummary {

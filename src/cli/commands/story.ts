@@ -5,7 +5,7 @@ import { readEvents } from '../../store/event-reader.js';
 import { getEventsPath } from '../../store/paths.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveRunId } from './run-ref.js';
+import { resolveRunId } from '../run-ref.js';
 
 export async function storyCommand(
   ctx: CommandContext,

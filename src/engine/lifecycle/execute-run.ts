@@ -26,7 +26,10 @@ export async function executeRun(
   options: ExecuteRunOptions,
 ): Promise<ExecuteResult> {
   const started = performance.now();
-  const narrator = new Narrator(handle.events, { workspace: handle.workspace });
+  const narrator = new Narrator(handle.events, {
+    workspace: handle.workspace,
+    actions: options.registry,
+  });
   try {
     if (!handle.resumed) narrator.tellOpening(handle.workflow, handle.concurrency);
     const result = await scheduleSteps({

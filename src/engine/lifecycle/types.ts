@@ -7,7 +7,7 @@ import type { ChapterResult, StepLog } from '../../actions/types.js';
 import type { ResolvedWorkflow } from '../../definition/types.js';
 import type { StoryWriter } from '../../narrative/story-writer.js';
 import type { Plan } from '../../plan/plan.js';
-import type { EventLog } from '../../store/event-log.js';
+import type { EventLog, EventLogFs } from '../../store/event-log.js';
 import type { StepExecutor } from '../executors/step-executor.js';
 
 /** What earlier sessions of a run leave to a resumed one. */
@@ -53,6 +53,8 @@ export interface ExecuteRunOptions {
   registry: ActionRegistry;
   /** Runs the chapters of `workflow` steps (the CLI hands in engine/chapters.ts's runChapter). */
   runChapter: ChapterRunner;
+  /** The event log's file layer for the run's chapters (tests inject crashes through it). */
+  eventLogFs?: EventLogFs | undefined;
   /** Executors asked first for each step (see StepExecutor.accepts); the local one runs the rest. */
   executors?: readonly StepExecutor[];
   /** Aborted when the run is interrupted (SIGINT, SIGTERM). */

@@ -7,7 +7,8 @@ import { parseTestReport } from '../../../src/actions/engineer/test-report.js';
 /**
  * Output recorded once from real runs (CI=true, NO_COLOR=1) of the same small suite: a passing,
  * two failing and a skipped test (plus a todo where the runner has one). Runners: jest 30.5.2,
- * mocha 12.0.3, pytest 9.0.3 (default and -q), vitest 4.1.12, node 20.20 (TAP and spec reporters).
+ * mocha 12.0.3, pytest 9.0.3 (default and -q), vitest 4.1.12, node 20.20 (TAP and spec reporters;
+ * with a file that fails to load, also node 24.22).
  * real-runners.test.ts runs the same runners live (jest, mocha and tape are devDependencies).
  */
 function readRecorded(name: string): string {
@@ -79,6 +80,29 @@ describe('parseTestReport', () => {
   ])('reads counts and failing names from recorded $file', ({ file, report }) => {
     expect(parseTestReport(readRecorded(file))).toEqual(report);
   });
+
+  // A passing and a failing test, and a file that does not load. Node 20 names that file by its
+  // absolute path, Node 22 and later by its path from where the tests ran (and print the spec
+  // reporter when not on a terminal).
+  it.each([
+    ['node20-test-spec-broken.txt', '/tmp/suite/broken.test.mjs'],
+    ['node20-test-tap-broken.txt', '/tmp/suite/broken.test.mjs'],
+    ['node24-test-spec-broken.txt', 'broken.test.mjs'],
+    ['node24-test-tap-broken.txt', 'broken.test.mjs'],
+  ])(
+    'tells a node:test file that failed to load from a failing test in recorded %s',
+    (file, broken) => {
+      expect(parseTestReport(readRecorded(file))).toEqual({
+        runner: 'node:test',
+        passed: 1,
+        failed: 2,
+        skipped: 0,
+        total: 3,
+        failedTests: ['parses dates'],
+        failedFiles: [broken],
+      });
+    },
+  );
 
   it.each([
     {

@@ -1,8 +1,8 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { createEventRenderer } from '../../src/cli/render-events.js';
 import type { MiaEvent } from '../../src/events/types.js';
+import type { Io } from '../../src/terminal/io.js';
+import { createEventRenderer } from '../../src/terminal/render-events.js';
 
 function createFakeIo(): Io & { written: string[] } {
   const written: string[] = [];

@@ -1,28 +1,11 @@
-// `mia workflow show` and `validate`: what a workflow plans, and whether workflows hold.
+// `mia workflow validate [<name>|<file>…]`: whether workflows hold, with every problem.
 
 import { loadWorkflow } from '../../definition/load.js';
 import { listWorkflows } from '../../definition/lookup.js';
 import { DefinitionError, formatProblem } from '../../errors.js';
-import { formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/format.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-
-export async function showCommand(
-  ctx: CommandContext,
-  ref: string,
-  options: { format: 'text' | 'json' | 'mermaid' },
-): Promise<number> {
-  const { workflow, plan } = await loadWorkflow(ref, {
-    workspace: ctx.workspace,
-    registry: await ctx.getRegistry(),
-  });
-  if (options.format === 'json')
-    ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow), null, 2)}\n`);
-  else if (options.format === 'mermaid') ctx.io.out(`${formatPlanMermaid(plan, workflow)}\n`);
-  else ctx.io.out(`${formatPlanText(plan, workflow)}\n`);
-  return EXIT.ok;
-}
 
 /** Checks the given workflows (default: every workspace workflow); every problem is printed. */
 export async function validateCommand(

@@ -1,8 +1,8 @@
 // Turns `<run-id>` or `--last` into a run id of this workspace.
 
-import { UsageError } from '../../errors.js';
-import { getRunDir } from '../../store/paths.js';
-import { findLastRunId } from '../../store/runs.js';
+import { UsageError } from '../errors.js';
+import { getRunDir } from '../store/paths.js';
+import { findLastRunId } from '../store/runs.js';
 
 /** The run named, or the latest with `--last` (also when no id is given). */
 export async function resolveRunId(
