@@ -1,6 +1,7 @@
 // The action adapter interface: what every built-in or custom action provides.
 
 import type { Universe } from '../definition/types.js';
+import type { EndedRunStatus } from '../events/statuses.js';
 
 /** Where a step's output goes: the engine writes it to the step's log and to log events. */
 export interface StepLog {
@@ -50,7 +51,7 @@ export interface ApprovalAnswer {
 export interface ChapterResult {
   runId: string;
   workflow: string;
-  status: 'completed' | 'failed' | 'interrupted';
+  status: EndedRunStatus;
   /** Each step's outputs, by step id. */
   outputs: Record<string, Record<string, unknown>>;
   failedSteps: string[];

@@ -9,6 +9,7 @@ import type { MiaEvent } from '../events/types.js';
 import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
+import { toChapterResult } from '../view/summary.js';
 import { createRun, executeRun, loadRunState, type RunHandle, resumeRun } from './run-workflow.js';
 import type { StepLogWriter } from './step-log.js';
 
@@ -47,8 +48,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
       loadDefinition: load,
       registry,
     });
-    if ('nothingToDo' in resumed)
-      return summarize(runId, await loadRunState(parent.workspace, runId));
+    if ('nothingToDo' in resumed) return toChapterResult(resumed.nothingToDo);
     handle = resumed;
   } else {
     const workflow = await load();
@@ -75,7 +75,7 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
   } finally {
     unsubscribe();
   }
-  const result = summarize(runId, await loadRunState(parent.workspace, runId));
+  const result = toChapterResult(await loadRunState(parent.workspace, runId));
   if (result.status === 'failed') {
     throw new MiaError(
       'MIA_CHAPTER_FAILED',
@@ -89,17 +89,6 @@ export async function runChapter(options: ChapterOptions): Promise<ChapterResult
   if (result.status === 'interrupted')
     throw options.signal.reason ?? new Error('The chapter was interrupted.');
   return result;
-}
-
-function summarize(runId: string, state: Awaited<ReturnType<typeof loadRunState>>): ChapterResult {
-  const outputs: Record<string, Record<string, unknown>> = {};
-  const failedSteps: string[] = [];
-  for (const [id, step] of state.stepStates) {
-    outputs[id] = step.outputs;
-    if (step.status === 'failed' && !step.continueOnError) failedSteps.push(id);
-  }
-  const status = state.status === 'running' ? 'interrupted' : state.status;
-  return { runId, workflow: state.workflow, status, outputs, failedSteps };
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { ResolvedWorkflow } from '../definition/types.js';
 import { getDownstream } from '../plan/plan.js';
 import { getPlan } from '../plan/plan-cache.js';
-import type { RunState } from '../store/run-state.js';
+import type { RunState } from '../view/run-state.js';
 
 export interface ResumePlan {
   rerun: string[];

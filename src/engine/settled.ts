@@ -1,6 +1,8 @@
 // How the steps of a run ended: what blocks a dependent, and the run's result once all have settled.
 
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import type { EndedRunStatus } from '../events/statuses.js';
+import { isUnresolvedFailure } from '../view/reality.js';
 
 /** How a step ended, as its dependents see it. */
 export type Settled =
@@ -15,7 +17,7 @@ export type Settled =
   | { status: 'interrupted' };
 
 export interface ExecuteResult {
-  status: 'completed' | 'failed' | 'interrupted';
+  status: EndedRunStatus;
   failedSteps: string[];
 }
 
@@ -40,9 +42,7 @@ export function summarizeRun(
   settled: ReadonlyMap<string, Settled>,
   isAborted: boolean,
 ): ExecuteResult {
-  const failedSteps = [...settled]
-    .filter(([, s]) => s.status === 'failed' && !s.continueOnError)
-    .map(([id]) => id);
+  const failedSteps = [...settled].filter(([, s]) => isUnresolvedFailure(s)).map(([id]) => id);
   const isComplete = workflow.steps.every((step) => settled.has(step.id));
   if (isAborted || !isComplete || [...settled.values()].some((s) => s.status === 'interrupted')) {
     return { status: 'interrupted', failedSteps };

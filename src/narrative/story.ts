@@ -1,10 +1,13 @@
 // Tells a run as story.md: desired outcome, beats in order, tensions with their cause and fix.
 
 import { relative } from 'node:path';
+import { isTerminalEvent } from '../events/statuses.js';
 import type { Beat, MiaEvent } from '../events/types.js';
-import { applyEvent, foldRunState, type RunState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { applyEvent, foldRunState } from '../view/fold.js';
+import { describeReality } from '../view/reality.js';
+import type { RunState } from '../view/run-state.js';
 import { tellResume } from './resume-story.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
@@ -37,14 +40,18 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
   ];
   // The run as it stood before each event: a resume is told against it (what crashed, what ran).
   const told = foldRunState(events.slice(0, 1));
+  const retries = new RetryNotes();
   for (const [index, event] of events.entries()) {
     if (event.type === 'workflow.step.failed' && !event.payload.interrupted) {
       headAtTension = event.payload.vcs?.after ?? headAtTension;
     }
-    const telling =
-      event.type === 'workflow.resumed'
+    const telling = [
+      ...(event.type === 'workflow.resumed' || isTerminalEvent(event) ? retries.tellLeft() : []),
+      ...(event.type === 'workflow.resumed'
         ? tellResume(event, told, headAtTension)
-        : tellEvent(event, workspace);
+        : tellEvent(event, workspace)),
+      ...retries.take(event),
+    ];
     if (index > 0) applyEvent(told, event);
     for (const line of telling) {
       // Two told events that both stand apart leave one blank line between them, not two.
@@ -71,32 +78,6 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
   return `${lines.join('\n')}\n`;
 }
 
-/** The current reality of a run in one sentence (also the chart's `reality`). */
-export function describeReality(state: RunState): string {
-  const steps = state.steps.map((s) => state.stepStates.get(s.id));
-  const done = steps.filter((s) => s?.status === 'completed').length;
-  const total = steps.length;
-  if (state.status === 'completed') {
-    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
-    // Steps passed by or allowed to fail are not complete: say so, never "all".
-    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
-  }
-  const failed = steps.filter((s) => s?.status === 'failed' && !s.continueOnError);
-  const running = steps.filter((s) => s?.status === 'running' || s?.status === 'waiting');
-  const parts = [`${done} of ${total} steps complete`];
-  if (failed.length > 0) {
-    parts.push(
-      `tension at ${failed.map((s) => `${s?.id} (${plain(s?.error?.message ?? 'failed')})`).join(', ')}`,
-    );
-  }
-  if (running.length > 0)
-    parts.push(
-      `in motion: ${running.map((s) => `${s?.id}${s?.status === 'waiting' ? ' (waiting)' : ''}`).join(', ')}`,
-    );
-  if (state.status === 'interrupted') parts.push('interrupted');
-  return `${parts.join('; ')}.`;
-}
-
 function tellEvent(event: MiaEvent, workspace: string): string[] {
   switch (event.type) {
     case 'beat.created': {
@@ -116,10 +97,6 @@ function tellEvent(event: MiaEvent, workspace: string): string[] {
       lines.push(`  - Full log: \`${plain(relative(workspace, logPath) || logPath)}\``);
       return lines;
     }
-    case 'workflow.step.retrying':
-      return [
-        `  - Tried again (attempt ${event.payload.attempt}) after: ${plain(event.payload.error.message)}`,
-      ];
     case 'workflow.interrupted':
       return [
         '',
@@ -134,6 +111,43 @@ function tellEvent(event: MiaEvent, workspace: string): string[] {
       ];
     default:
       return [];
+  }
+}
+
+/**
+ * The tries of a step that failed and ran again, told under that step's own beat or tension
+ * once it is told (not under whatever was told last).
+ */
+class RetryNotes {
+  readonly #notes = new Map<string, string[]>();
+
+  /** Keeps a retry's note; returns the lines told under the beat or tension `event` tells. */
+  take(event: MiaEvent): string[] {
+    if (event.type === 'workflow.step.retrying') {
+      const { stepId, attempt, error } = event.payload;
+      const note = `Tried again (attempt ${attempt}) after: ${plain(error.message).replaceAll('\n', ' ')}`;
+      this.#notes.set(stepId, [...(this.#notes.get(stepId) ?? []), note]);
+      return [];
+    }
+    const stepId =
+      event.type === 'workflow.tension'
+        ? event.payload.stepId
+        : event.type === 'beat.created' && event.payload.beat.type !== 'challenge'
+          ? event.payload.beat.stepId
+          : null;
+    const notes = stepId === null ? undefined : this.#notes.get(stepId);
+    if (stepId === null || !notes) return [];
+    this.#notes.delete(stepId);
+    return notes.map((note) => `  - ${note}`);
+  }
+
+  /** The notes of steps that ended their session untold (interrupted while retrying). */
+  tellLeft(): string[] {
+    const lines = [...this.#notes].flatMap(([stepId, notes]) =>
+      notes.map((note) => `- \`${stepId}\` · ${note}`),
+    );
+    this.#notes.clear();
+    return lines;
   }
 }
 

@@ -4,12 +4,13 @@
 
 import { type FSWatcher, watch } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import { TERMINAL_EVENT_TYPES } from '../events/statuses.js';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
 import { getEventsPath, getRunsDir } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
-import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail.js';
+import { LogTail, makeReadEventsDurable } from './log-tail.js';
 
 /** How often the feed looks for new runs and appended events when fs.watch says nothing. */
 export const DEFAULT_POLL_MS = 250;

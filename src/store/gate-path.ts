@@ -4,18 +4,15 @@
 import { MiaError, RunNotFoundError } from '../errors.js';
 import { isStepId } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
+import { foldRunState } from '../view/fold.js';
+import { formatApproveCommand } from '../view/gates.js';
+import type { RunState } from '../view/run-state.js';
 import { readEvents } from './event-reader.js';
 import { getEventsPath } from './paths.js';
-import { foldRunState, type RunState } from './run-state.js';
 
 /** The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`). */
 export function getChapterRunId(runId: string, stepId: string): string {
   return `${runId}-${stepId}`;
-}
-
-/** The command that answers a gate, given the run the user started and the gate's path. */
-export function formatApproveCommand(runId: string, path: string): string {
-  return `mia workflow approve ${runId} ${path}`;
 }
 
 /** The gate a path names: the run that holds it (the innermost chapter) and its step. */

@@ -15,6 +15,7 @@ function step(id: string, status: RunStepView['status']): RunStepView {
     durationMs: null,
     error: null,
     skipReason: null,
+    continueOnError: false,
     logPath: `.mia/runs/r/logs/${id}.log`,
     gates: [],
   };
@@ -37,6 +38,8 @@ function detail(steps: RunStepView[], status: RunDetail['status']): RunDetail {
     criticalPath: [],
     reality: '',
     lastSeq: 0,
+    tensions: [],
+    root: { runId: 'r', prefix: '' },
   };
 }
 

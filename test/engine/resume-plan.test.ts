@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
 import { planResume } from '../../src/engine/resume-plan.js';
-import { foldRunState, markCrashed } from '../../src/store/run-state.js';
+import { foldRunState, markCrashed } from '../../src/view/fold.js';
 import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 import { describeSteps, type ReachedStatus, RunEvents } from '../helpers/run-events.js';
 

@@ -3,7 +3,7 @@
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
 import type { ResolvedWorkflow } from '../../definition/types.js';
 import { createRun, loadRunState, resumeRun } from '../../engine/run-workflow.js';
-import type { RunState } from '../../store/run-state.js';
+import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { driveRun } from '../run-session.js';

@@ -1,0 +1,55 @@
+// Reads a run for the run view: its events, their fold, the live process that holds it (if any),
+// and the run the user started above it (for a chapter).
+
+import { RunNotFoundError } from '../errors.js';
+import type { MiaEvent } from '../events/types.js';
+import { foldRunState } from '../view/fold.js';
+import type { RootRun } from '../view/gates.js';
+import type { RunState } from '../view/run-state.js';
+import { readEvents } from './event-reader.js';
+import { type RunLockHolder, readRunLock } from './lock.js';
+import { getEventsPath, getRunDir } from './paths.js';
+
+/** A run read from disk: its events, their fold, and the live process that holds it, if any. */
+export interface LoadedRun {
+  events: MiaEvent[];
+  state: RunState;
+  /** The live process that holds a run in progress; undefined once it ended, or if it died. */
+  owner: RunLockHolder | undefined;
+  isLive: boolean;
+}
+
+/** Reads one run (RunNotFoundError when it has no log, EventLogError when the log is damaged). */
+export async function loadRun(workspace: string, runId: string): Promise<LoadedRun> {
+  const { events } = await readEvents(getEventsPath(workspace, runId)).catch((error: unknown) => {
+    if (!(error instanceof RunNotFoundError)) throw error;
+    throw new RunNotFoundError(
+      `There is no run ${runId} in this workspace.`,
+      'List runs with `mia workflow runs`.',
+    );
+  });
+  const state = foldRunState(events);
+  const owner =
+    state.status === 'running' ? await readRunLock(getRunDir(workspace, runId)) : undefined;
+  return { events, state, owner, isLive: owner !== undefined };
+}
+
+/**
+ * The run the user started above `state` (itself, for a run that is not a chapter), and the gate
+ * path prefix from it: a chapter's gates are answered, and the chapter resumed, through that run.
+ */
+export async function findRootRun(workspace: string, state: RunState): Promise<RootRun> {
+  if (!state.parent) return { runId: state.runId, prefix: '' };
+  let prefix = `${state.parent.stepId}/`;
+  let current = state.parent;
+  for (let depth = 0; depth < 100; depth++) {
+    const above = await readEvents(getEventsPath(workspace, current.runId)).then(
+      ({ events }) => foldRunState(events).parent,
+      () => undefined,
+    );
+    if (!above) break;
+    prefix = `${above.stepId}/${prefix}`;
+    current = above;
+  }
+  return { runId: current.runId, prefix };
+}

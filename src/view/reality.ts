@@ -1,0 +1,35 @@
+// The current reality of a run in one sentence: the chart's bottom line on every surface (page,
+// story.md, the STC chart file, the HTTP API).
+
+import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { listStepStates, type RunState, type StepState } from './run-state.js';
+
+/** Whether a step's failure holds the run back (a step allowed to fail does not). */
+export function isUnresolvedFailure(step: { status: string; continueOnError?: boolean }): boolean {
+  return step.status === 'failed' && !step.continueOnError;
+}
+
+/** The current reality of a run in one sentence. */
+export function describeReality(state: RunState): string {
+  const steps = listStepStates(state);
+  const done = steps.filter((step) => step.status === 'completed').length;
+  const total = steps.length;
+  if (state.status === 'completed') {
+    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
+    // Steps passed by or allowed to fail are not complete: say so, never "all".
+    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
+  }
+  const failed = steps.filter(isUnresolvedFailure);
+  const moving = steps.filter((step) => step.status === 'running' || step.status === 'waiting');
+  const parts = [`${done} of ${total} steps complete`];
+  if (failed.length > 0) {
+    const told = failed.map((step) => `${step.id} (${plain(step.error?.message ?? 'failed')})`);
+    parts.push(`tension at ${told.join(', ')}`);
+  }
+  if (moving.length > 0) {
+    const told = moving.map((step) => `${step.id}${step.status === 'waiting' ? ' (waiting)' : ''}`);
+    parts.push(`in motion: ${told.join(', ')}`);
+  }
+  if (state.status === 'interrupted') parts.push('interrupted');
+  return `${parts.join('; ')}.`;
+}
