@@ -3,14 +3,14 @@
 
 import type { MiaEvent } from '../events/types.js';
 import type { ApproveRequest, RunListItem } from '../server/protocol.js';
+import { formatProgress } from '../view/format.js';
 import { ApiRequestError, createApi, type DashboardApi } from './api.js';
-import { applyRunEvent, STRUCTURAL_EVENT_TYPES } from './apply-event.js';
 import { LogFileFollower } from './log-files.js';
 import { askRejectReason } from './reject-dialog.js';
 import { chooseStep } from './render-chart.js';
 import { renderHistory } from './render-history.js';
 import { renderNoRun, renderRun } from './render-run.js';
-import { RunView } from './run-view.js';
+import { REFETCH_EVENT_TYPES, RunView } from './run-view.js';
 import { type ConnectionState, NarrativeSocket } from './socket.js';
 import { showConnection, showNotice, showTokenHelp } from './status.js';
 
@@ -29,6 +29,8 @@ export class Dashboard {
   /** Until the reader picks a run, the newest run is shown, and a new run takes its place. */
   #isFollowingLatest = true;
   #pickedStepId: string | null = null;
+  /** The reader asked to see every step not started yet. */
+  #isPendingShown = false;
   readonly #answeringSteps = new Set<string>();
   #resumingRunId: string | null = null;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -54,6 +56,7 @@ export class Dashboard {
   /** Wires the page and starts following the workspace's runs. */
   start(): void {
     document.addEventListener('click', (event) => this.#handleClick(event));
+    window.addEventListener('resize', () => this.#scheduleRender());
     const fromHash = /^#run=(.+)$/.exec(window.location.hash)?.[1];
     if (fromHash) this.#selectRun(decodeURIComponent(fromHash), true);
     this.#socket.subscribe(ALL_RUNS);
@@ -65,8 +68,11 @@ export class Dashboard {
     const target = (event.target as Element).closest<HTMLElement>('[data-action], #resume');
     if (!target) return;
     const stepId = target.dataset.step;
-    if (target.id === 'resume') void this.#resume();
-    else if (target.dataset.action === 'select-run' && target.dataset.run)
+    if (target.id === 'resume' || target.dataset.action === 'resume') void this.#resume();
+    else if (target.dataset.action === 'toggle-pending') {
+      this.#isPendingShown = true;
+      this.#scheduleRender();
+    } else if (target.dataset.action === 'select-run' && target.dataset.run)
       this.#selectRun(target.dataset.run, true);
     else if (target.dataset.action === 'select-step' && stepId) this.#selectStep(stepId);
     else if (target.dataset.action === 'approve' && stepId) void this.#answer(stepId, {});
@@ -123,6 +129,7 @@ export class Dashboard {
     const view = new RunView(runId);
     this.#view = view;
     this.#pickedStepId = null;
+    this.#isPendingShown = false;
     this.#answeringSteps.clear();
     window.history.replaceState(window.history.state, '', `#run=${encodeURIComponent(runId)}`);
     this.#socket.subscribe(getChannel(runId), () => view.lastSeq);
@@ -145,9 +152,13 @@ export class Dashboard {
 
   #handleEvent(event: MiaEvent): void {
     const listed = this.#runs.find((run) => run.runId === event.runId);
-    if (!listed || STRUCTURAL_EVENT_TYPES.has(event.type))
+    if (!listed || REFETCH_EVENT_TYPES.has(event.type))
       this.#debounce('runs', 200, () => void this.#loadRuns());
-    if (listed) applyRunEvent(listed, event);
+    // Another run's row moves with its progress (the selected run's row is its own view).
+    if (listed && event.type === 'chart.progress') {
+      listed.completed = event.payload.completedSteps;
+      listed.total = event.payload.totalSteps;
+    }
     const view = this.#view;
     if (view && event.runId === view.runId) {
       if (view.accept(event) === 'gap') {
@@ -210,13 +221,14 @@ export class Dashboard {
   #render(): void {
     if (this.#isRefused) return;
     const view = this.#view;
+    const run = view?.live;
     renderHistory(
       document.getElementById('run-list')!,
       document.getElementById('run-list-empty')!,
-      this.#runs,
+      // The selected run's row is the run as the page follows it, by the same run view.
+      run ? this.#runs.map((listed) => (listed.runId === run.runId ? run : listed)) : this.#runs,
       view?.runId ?? null,
     );
-    const run = view?.live;
     if (!view || !run) {
       renderNoRun();
       return;
@@ -239,11 +251,12 @@ export class Dashboard {
       selectedStepId,
       answeringSteps: this.#answeringSteps,
       isResuming: this.#resumingRunId === run.runId,
+      isPendingShown: this.#isPendingShown,
     });
     this.#logFiles.follow(
       view,
       run.steps.find((step) => step.id === selectedStepId),
     );
-    document.title = `mia · ${run.workflow} · STC ${run.completed}/${run.total}`;
+    document.title = `mia · ${run.workflow} · STC ${formatProgress(run)}`;
   }
 }
