@@ -2,7 +2,7 @@
 
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import type { EndedRunStatus } from '../events/statuses.js';
-import { isUnresolvedFailure } from '../view/reality.js';
+import { isUnresolvedFailure } from '../view/run-state.js';
 
 /** How a step ended, as its dependents see it. */
 export type Settled =

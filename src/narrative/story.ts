@@ -1,13 +1,14 @@
 // Tells a run as story.md: desired outcome, beats in order, tensions with their cause and fix.
 
 import { relative } from 'node:path';
-import { isTerminalEvent } from '../events/statuses.js';
+import { isTerminalEvent, type ShownRunStatus } from '../events/statuses.js';
 import type { Beat, MiaEvent } from '../events/types.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
 import { applyEvent, foldRunState } from '../view/fold.js';
 import { describeReality } from '../view/reality.js';
-import type { RunState } from '../view/run-state.js';
+import { listShownSteps, type RunState } from '../view/run-state.js';
+import { getShownStatus } from '../view/summary.js';
 import { tellResume } from './resume-story.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
@@ -21,9 +22,14 @@ const BEAT_TITLES: Record<Beat['type'], string> = {
   transformation: 'Transformation',
 };
 
-/** Renders the whole run as Markdown that a person can read without opening any log. */
-export function renderStory(events: readonly MiaEvent[], workspace: string): string {
+/**
+ * Renders the whole run as Markdown that a person can read without opening any log. `isLive`:
+ * whether a process holds the run (else a run that has not ended has crashed); the process that
+ * writes story.md holds its own run.
+ */
+export function renderStory(events: readonly MiaEvent[], workspace: string, isLive = true): string {
   const state = foldRunState(events);
+  const status = getShownStatus(state, isLive);
   let headAtTension: string | null = null;
   const narrative = plain(state.narrative);
   const lines: string[] = [
@@ -31,9 +37,9 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '',
     `> **Desired outcome:** ${narrative}`,
     '>',
-    `> **Current reality:** ${describeReality(state)}`,
+    `> **Current reality:** ${describeReality(state, status)}`,
     '',
-    `Run \`${state.runId}\` · started ${state.startedAt} · ${state.status}${describeDuration(state)}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
+    `Run \`${state.runId}\` · started ${state.startedAt} · ${status}${describeDuration(state)}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
     '',
     '## The story',
     '',
@@ -66,14 +72,14 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '| step | universe | status | attempts | time |',
     '|---|---|---|---|---|',
   );
-  for (const step of state.steps) {
-    const s = state.stepStates.get(step.id);
-    const took = s?.durationMs === undefined ? '' : formatDuration(s.durationMs);
+  const shown = listShownSteps(state, status);
+  for (const [index, step] of state.steps.entries()) {
+    const s = shown[index];
     lines.push(
-      `| ${step.id} | ${step.universe} | ${s?.status ?? 'pending'} | ${s?.attempts ?? 0} | ${took} |`,
+      `| ${step.id} | ${step.universe} | ${s?.status ?? 'pending'} | ${s?.attempts ?? 0} | ${formatDuration(s?.durationMs)} |`,
     );
   }
-  const next = describeNextMove(state);
+  const next = describeNextMove(state, status);
   if (next) lines.push('', '## Where the story stands', '', next);
   return `${lines.join('\n')}\n`;
 }
@@ -151,9 +157,9 @@ class RetryNotes {
   }
 }
 
-function describeNextMove(state: RunState): string | undefined {
-  if (state.status === 'completed') return undefined;
-  if (state.status === 'running') return `The story is still being told (run \`${state.runId}\`).`;
+function describeNextMove(state: RunState, status: ShownRunStatus): string | undefined {
+  if (status === 'completed') return undefined;
+  if (status === 'running') return `The story is still being told (run \`${state.runId}\`).`;
   return `The tension is unresolved. Fix the cause above, then continue the story with \`mia workflow resume ${state.runId}\`.`;
 }
 

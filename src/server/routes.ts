@@ -60,10 +60,10 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
     [
       'GET',
       ['runs', ':id', 'story'],
-      async (_, [id]) => ({
-        status: 200,
-        markdown: renderStory((await load(id)).events, workspace),
-      }),
+      async (_, [id]) => {
+        const run = await load(id);
+        return { status: 200, markdown: renderStory(run.events, workspace, run.isLive) };
+      },
     ],
     [
       'GET',

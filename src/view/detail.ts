@@ -4,8 +4,8 @@
 import type { RunDetail, RunStepView, TensionView } from '../server/protocol.js';
 import { formatApproveCommand, type RootRun } from './gates.js';
 import { describeReality } from './reality.js';
-import type { RunState, StepState } from './run-state.js';
-import { getShownStatus, listShownSteps, toListItem } from './summary.js';
+import { listShownSteps, type RunState, type StepState } from './run-state.js';
+import { getShownStatus, toListItem } from './summary.js';
 
 /** What the events alone do not say: whether a process holds the run, its plan, where logs are. */
 export interface DetailContext {
@@ -50,7 +50,7 @@ export function toRunDetail(state: RunState, context: DetailContext): RunDetail 
     steps,
     levels: context.levels,
     criticalPath: context.criticalPath,
-    reality: describeReality(state),
+    reality: describeReality(state, status),
     lastSeq: state.lastSeq,
     tensions: listTensions(pairs, state.updatedAt),
     root: context.root,

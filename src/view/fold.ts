@@ -3,7 +3,7 @@
 
 import { isTerminalEvent, RUN_END_STATUSES } from '../events/statuses.js';
 import type { MiaEvent } from '../events/types.js';
-import { createRunState, type RunState } from './run-state.js';
+import { createRunState, getCrashedStep, type RunState } from './run-state.js';
 import { applyStepEvent, resetSteps } from './step-fold.js';
 
 /** Builds the state of a run from its events (the first one must be `workflow.started`). */
@@ -73,10 +73,5 @@ export function getRunningMsSoFar(state: RunState): number {
 export function markCrashed(state: RunState): void {
   if (state.status !== 'running') return;
   state.status = 'interrupted';
-  for (const step of state.stepStates.values()) {
-    if (step.status === 'running' || step.status === 'waiting') {
-      step.status = 'interrupted';
-      step.gates = [];
-    }
-  }
+  for (const [id, step] of state.stepStates) state.stepStates.set(id, getCrashedStep(step));
 }

@@ -1,20 +1,19 @@
 // The current reality of a run in one sentence: the chart's bottom line on every surface (page,
 // story.md, the STC chart file, the HTTP API).
 
+import type { ShownRunStatus } from '../events/statuses.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
-import { listStepStates, type RunState, type StepState } from './run-state.js';
+import { isUnresolvedFailure, listShownSteps, type RunState } from './run-state.js';
 
-/** Whether a step's failure holds the run back (a step allowed to fail does not). */
-export function isUnresolvedFailure(step: { status: string; continueOnError?: boolean }): boolean {
-  return step.status === 'failed' && !step.continueOnError;
-}
-
-/** The current reality of a run in one sentence. */
-export function describeReality(state: RunState): string {
-  const steps = listStepStates(state);
+/**
+ * The current reality of a run in one sentence; `status` is the run's as shown (a crashed run's
+ * steps that were running are interrupted).
+ */
+export function describeReality(state: RunState, status: ShownRunStatus = state.status): string {
+  const steps = listShownSteps(state, status);
   const done = steps.filter((step) => step.status === 'completed').length;
   const total = steps.length;
-  if (state.status === 'completed') {
+  if (status === 'completed') {
     if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
     // Steps passed by or allowed to fail are not complete: say so, never "all".
     return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
@@ -30,6 +29,6 @@ export function describeReality(state: RunState): string {
     const told = moving.map((step) => `${step.id}${step.status === 'waiting' ? ' (waiting)' : ''}`);
     parts.push(`in motion: ${told.join(', ')}`);
   }
-  if (state.status === 'interrupted') parts.push('interrupted');
+  if (status === 'interrupted' || status === 'crashed') parts.push('interrupted');
   return `${parts.join('; ')}.`;
 }

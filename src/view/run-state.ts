@@ -3,7 +3,7 @@
 
 import type { Universe } from '../definition/types.js';
 import type { SerializedError } from '../errors.js';
-import type { RunStatus, StepStatus } from '../events/statuses.js';
+import type { RunStatus, ShownRunStatus, StepStatus } from '../events/statuses.js';
 import type { EventOf, RunSource, StartedStep } from '../events/types.js';
 
 /** A gate that waits for an answer, with the path `mia workflow approve` takes. */
@@ -139,4 +139,21 @@ export function createStepState(id: string): StepState {
 /** The states of the run's current steps, in the order the run lists them. */
 export function listStepStates(state: RunState): StepState[] {
   return state.steps.map((step) => state.stepStates.get(step.id) ?? createStepState(step.id));
+}
+
+/** A step as a crashed run leaves it: cut off if it was running or waiting, no gate open. */
+export function getCrashedStep(step: StepState): StepState {
+  if (step.status !== 'running' && step.status !== 'waiting') return step;
+  return { ...step, status: 'interrupted', gates: [] };
+}
+
+/** The run's steps as shown: a crashed run's running steps count as interrupted. */
+export function listShownSteps(state: RunState, status: ShownRunStatus): StepState[] {
+  const steps = listStepStates(state);
+  return status === 'crashed' ? steps.map(getCrashedStep) : steps;
+}
+
+/** Whether a step's failure holds the run back (a step allowed to fail does not). */
+export function isUnresolvedFailure(step: { status: string; continueOnError?: boolean }): boolean {
+  return step.status === 'failed' && !step.continueOnError;
 }

@@ -5,8 +5,13 @@ import type { ChapterResult } from '../actions/types.js';
 import type { EndedRunStatus, ShownRunStatus } from '../events/statuses.js';
 import type { RunListItem } from '../server/protocol.js';
 import { type GateView, listWaitingGates, type RootRun } from './gates.js';
-import { isUnresolvedFailure } from './reality.js';
-import { listStepStates, type RunState, type StepState } from './run-state.js';
+import {
+  isUnresolvedFailure,
+  listShownSteps,
+  listStepStates,
+  type RunState,
+  type StepState,
+} from './run-state.js';
 
 /** A run's state as `mia workflow status --json` reports it. */
 export interface RunSummary {
@@ -33,18 +38,6 @@ export interface RunSummary {
 /** A run whose log says it runs but that no live process holds has crashed (resume it). */
 export function getShownStatus(state: RunState, isLive: boolean): ShownRunStatus {
   return state.status === 'running' && !isLive ? 'crashed' : state.status;
-}
-
-/** A step as a crashed run leaves it: cut off if it was running or waiting, no gate open. */
-export function getCrashedStep(step: StepState): StepState {
-  if (step.status !== 'running' && step.status !== 'waiting') return step;
-  return { ...step, status: 'interrupted', gates: [] };
-}
-
-/** The run's steps as shown: a crashed run's running steps count as interrupted. */
-export function listShownSteps(state: RunState, status: ShownRunStatus): StepState[] {
-  const steps = listStepStates(state);
-  return status === 'crashed' ? steps.map(getCrashedStep) : steps;
 }
 
 /** How many of the run's steps are complete, out of how many. */
