@@ -4,15 +4,16 @@
 import type { MiaEvent } from '../events/types.js';
 import type { ApproveRequest, RunListItem } from '../server/protocol.js';
 import { formatProgress } from '../view/format.js';
-import { ApiRequestError, createApi, type DashboardApi } from './api.js';
+import { createApi, type DashboardApi } from './api.js';
 import { LogFileFollower } from './log-files.js';
+import { PageAccess } from './page-access.js';
 import { askRejectReason } from './reject-dialog.js';
 import { chooseStep } from './render-chart.js';
 import { renderHistory } from './render-history.js';
 import { renderNoRun, renderRun } from './render-run.js';
 import { REFETCH_EVENT_TYPES, RunView } from './run-view.js';
 import { type ConnectionState, NarrativeSocket } from './socket.js';
-import { showConnection, showNotice, showTokenHelp } from './status.js';
+import { showConnection, showNotice } from './status.js';
 
 const ALL_RUNS = 'workflow:*';
 
@@ -35,14 +36,10 @@ export class Dashboard {
   #resumingRunId: string | null = null;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #isRenderScheduled = false;
-  /** The server refused the token: the page only says how to open it again. */
-  #isRefused = false;
-  readonly #hasToken: boolean;
-  /** The server let the page read: a refusal then concerns an act (its token), not the page. */
-  #hasRead = false;
+  readonly #access: PageAccess;
 
   constructor(token: string | null) {
-    this.#hasToken = token !== null;
+    this.#access = new PageAccess(token !== null, () => this.#socket.stop());
     this.#api = createApi(token);
     this.#logFiles = new LogFileFollower(this.#api, () => this.#scheduleRender());
     this.#socket = new NarrativeSocket(token, {
@@ -81,37 +78,13 @@ export class Dashboard {
 
   #handleConnection(state: ConnectionState): void {
     showConnection(state);
-    if (state === 'refused') this.#refuse();
-  }
-
-  #refuse(): void {
-    this.#isRefused = true;
-    this.#socket.stop();
-    showConnection(this.#hasToken ? 'refused' : 'offline');
-    showTokenHelp(
-      this.#hasToken
-        ? "The server refused this page's token: it changes each time `mia dashboard` starts."
-        : 'The page was opened without one.',
-    );
-  }
-
-  async #call<T>(action: () => Promise<T>, what: string): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      const isPageRefused = this.#hasToken || !this.#hasRead;
-      if (error instanceof ApiRequestError && error.isUnauthorized && isPageRefused) this.#refuse();
-      else if (error instanceof ApiRequestError)
-        showNotice(`Could not ${what}: ${error.message}`, error.hint);
-      else showNotice(`Could not ${what}: the server is not reachable (${String(error)}).`);
-      return undefined;
-    }
+    if (state === 'refused') this.#access.refuse();
   }
 
   async #loadRuns(): Promise<void> {
-    const runs = await this.#call(() => this.#api.listRuns(), 'load the runs');
+    const runs = await this.#access.call(() => this.#api.listRuns(), 'load the runs');
     if (!runs) return;
-    this.#hasRead = true;
+    this.#access.hasRead = true;
     this.#runs = runs;
     if (this.#isFollowingLatest) {
       const newest = runs
@@ -144,7 +117,10 @@ export class Dashboard {
 
   async #fetchRun(view: RunView): Promise<void> {
     view.needsRefetch = false;
-    const detail = await this.#call(() => this.#api.getRun(view.runId), `load run ${view.runId}`);
+    const detail = await this.#access.call(
+      () => this.#api.getRun(view.runId),
+      `load run ${view.runId}`,
+    );
     if (!detail || this.#view !== view) return;
     view.setSnapshot(detail);
     this.#scheduleRender();
@@ -178,7 +154,7 @@ export class Dashboard {
     this.#answeringSteps.add(stepId);
     this.#scheduleRender();
     const verb = answer.reject ? 'reject' : 'approve';
-    const done = await this.#call(
+    const done = await this.#access.call(
       () => this.#api.answerGate(view.runId, stepId, answer),
       `${verb} ${stepId}`,
     );
@@ -196,7 +172,7 @@ export class Dashboard {
     if (!view) return;
     this.#resumingRunId = view.runId;
     this.#scheduleRender();
-    const done = await this.#call(
+    const done = await this.#access.call(
       () => this.#api.resumeRun(view.runId),
       `resume run ${view.runId}`,
     );
@@ -219,7 +195,7 @@ export class Dashboard {
   }
 
   #render(): void {
-    if (this.#isRefused) return;
+    if (this.#access.isRefused) return;
     const view = this.#view;
     const run = view?.live;
     renderHistory(
