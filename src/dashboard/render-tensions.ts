@@ -5,24 +5,31 @@ import type { RunDetail, TensionView } from '../server/protocol.js';
 import { isResumable } from '../view/format.js';
 import { createElement, reconcileChildren, updateAttributes } from './dom.js';
 
-/** What to do about an open tension: its hint, then resume (when the run can be). */
+/**
+ * What to do about an open tension: its hint, then resume the run (a chapter is resumed through
+ * the run the user started, as `mia workflow status` says).
+ */
 function createNextMove(tension: TensionView, run: RunDetail): HTMLElement | '' {
-  const resume = isResumable(run.status)
-    ? [
-        tension.hint ? ' Then ' : 'Fix the cause, then ',
-        createElement(
-          'button',
-          {
-            type: 'button',
-            class: 'link',
-            'data-action': 'resume',
-            'aria-label': `Resume run ${run.runId}`,
-          },
-          'resume the run',
-        ),
-        ` (or: mia workflow resume ${run.root.runId}).`,
-      ]
-    : [];
+  const then = tension.hint ? ' Then ' : 'Fix the cause, then ';
+  const isChapter = run.root.runId !== run.runId;
+  const resume = !isResumable(run.status)
+    ? []
+    : isChapter
+      ? [`${then}resume the run it belongs to: mia workflow resume ${run.root.runId}.`]
+      : [
+          then,
+          createElement(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-action': 'resume',
+              'aria-label': `Resume run ${run.runId}`,
+            },
+            'resume the run',
+          ),
+          ` (or: mia workflow resume ${run.runId}).`,
+        ];
   if (!tension.hint && resume.length === 0) return '';
   return createElement(
     'p',
