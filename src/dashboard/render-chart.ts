@@ -4,6 +4,7 @@
 import type { RunDetail, RunStepView } from '../server/protocol.js';
 import { formatDuration } from '../util/duration.js';
 import { STEP_STATUS_WORDS } from '../view/format.js';
+import { findFocusStep, listChartItems, orderSteps } from './chart-order.js';
 import { createElement, reconcileChildren, setText, updateAttributes } from './dom.js';
 
 export interface ChartElements {
@@ -12,48 +13,13 @@ export interface ChartElements {
   reality: HTMLElement;
 }
 
+/** The key of the line that sums up the steps not started yet. */
+const PENDING_KEY = '\u0000pending';
+
 export interface ChartOptions {
   selectedStepId: string | null;
   /** The reader asked to see every step not started yet (else many are summed up in a line). */
   isPendingShown: boolean;
-}
-
-/** More steps not started yet than this are summed up in one line, until the reader asks. */
-const MAX_PENDING_SHOWN = 3;
-/** The key of the line that sums up the steps not started yet. */
-const PENDING_KEY = '\u0000pending';
-
-/** The steps in plan order (level by level), so the chart reads as the path from reality. */
-export function orderSteps(run: RunDetail): RunStepView[] {
-  const byId = new Map(run.steps.map((step) => [step.id, step]));
-  const ordered: RunStepView[] = [];
-  for (const id of run.levels.flat()) {
-    const step = byId.get(id);
-    if (step) ordered.push(step);
-    byId.delete(id);
-  }
-  return [...ordered, ...byId.values()];
-}
-
-/** Where the story is now: the first step that waits, else that failed, else that runs. */
-function findFocusStep(steps: readonly RunStepView[]): RunStepView | undefined {
-  for (const status of ['waiting', 'failed', 'running'] as const) {
-    const step = steps.find(
-      (candidate) =>
-        candidate.status === status && !(status === 'failed' && candidate.continueOnError),
-    );
-    if (step) return step;
-  }
-  return undefined;
-}
-
-/** The step shown when the reader has not picked one: where the story is now. */
-export function chooseStep(run: RunDetail): string | null {
-  const steps = orderSteps(run);
-  const focus = findFocusStep(steps);
-  if (focus) return focus.id;
-  const started = steps.filter((step) => step.status !== 'pending');
-  return (started.at(-1) ?? steps[0])?.id ?? null;
 }
 
 function describeStepDetail(step: RunStepView): string {
@@ -134,24 +100,6 @@ function createPendingItem(): HTMLElement {
   );
 }
 
-type ChartItem = RunStepView | { pending: RunStepView[] };
-
-/**
- * The chart's items from the top (the desired outcome) down to current reality: the steps in
- * plan order, reversed; many steps not started yet are one line, where the first of them stands.
- */
-function listChartItems(run: RunDetail, options: ChartOptions): ChartItem[] {
-  const fromTop = orderSteps(run).reverse();
-  const pending = fromTop.filter((step) => step.status === 'pending');
-  if (options.isPendingShown || pending.length <= MAX_PENDING_SHOWN) return fromTop;
-  const items: ChartItem[] = [];
-  for (const step of fromTop) {
-    if (step.status !== 'pending') items.push(step);
-    else if (step === pending[0]) items.push({ pending });
-  }
-  return items;
-}
-
 /**
  * Keeps the step where the story is now in sight in the step list (it scrolls on its own): once
  * for each step that becomes the focus, so a reader who scrolls the list is not pulled back.
@@ -187,7 +135,7 @@ export function renderChart(elements: ChartElements, run: RunDetail, options: Ch
   setText(elements.reality, run.reality);
   reconcileChildren(
     elements.steps,
-    listChartItems(run, options),
+    listChartItems(run, options.isPendingShown),
     (item) => ('pending' in item ? PENDING_KEY : item.id),
     (item) => ('pending' in item ? createPendingItem() : createStepItem()),
     (element, item) => {
