@@ -1,14 +1,12 @@
 // Gates by path: a gate of a run (`<gate-step>`), or one inside a chapter of it
 // (`<chapter-step>/<gate-step>`, one more segment per chapter deeper), as `mia workflow approve` takes it.
 
-import { MiaError, RunNotFoundError } from '../errors.js';
+import { MiaError } from '../errors.js';
 import { isStepId } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
-import { foldRunState } from '../view/fold.js';
 import { formatApproveCommand } from '../view/gates.js';
 import type { RunState } from '../view/run-state.js';
-import { readEvents } from './event-reader.js';
-import { getEventsPath } from './paths.js';
+import { readRunState } from './load-run.js';
 
 /** The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`). */
 export function getChapterRunId(runId: string, stepId: string): string {
@@ -45,7 +43,7 @@ export async function findWaitingGate(
     );
   }
   let current = runId;
-  let state = await loadState(workspace, current);
+  let state = (await readRunState(workspace, current)).state;
   for (const [index, segment] of segments.entries()) {
     const step = state.stepStates.get(segment);
     const started = state.steps.find((candidate) => candidate.id === segment);
@@ -70,7 +68,7 @@ export async function findWaitingGate(
     }
     const chapter = getChapterRunId(current, segment);
     try {
-      state = await loadState(workspace, chapter);
+      state = (await readRunState(workspace, chapter)).state;
     } catch {
       throw new MiaError(
         'MIA_GATE_NO_CHAPTER',
@@ -107,16 +105,4 @@ function checkWaiting(
     `Step "${stepId}" of run ${runId} is not waiting at a gate (it is ${status}).`,
     { hint: `See what waits with: mia workflow status ${rootRunId}` },
   );
-}
-
-async function loadState(workspace: string, runId: string): Promise<RunState> {
-  try {
-    return foldRunState((await readEvents(getEventsPath(workspace, runId))).events);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new RunNotFoundError(
-      `There is no run ${runId} in this workspace.`,
-      'List runs with `mia workflow runs`.',
-    );
-  }
 }

@@ -19,8 +19,14 @@ export interface LoadedRun {
   isLive: boolean;
 }
 
-/** Reads one run (RunNotFoundError when it has no log, EventLogError when the log is damaged). */
-export async function loadRun(workspace: string, runId: string): Promise<LoadedRun> {
+/**
+ * Reads a run's events and folds them (RunNotFoundError when it has no log, EventLogError when
+ * the log is damaged).
+ */
+export async function readRunState(
+  workspace: string,
+  runId: string,
+): Promise<{ events: MiaEvent[]; state: RunState }> {
   const { events } = await readEvents(getEventsPath(workspace, runId)).catch((error: unknown) => {
     if (!(error instanceof RunNotFoundError)) throw error;
     throw new RunNotFoundError(
@@ -28,7 +34,12 @@ export async function loadRun(workspace: string, runId: string): Promise<LoadedR
       'List runs with `mia workflow runs`.',
     );
   });
-  const state = foldRunState(events);
+  return { events, state: foldRunState(events) };
+}
+
+/** Reads one run, and the live process that holds it if it has not ended (see readRunState). */
+export async function loadRun(workspace: string, runId: string): Promise<LoadedRun> {
+  const { events, state } = await readRunState(workspace, runId);
   const owner =
     state.status === 'running' ? await readRunLock(getRunDir(workspace, runId)) : undefined;
   return { events, state, owner, isLive: owner !== undefined };
@@ -43,8 +54,8 @@ export async function findRootRun(workspace: string, state: RunState): Promise<R
   let prefix = `${state.parent.stepId}/`;
   let current = state.parent;
   for (let depth = 0; depth < 100; depth++) {
-    const above = await readEvents(getEventsPath(workspace, current.runId)).then(
-      ({ events }) => foldRunState(events).parent,
+    const above = await readRunState(workspace, current.runId).then(
+      ({ state: read }) => read.parent,
       () => undefined,
     );
     if (!above) break;
