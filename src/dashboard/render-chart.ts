@@ -102,16 +102,21 @@ function createPendingItem(): HTMLElement {
 
 /**
  * Keeps the step where the story is now in sight in the step list (it scrolls on its own): once
- * for each step that becomes the focus, so a reader who scrolls the list is not pulled back.
+ * for each step that becomes the focus, and only while the reader has not scrolled the list
+ * themselves (until another run is shown).
  */
 function keepFocusInSight(list: HTMLElement, run: RunDetail): void {
+  const isSameRun = list.dataset.run === run.runId;
+  const placedAt = list.dataset.placedAt;
+  if (isSameRun && placedAt !== undefined && Math.abs(list.scrollTop - Number(placedAt)) > 4) {
+    return;
+  }
   const focus = findFocusStep(orderSteps(run));
-  const key = `${run.runId}\u0000${focus?.id ?? ''}`;
-  if (!focus || list.dataset.focus === key) return;
+  if (!focus || (isSameRun && list.dataset.focus === focus.id)) return;
   const item = list.querySelector<HTMLElement>(`[data-testid="step-${CSS.escape(focus.id)}"]`);
   if (!item || list.clientHeight === 0) return;
-  list.dataset.focus = key;
   list.scrollTop = Math.max(0, item.offsetTop - list.clientHeight / 4);
+  Object.assign(list.dataset, { run: run.runId, focus: focus.id, placedAt: list.scrollTop });
 }
 
 /** The least height of the step list, in pixels (past it, the page scrolls instead). */
