@@ -48,19 +48,16 @@ export async function loadRun(workspace: string, runId: string): Promise<LoadedR
 /**
  * The run the user started above `state` (itself, for a run that is not a chapter), and the gate
  * path prefix from it: a chapter's gates are answered, and the chapter resumed, through that run.
+ * A parent that cannot be read any more (deleted) ends the climb at the last run that can.
  */
 export async function findRootRun(workspace: string, state: RunState): Promise<RootRun> {
-  if (!state.parent) return { runId: state.runId, prefix: '' };
-  let prefix = `${state.parent.stepId}/`;
-  let current = state.parent;
-  for (let depth = 0; depth < 100; depth++) {
-    const above = await readRunState(workspace, current.runId).then(
-      ({ state: read }) => read.parent,
-      () => undefined,
-    );
+  let root: RootRun = { runId: state.runId, prefix: '' };
+  let parent = state.parent;
+  for (let depth = 0; parent && depth < 100; depth++) {
+    const above = await readRunState(workspace, parent.runId).catch(() => undefined);
     if (!above) break;
-    prefix = `${above.stepId}/${prefix}`;
-    current = above;
+    root = { runId: parent.runId, prefix: `${parent.stepId}/${root.prefix}` };
+    parent = above.state.parent;
   }
-  return { runId: current.runId, prefix };
+  return root;
 }
