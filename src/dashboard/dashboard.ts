@@ -1,8 +1,9 @@
 // The page's controller: keeps the run list and the selected run in step with the server (HTTP for
 // snapshots, the narrative socket for everything after), and turns clicks into API calls.
 
+import { getRunChannel } from '../events/channels.js';
 import type { MiaEvent } from '../events/types.js';
-import type { ApproveRequest, RunListItem } from '../server/protocol.js';
+import { ALL_RUNS_CHANNEL, type ApproveRequest, type RunListItem } from '../server/protocol.js';
 import { formatProgress } from '../view/format.js';
 import { createApi, type DashboardApi } from './api.js';
 import { chooseStep } from './chart-order.js';
@@ -14,12 +15,6 @@ import { renderNoRun, renderRun } from './render-run.js';
 import { REFETCH_EVENT_TYPES, RunView } from './run-view.js';
 import { type ConnectionState, NarrativeSocket } from './socket.js';
 import { showConnection, showNotice } from './status.js';
-
-const ALL_RUNS = 'workflow:*';
-
-function getChannel(runId: string): string {
-  return `workflow:${runId}`;
-}
 
 export class Dashboard {
   readonly #api: DashboardApi;
@@ -56,7 +51,7 @@ export class Dashboard {
     window.addEventListener('resize', () => this.#scheduleRender());
     const fromHash = /^#run=(.+)$/.exec(window.location.hash)?.[1];
     if (fromHash) this.#selectRun(decodeURIComponent(fromHash), true);
-    this.#socket.subscribe(ALL_RUNS);
+    this.#socket.subscribe(ALL_RUNS_CHANNEL);
     this.#socket.connect();
     void this.#loadRuns();
   }
@@ -98,14 +93,14 @@ export class Dashboard {
   #selectRun(runId: string, isPicked: boolean): void {
     if (isPicked) this.#isFollowingLatest = false;
     if (this.#view?.runId === runId) return;
-    if (this.#view) this.#socket.unsubscribe(getChannel(this.#view.runId));
+    if (this.#view) this.#socket.unsubscribe(getRunChannel(this.#view.runId));
     const view = new RunView(runId);
     this.#view = view;
     this.#pickedStepId = null;
     this.#isPendingShown = false;
     this.#answeringSteps.clear();
     window.history.replaceState(window.history.state, '', `#run=${encodeURIComponent(runId)}`);
-    this.#socket.subscribe(getChannel(runId), () => view.lastSeq);
+    this.#socket.subscribe(getRunChannel(runId), () => view.lastSeq);
     void this.#fetchRun(view);
     this.#scheduleRender();
   }
@@ -140,7 +135,7 @@ export class Dashboard {
       if (view.accept(event) === 'gap') {
         this.#debounce('gap', 1000, () => {
           if (view === this.#view && view.hasGap)
-            this.#socket.replay(getChannel(view.runId), view.lastSeq);
+            this.#socket.replay(getRunChannel(view.runId), view.lastSeq);
         });
       }
       if (view.needsRefetch) this.#debounce('run', 100, () => void this.#fetchRun(view));
