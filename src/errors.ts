@@ -100,6 +100,10 @@ export class RunLockedError extends MiaError {
   }
 }
 
+/** What to do about an event log that was changed or damaged after it was written. */
+export const DAMAGED_LOG_HINT =
+  'The log was changed or damaged after it was written; mia-workflow will not guess what it held. Restore events.jsonl from a backup, or start a new run.';
+
 /** An event log that cannot be trusted (corrupt in the middle, or from a newer version). */
 export class EventLogError extends MiaError {
   constructor(message: string, hint: string) {

@@ -5,6 +5,8 @@ import type { ApprovalAnswer } from '../events/types.js';
 
 export type { ApprovalAnswer } from '../events/types.js';
 
+import type { EndedRunStatus } from '../events/statuses.js';
+
 /** Where a step's output goes: the engine writes it to the step's log and to log events. */
 export interface StepLog {
   /** Output as the step wrote it: bytes are kept exact in the step's log file; text is UTF-8. */
@@ -45,7 +47,7 @@ export interface ActionContext {
 export interface ChapterResult {
   runId: string;
   workflow: string;
-  status: 'completed' | 'failed' | 'interrupted';
+  status: EndedRunStatus;
   /** Each step's outputs, by step id. */
   outputs: Record<string, Record<string, unknown>>;
   failedSteps: string[];

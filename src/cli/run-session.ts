@@ -20,7 +20,10 @@ export async function driveRun(
   options: { isJson: boolean; autoApprove: boolean; dashboard?: RunDashboard | undefined },
 ): Promise<number> {
   const mode = chooseRenderMode(ctx.io, options.isJson);
-  const renderer = createEventRenderer(ctx.io, mode, { autoApprove: options.autoApprove });
+  const renderer = createEventRenderer(ctx.io, mode, {
+    autoApprove: options.autoApprove,
+    history: handle.events.history,
+  });
   if (mode !== 'json') ctx.io.out(`run ${handle.runId}\n`);
   for (const warning of handle.warnings) ctx.io.err(`warning: ${plain(warning)}\n`);
   const warnedBefore = handle.warnings.length;

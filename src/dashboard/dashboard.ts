@@ -1,24 +1,20 @@
 // The page's controller: keeps the run list and the selected run in step with the server (HTTP for
 // snapshots, the narrative socket for everything after), and turns clicks into API calls.
 
+import { getRunChannel } from '../events/channels.js';
 import type { MiaEvent } from '../events/types.js';
-import type { ApproveRequest, RunListItem } from '../server/protocol.js';
-import { ApiRequestError, createApi, type DashboardApi } from './api.js';
-import { applyRunEvent, STRUCTURAL_EVENT_TYPES } from './apply-event.js';
+import { ALL_RUNS_CHANNEL, type ApproveRequest, type RunListItem } from '../server/protocol.js';
+import { formatProgress } from '../view/format.js';
+import { createApi, type DashboardApi } from './api.js';
+import { chooseStep } from './chart-order.js';
 import { LogFileFollower } from './log-files.js';
+import { PageAccess } from './page-access.js';
 import { askRejectReason } from './reject-dialog.js';
-import { chooseStep } from './render-chart.js';
 import { renderHistory } from './render-history.js';
 import { renderNoRun, renderRun } from './render-run.js';
-import { RunView } from './run-view.js';
+import { REFETCH_EVENT_TYPES, RunView } from './run-view.js';
 import { type ConnectionState, NarrativeSocket } from './socket.js';
-import { showConnection, showNotice, showTokenHelp } from './status.js';
-
-const ALL_RUNS = 'workflow:*';
-
-function getChannel(runId: string): string {
-  return `workflow:${runId}`;
-}
+import { showConnection, showNotice } from './status.js';
 
 export class Dashboard {
   readonly #api: DashboardApi;
@@ -29,18 +25,16 @@ export class Dashboard {
   /** Until the reader picks a run, the newest run is shown, and a new run takes its place. */
   #isFollowingLatest = true;
   #pickedStepId: string | null = null;
+  /** The reader asked to see every step not started yet. */
+  #isPendingShown = false;
   readonly #answeringSteps = new Set<string>();
   #resumingRunId: string | null = null;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #isRenderScheduled = false;
-  /** The server refused the token: the page only says how to open it again. */
-  #isRefused = false;
-  readonly #hasToken: boolean;
-  /** The server let the page read: a refusal then concerns an act (its token), not the page. */
-  #hasRead = false;
+  readonly #access: PageAccess;
 
   constructor(token: string | null) {
-    this.#hasToken = token !== null;
+    this.#access = new PageAccess(token !== null, () => this.#socket.stop());
     this.#api = createApi(token);
     this.#logFiles = new LogFileFollower(this.#api, () => this.#scheduleRender());
     this.#socket = new NarrativeSocket(token, {
@@ -54,9 +48,10 @@ export class Dashboard {
   /** Wires the page and starts following the workspace's runs. */
   start(): void {
     document.addEventListener('click', (event) => this.#handleClick(event));
+    window.addEventListener('resize', () => this.#scheduleRender());
     const fromHash = /^#run=(.+)$/.exec(window.location.hash)?.[1];
     if (fromHash) this.#selectRun(decodeURIComponent(fromHash), true);
-    this.#socket.subscribe(ALL_RUNS);
+    this.#socket.subscribe(ALL_RUNS_CHANNEL);
     this.#socket.connect();
     void this.#loadRuns();
   }
@@ -65,8 +60,11 @@ export class Dashboard {
     const target = (event.target as Element).closest<HTMLElement>('[data-action], #resume');
     if (!target) return;
     const stepId = target.dataset.step;
-    if (target.id === 'resume') void this.#resume();
-    else if (target.dataset.action === 'select-run' && target.dataset.run)
+    if (target.id === 'resume' || target.dataset.action === 'resume') void this.#resume();
+    else if (target.dataset.action === 'toggle-pending') {
+      this.#isPendingShown = true;
+      this.#scheduleRender();
+    } else if (target.dataset.action === 'select-run' && target.dataset.run)
       this.#selectRun(target.dataset.run, true);
     else if (target.dataset.action === 'select-step' && stepId) this.#selectStep(stepId);
     else if (target.dataset.action === 'approve' && stepId) void this.#answer(stepId, {});
@@ -75,37 +73,13 @@ export class Dashboard {
 
   #handleConnection(state: ConnectionState): void {
     showConnection(state);
-    if (state === 'refused') this.#refuse();
-  }
-
-  #refuse(): void {
-    this.#isRefused = true;
-    this.#socket.stop();
-    showConnection(this.#hasToken ? 'refused' : 'offline');
-    showTokenHelp(
-      this.#hasToken
-        ? "The server refused this page's token: it changes each time `mia dashboard` starts."
-        : 'The page was opened without one.',
-    );
-  }
-
-  async #call<T>(action: () => Promise<T>, what: string): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      const isPageRefused = this.#hasToken || !this.#hasRead;
-      if (error instanceof ApiRequestError && error.isUnauthorized && isPageRefused) this.#refuse();
-      else if (error instanceof ApiRequestError)
-        showNotice(`Could not ${what}: ${error.message}`, error.hint);
-      else showNotice(`Could not ${what}: the server is not reachable (${String(error)}).`);
-      return undefined;
-    }
+    if (state === 'refused') this.#access.refuse();
   }
 
   async #loadRuns(): Promise<void> {
-    const runs = await this.#call(() => this.#api.listRuns(), 'load the runs');
+    const runs = await this.#access.call(() => this.#api.listRuns(), 'load the runs');
     if (!runs) return;
-    this.#hasRead = true;
+    this.#access.hasRead = true;
     this.#runs = runs;
     if (this.#isFollowingLatest) {
       const newest = runs
@@ -119,13 +93,14 @@ export class Dashboard {
   #selectRun(runId: string, isPicked: boolean): void {
     if (isPicked) this.#isFollowingLatest = false;
     if (this.#view?.runId === runId) return;
-    if (this.#view) this.#socket.unsubscribe(getChannel(this.#view.runId));
+    if (this.#view) this.#socket.unsubscribe(getRunChannel(this.#view.runId));
     const view = new RunView(runId);
     this.#view = view;
     this.#pickedStepId = null;
+    this.#isPendingShown = false;
     this.#answeringSteps.clear();
     window.history.replaceState(window.history.state, '', `#run=${encodeURIComponent(runId)}`);
-    this.#socket.subscribe(getChannel(runId), () => view.lastSeq);
+    this.#socket.subscribe(getRunChannel(runId), () => view.lastSeq);
     void this.#fetchRun(view);
     this.#scheduleRender();
   }
@@ -137,7 +112,10 @@ export class Dashboard {
 
   async #fetchRun(view: RunView): Promise<void> {
     view.needsRefetch = false;
-    const detail = await this.#call(() => this.#api.getRun(view.runId), `load run ${view.runId}`);
+    const detail = await this.#access.call(
+      () => this.#api.getRun(view.runId),
+      `load run ${view.runId}`,
+    );
     if (!detail || this.#view !== view) return;
     view.setSnapshot(detail);
     this.#scheduleRender();
@@ -145,15 +123,19 @@ export class Dashboard {
 
   #handleEvent(event: MiaEvent): void {
     const listed = this.#runs.find((run) => run.runId === event.runId);
-    if (!listed || STRUCTURAL_EVENT_TYPES.has(event.type))
+    if (!listed || REFETCH_EVENT_TYPES.has(event.type))
       this.#debounce('runs', 200, () => void this.#loadRuns());
-    if (listed) applyRunEvent(listed, event);
+    // Another run's row moves with its progress (the selected run's row is its own view).
+    if (listed && event.type === 'chart.progress') {
+      listed.completed = event.payload.completedSteps;
+      listed.total = event.payload.totalSteps;
+    }
     const view = this.#view;
     if (view && event.runId === view.runId) {
       if (view.accept(event) === 'gap') {
         this.#debounce('gap', 1000, () => {
           if (view === this.#view && view.hasGap)
-            this.#socket.replay(getChannel(view.runId), view.lastSeq);
+            this.#socket.replay(getRunChannel(view.runId), view.lastSeq);
         });
       }
       if (view.needsRefetch) this.#debounce('run', 100, () => void this.#fetchRun(view));
@@ -167,7 +149,7 @@ export class Dashboard {
     this.#answeringSteps.add(stepId);
     this.#scheduleRender();
     const verb = answer.reject ? 'reject' : 'approve';
-    const done = await this.#call(
+    const done = await this.#access.call(
       () => this.#api.answerGate(view.runId, stepId, answer),
       `${verb} ${stepId}`,
     );
@@ -185,7 +167,7 @@ export class Dashboard {
     if (!view) return;
     this.#resumingRunId = view.runId;
     this.#scheduleRender();
-    const done = await this.#call(
+    const done = await this.#access.call(
       () => this.#api.resumeRun(view.runId),
       `resume run ${view.runId}`,
     );
@@ -208,15 +190,16 @@ export class Dashboard {
   }
 
   #render(): void {
-    if (this.#isRefused) return;
+    if (this.#access.isRefused) return;
     const view = this.#view;
+    const run = view?.live;
     renderHistory(
       document.getElementById('run-list')!,
       document.getElementById('run-list-empty')!,
-      this.#runs,
+      // The selected run's row is the run as the page follows it, by the same run view.
+      run ? this.#runs.map((listed) => (listed.runId === run.runId ? run : listed)) : this.#runs,
       view?.runId ?? null,
     );
-    const run = view?.live;
     if (!view || !run) {
       renderNoRun();
       return;
@@ -239,11 +222,12 @@ export class Dashboard {
       selectedStepId,
       answeringSteps: this.#answeringSteps,
       isResuming: this.#resumingRunId === run.runId,
+      isPendingShown: this.#isPendingShown,
     });
     this.#logFiles.follow(
       view,
       run.steps.find((step) => step.id === selectedStepId),
     );
-    document.title = `mia · ${run.workflow} · STC ${run.completed}/${run.total}`;
+    document.title = `mia · ${run.workflow} · STC ${formatProgress(run)}`;
   }
 }

@@ -1,15 +1,4 @@
-// Short human forms of durations and times.
-
-/** `850ms`, `4.2s`, `3m 05s`, `1h 02m`. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
+// Times as the reader's browser tells them (durations: util/duration.ts, as on every surface).
 
 /** The local time of an ISO timestamp, `14:03:27`. */
 export function formatClock(iso: string): string {

@@ -3,7 +3,8 @@
 
 import type { RunStepView } from '../server/protocol.js';
 import { ApiRequestError, type DashboardApi } from './api.js';
-import type { LogFileSegment, RunView } from './run-view.js';
+import type { LogFileSegment } from './run-logs.js';
+import type { RunView } from './run-view.js';
 
 /** Bytes asked for per read (the server's bound). */
 const READ_BYTES = 256 * 1024;
@@ -27,7 +28,7 @@ export class LogFileFollower {
   /** Reads on for the segments of `step` (the one whose log is shown), if any is left to read. */
   follow(view: RunView, step: RunStepView | undefined): void {
     if (!step || this.#reading || this.#timer) return;
-    const segment = view.logFiles.find((each) => each.stepId === step.id && !each.isDone);
+    const segment = view.logs.files.find((each) => each.stepId === step.id && !each.isDone);
     if (!segment) return;
     this.#reading = segment;
     void this.#read(view, segment, step.status === 'running' || step.status === 'waiting').finally(
@@ -58,7 +59,7 @@ export class LogFileFollower {
       shown = `[… the whole output is in ${chunk.logPath} …]\n`;
       segment.next = end - SHOWN_BYTES;
     }
-    view.setFileText(segment, shown);
+    view.logs.setFileText(segment, shown);
     if (segment.next < end) return;
     if (segment.until !== null || !isStepMoving) segment.isDone = true;
     else this.#wait();

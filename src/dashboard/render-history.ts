@@ -1,8 +1,10 @@
 // The run history: newest first, with a status badge and progress, chapters under their parent.
 
 import type { RunListItem } from '../server/protocol.js';
+import { formatDuration } from '../util/duration.js';
+import { formatProgress } from '../view/format.js';
 import { createElement, reconcileChildren, setText, updateAttributes } from './dom.js';
-import { formatDateTime, formatDuration } from './format.js';
+import { formatDateTime } from './format.js';
 
 /** Runs newest first, each chapter run right after its parent. */
 export function orderRuns(runs: readonly RunListItem[]): RunListItem[] {
@@ -53,7 +55,7 @@ function updateRunItem(item: HTMLElement, run: RunListItem, selectedRunId: strin
   const duration = formatDuration(run.durationMs);
   setText(
     button.querySelector('.run-when')!,
-    [formatDateTime(run.startedAt), `${run.completed}/${run.total} steps`, duration]
+    [formatDateTime(run.startedAt), `${formatProgress(run)} steps`, duration]
       .filter(Boolean)
       .join(' · '),
   );

@@ -1,7 +1,7 @@
 // The selected step's log, appended as its chunks arrive, following the end unless scrolled back.
 
 import { createElement, setText } from './dom.js';
-import type { LogChunk } from './run-view.js';
+import type { LogChunk } from './run-logs.js';
 
 export interface LogElements {
   title: HTMLElement;

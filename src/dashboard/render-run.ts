@@ -1,18 +1,18 @@
-// The selected run's panel: header with progress and resume, the chart, the plan, the tensions,
-// the selected step's log, and the beats.
+// The selected run's panel: header with progress and resume, what needs attention (waiting gates,
+// tensions), the chart, the plan, the selected step's log, and the beats.
 
 import type { RunDetail } from '../server/protocol.js';
+import { formatDuration } from '../util/duration.js';
+import { formatProgress, isResumable } from '../view/format.js';
 import { setText, updateAttributes } from './dom.js';
-import { formatDateTime, formatDuration } from './format.js';
+import { formatDateTime } from './format.js';
 import { renderChart } from './render-chart.js';
 import { renderDag } from './render-dag.js';
+import { renderGates } from './render-gates.js';
 import { renderLog } from './render-log.js';
-import { collectTensions, renderTensions } from './render-tensions.js';
+import { renderTensions } from './render-tensions.js';
 import { renderTimeline } from './render-timeline.js';
 import type { RunView } from './run-view.js';
-
-/** A run in one of these states can be resumed. */
-const RESUMABLE = new Set<RunDetail['status']>(['failed', 'interrupted', 'crashed']);
 
 export interface RunPanelState {
   view: RunView;
@@ -20,6 +20,7 @@ export interface RunPanelState {
   selectedStepId: string | null;
   answeringSteps: ReadonlySet<string>;
   isResuming: boolean;
+  isPendingShown: boolean;
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -38,13 +39,13 @@ function renderHeader(state: RunPanelState): void {
   updateAttributes(status, { 'data-status': run.status });
   setText(status, run.status);
   const progress = byId('progress');
-  setText(progress, `STC: ${run.completed}/${run.total}`);
+  setText(progress, `STC: ${formatProgress(run)}`);
   updateAttributes(progress, {
     'aria-label': `Progress: ${run.completed} of ${run.total} steps complete`,
     title: `${run.completed} of ${run.total} steps complete`,
   });
   const resume = byId<HTMLButtonElement>('resume');
-  resume.hidden = !RESUMABLE.has(run.status);
+  resume.hidden = !isResumable(run.status);
   resume.disabled = state.isResuming;
   setText(resume, state.isResuming ? 'Resuming…' : 'Resume run');
   updateAttributes(resume, { 'aria-label': `Resume run ${run.runId} of ${run.workflow}` });
@@ -56,20 +57,21 @@ export function renderRun(state: RunPanelState): void {
   byId('run').hidden = false;
   byId('no-run').hidden = true;
   renderHeader(state);
+  renderGates(byId('gates'), run, state.answeringSteps);
+  renderTensions(byId('tensions'), byId('no-tensions'), run);
   renderChart(
     { outcome: byId('outcome'), steps: byId<HTMLOListElement>('steps'), reality: byId('reality') },
     run,
-    { selectedStepId, answeringSteps: state.answeringSteps },
+    { selectedStepId, isPendingShown: state.isPendingShown },
   );
   renderDag(byId('dag'), run, selectedStepId);
-  renderTensions(byId('tensions'), byId('no-tensions'), collectTensions(run, view.tensions));
   const step = run.steps.find((candidate) => candidate.id === selectedStepId);
   renderLog(
     { title: byId('log-title'), path: byId('log-path'), log: byId('log') },
     step ? step.id : null,
     step?.logPath ?? '',
-    step ? (view.logs.get(step.id) ?? []) : [],
-    step ? (view.logRevisions.get(step.id) ?? 0) : 0,
+    step ? view.logs.get(step.id) : [],
+    step ? view.logs.getRevision(step.id) : 0,
   );
   renderTimeline(byId('timeline'), run.runId, view.beats);
 }

@@ -1,36 +1,47 @@
-// Tensions of the run: what failed, why, what to do, and where the full log is.
+// Tensions of the run, at the top of its panel: what failed, why, what to do, and where the full
+// log is; resolved ones shrink to a line.
 
-import type { RunDetail } from '../server/protocol.js';
+import type { RunDetail, TensionView } from '../server/protocol.js';
+import { isResumable } from '../view/format.js';
 import { createElement, reconcileChildren, updateAttributes } from './dom.js';
-import type { TensionView } from './run-view.js';
 
 /**
- * The tensions to show: those the events told, and any failed step the events did not cover;
- * open ones first.
+ * What to do about an open tension: its hint, then resume the run (a chapter is resumed through
+ * the run the user started, as `mia workflow status` says).
  */
-export function collectTensions(
-  run: RunDetail,
-  told: ReadonlyMap<string, TensionView>,
-): TensionView[] {
-  const tensions = new Map(told);
-  for (const step of run.steps) {
-    if (step.status !== 'failed' || !step.error || tensions.has(step.id)) continue;
-    tensions.set(step.id, {
-      stepId: step.id,
-      universe: step.universe,
-      text: `${step.id} failed`,
-      message: step.error.message,
-      hint: step.error.hint,
-      logPath: step.logPath,
-      timestamp: run.updatedAt,
-      isResolved: false,
-    });
-  }
-  return [...tensions.values()].sort((a, b) => Number(a.isResolved) - Number(b.isResolved));
+function createNextMove(tension: TensionView, run: RunDetail): HTMLElement | '' {
+  const then = tension.hint ? ' Then ' : 'Fix the cause, then ';
+  const isChapter = run.root.runId !== run.runId;
+  const resume = !isResumable(run.status)
+    ? []
+    : isChapter
+      ? [`${then}resume the run it belongs to: mia workflow resume ${run.root.runId}.`]
+      : [
+          then,
+          createElement(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-action': 'resume',
+              'aria-label': `Resume run ${run.runId}`,
+            },
+            'resume the run',
+          ),
+          ` (or: mia workflow resume ${run.runId}).`,
+        ];
+  if (!tension.hint && resume.length === 0) return '';
+  return createElement(
+    'p',
+    { class: 'tension-hint' },
+    createElement('strong', {}, 'What to do: '),
+    tension.hint ?? '',
+    ...resume,
+  );
 }
 
-function drawTension(item: HTMLElement, tension: TensionView): void {
-  const signature = JSON.stringify(tension);
+function drawTension(item: HTMLElement, tension: TensionView, run: RunDetail): void {
+  const signature = JSON.stringify([tension, run.status, run.root]);
   if (item.dataset.signature === signature) return;
   item.dataset.signature = signature;
   updateAttributes(item, {
@@ -38,24 +49,16 @@ function drawTension(item: HTMLElement, tension: TensionView): void {
     'data-testid': `tension-${tension.stepId}`,
     'data-resolved': String(tension.isResolved),
   });
-  const hint = tension.hint
-    ? createElement(
-        'p',
-        { class: 'tension-hint' },
-        createElement('strong', {}, 'What to do: '),
-        tension.hint,
-      )
-    : '';
   item.replaceChildren(
     createElement(
       'p',
       { class: 'tension-head' },
       createElement('strong', {}, tension.stepId),
-      ` · ${tension.universe}${tension.isResolved ? ' · resolved' : ''}`,
+      ` · ${tension.universe}${tension.isResolved ? ' · resolved' : ''} · `,
+      createElement('span', { class: 'tension-text' }, tension.text),
     ),
-    createElement('p', { class: 'tension-text' }, tension.text),
     createElement('pre', { class: 'tension-error' }, tension.message),
-    hint,
+    tension.isResolved ? '' : createNextMove(tension, run),
     createElement(
       'p',
       { class: 'tension-log muted' },
@@ -77,18 +80,14 @@ function drawTension(item: HTMLElement, tension: TensionView): void {
   );
 }
 
-/** Draws the tensions of `run` into `list`. */
-export function renderTensions(
-  list: HTMLElement,
-  empty: HTMLElement,
-  tensions: TensionView[],
-): void {
-  empty.hidden = tensions.length > 0;
+/** Draws the tensions of `run` into `list` (open ones first, as the run view orders them). */
+export function renderTensions(list: HTMLElement, empty: HTMLElement, run: RunDetail): void {
+  empty.hidden = run.tensions.length > 0;
   reconcileChildren(
     list,
-    tensions,
+    run.tensions,
     (tension) => tension.stepId,
     () => createElement('li'),
-    drawTension,
+    (item, tension) => drawTension(item, tension, run),
   );
 }

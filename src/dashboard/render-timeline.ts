@@ -1,12 +1,12 @@
 // The beats as a timeline in three universe lanes (and a thin lane for the run's own beats),
 // one column per beat in the order they happened.
 
+import { UNIVERSES } from '../definition/types.js';
 import type { Beat, BeatType } from '../events/types.js';
 import { createElement } from './dom.js';
 import { formatClock } from './format.js';
 
-const LANES = ['run', 'engineer', 'ceremony', 'story'] as const;
-const UNIVERSES = ['engineer', 'ceremony', 'story'] as const;
+const LANES = ['run', ...UNIVERSES] as const;
 
 const BEAT_WORDS: Record<BeatType, string> = {
   inciting_incident: 'inciting incident',

@@ -10,8 +10,8 @@ import { readEvents } from '../store/event-reader.js';
 import { getChapterRunId } from '../store/gate-path.js';
 import { getEventsPath } from '../store/paths.js';
 import { loadRunState } from '../store/run-events.js';
-import type { RunState } from '../store/run-state.js';
 import { isRunId } from '../util/names.js';
+import { toChapterResult } from '../view/summary.js';
 import { executeRun } from './lifecycle/execute-run.js';
 import { resumeRun } from './lifecycle/resume-run.js';
 import { startRun } from './lifecycle/start-run.js';
@@ -54,7 +54,7 @@ export const runChapter: ChapterRunner = async (request) => {
     if (restart) {
       request.log.info(`chapter ${loaded.workflow.name} runs again from its start: ${restart.why}`);
     }
-    if ('nothingToDo' in resumed) return summarizeState(resumed.nothingToDo);
+    if ('nothingToDo' in resumed) return toChapterResult(resumed.nothingToDo);
     handle = resumed;
   } else {
     handle = await startRun({
@@ -167,18 +167,6 @@ async function findRestart(
 
 function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** A chapter that had already completed: told from its state. */
-function summarizeState(state: RunState): ChapterResult {
-  const outputs: Record<string, Record<string, unknown>> = {};
-  const failedSteps: string[] = [];
-  for (const [id, step] of state.stepStates) {
-    outputs[id] = step.outputs;
-    if (step.status === 'failed' && !step.continueOnError) failedSteps.push(id);
-  }
-  const status = state.status === 'running' ? 'interrupted' : state.status;
-  return { runId: state.runId, workflow: state.workflow, status, outputs, failedSteps };
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
-import type { RunState } from '../store/run-state.js';
+import type { RunState } from '../view/run-state.js';
 
 /**
  * Asks each completed step's action whether its result still holds (`checkOutdated`, e.g. the

@@ -3,7 +3,8 @@
 
 import type { LoadedWorkflow } from '../definition/loaded-workflow.js';
 import { getDownstream } from '../plan/plan.js';
-import { getRunningMsSoFar, type RunState } from '../store/run-state.js';
+import { getRunningMsSoFar } from '../view/fold.js';
+import type { RunState } from '../view/run-state.js';
 import type { ResumeState } from './lifecycle/types.js';
 
 export interface ResumePlan {

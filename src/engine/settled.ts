@@ -1,6 +1,8 @@
 // How the steps of a run ended: what blocks a dependent, and the run's result once all have settled.
 
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
+import type { EndedRunStatus } from '../events/statuses.js';
+import { isUnresolvedFailure } from '../view/run-state.js';
 
 /** How a step ended, as its dependents see it. */
 export type Settled =
@@ -16,7 +18,7 @@ export type Settled =
 
 /** How the execution of a run ended. */
 export interface ExecuteResult {
-  status: 'completed' | 'failed' | 'interrupted';
+  status: EndedRunStatus;
   failedSteps: string[];
   /** Each step's outputs by id (kept ones included; `{}` for a step that produced none). */
   outputs: Record<string, Record<string, unknown>>;
@@ -43,9 +45,7 @@ export function summarizeRun(
   settled: ReadonlyMap<string, Settled>,
   isAborted: boolean,
 ): ExecuteResult {
-  const failedSteps = [...settled]
-    .filter(([, s]) => s.status === 'failed' && !s.continueOnError)
-    .map(([id]) => id);
+  const failedSteps = [...settled].filter(([, s]) => isUnresolvedFailure(s)).map(([id]) => id);
   const outputs: ExecuteResult['outputs'] = {};
   for (const step of workflow.steps) {
     const result = settled.get(step.id);

@@ -226,20 +226,7 @@ export interface ApprovalAnswer {
   automatic: boolean;
 }
 
-/** The channel of a run's events of a type: chart events on the chart's, the others on the run's. */
-export function getEventChannel(runId: string, type: EventType): string {
-  return type === 'chart.progress' ? getChartChannel(runId) : getRunChannel(runId);
-}
-
-/** The channel of a run's events. */
-export function getRunChannel(runId: string): string {
-  return `workflow:${runId}`;
-}
-
-/** The channel of a run's chart events (the mia chart channel). */
-export function getChartChannel(runId: string): string {
-  return `stc:${runId}`;
-}
+export { getChartChannel, getEventChannel, getRunChannel } from './channels.js';
 
 /**
  * The trace id of a run: 32 hex digits derived from the run id alone, so every event of a run

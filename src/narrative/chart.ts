@@ -3,9 +3,10 @@
 
 import type { Universe } from '../definition/types.js';
 import type { MiaEvent } from '../events/types.js';
-import { applyEvent, foldRunState, type RunState, type StepState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
-import { describeReality } from './story.js';
+import { applyEvent, foldRunState } from '../view/fold.js';
+import { describeReality } from '../view/reality.js';
+import type { RunState, StepState } from '../view/run-state.js';
 
 /** Something the run met on the way (a tension, a turn, a resume, a step passed by). */
 export interface StcObservation {

@@ -3,9 +3,9 @@
 // "again" of a step that never ran).
 
 import type { EventOf } from '../events/types.js';
-import type { RunState, StepState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import type { RunState, StepState } from '../view/run-state.js';
 import { describeOutdated } from './facts.js';
 
 /**

@@ -6,8 +6,9 @@ import { InfrastructureError } from '../errors.js';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStoryPath } from '../store/paths.js';
-import { applyEvent, foldRunState, isTick, type RunState } from '../store/run-state.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
+import { applyEvent, foldRunState, isTick } from '../view/fold.js';
+import type { RunState } from '../view/run-state.js';
 import {
   buildChart,
   buildChartFromEvents,

@@ -1,10 +1,14 @@
 // Tells a run as story.md: desired outcome, beats in order, tensions with their cause and fix.
 
 import { relative } from 'node:path';
+import { isTerminalEvent, type ShownRunStatus } from '../events/statuses.js';
 import type { Beat, MiaEvent } from '../events/types.js';
-import { applyEvent, foldRunState, type RunState } from '../store/run-state.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { applyEvent, foldRunState } from '../view/fold.js';
+import { describeReality } from '../view/reality.js';
+import { listShownSteps, type RunState } from '../view/run-state.js';
+import { getShownStatus } from '../view/summary.js';
 import { tellResume } from './resume-story.js';
 
 const BEAT_TITLES: Record<Beat['type'], string> = {
@@ -18,9 +22,14 @@ const BEAT_TITLES: Record<Beat['type'], string> = {
   transformation: 'Transformation',
 };
 
-/** Renders the whole run as Markdown that a person can read without opening any log. */
-export function renderStory(events: readonly MiaEvent[], workspace: string): string {
+/**
+ * Renders the whole run as Markdown that a person can read without opening any log. `isLive`:
+ * whether a process holds the run (else a run that has not ended has crashed); the process that
+ * writes story.md holds its own run.
+ */
+export function renderStory(events: readonly MiaEvent[], workspace: string, isLive = true): string {
   const state = foldRunState(events);
+  const status = getShownStatus(state, isLive);
   let headAtTension: string | null = null;
   const narrative = plain(state.narrative);
   const lines: string[] = [
@@ -28,23 +37,27 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '',
     `> **Desired outcome:** ${narrative}`,
     '>',
-    `> **Current reality:** ${describeReality(state)}`,
+    `> **Current reality:** ${describeReality(state, status)}`,
     '',
-    `Run \`${state.runId}\` · started ${state.startedAt} · ${state.status}${describeDuration(state)}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
+    `Run \`${state.runId}\` · started ${state.startedAt} · ${status}${describeDuration(state)}${state.resumes > 0 ? ` · resumed ${state.resumes}×` : ''}`,
     '',
     '## The story',
     '',
   ];
   // The run as it stood before each event: a resume is told against it (what crashed, what ran).
   const told = foldRunState(events.slice(0, 1));
+  const retries = new RetryNotes();
   for (const [index, event] of events.entries()) {
     if (event.type === 'workflow.step.failed' && !event.payload.interrupted) {
       headAtTension = event.payload.vcs?.after ?? headAtTension;
     }
-    const telling =
-      event.type === 'workflow.resumed'
+    const telling = [
+      ...(event.type === 'workflow.resumed' || isTerminalEvent(event) ? retries.tellLeft() : []),
+      ...(event.type === 'workflow.resumed'
         ? tellResume(event, told, headAtTension)
-        : tellEvent(event, workspace);
+        : tellEvent(event, workspace)),
+      ...retries.take(event),
+    ];
     if (index > 0) applyEvent(told, event);
     for (const line of telling) {
       // Two told events that both stand apart leave one blank line between them, not two.
@@ -59,42 +72,16 @@ export function renderStory(events: readonly MiaEvent[], workspace: string): str
     '| step | universe | status | attempts | time |',
     '|---|---|---|---|---|',
   );
-  for (const step of state.steps) {
-    const s = state.stepStates.get(step.id);
-    const took = s?.durationMs === undefined ? '' : formatDuration(s.durationMs);
+  const shown = listShownSteps(state, status);
+  for (const [index, step] of state.steps.entries()) {
+    const s = shown[index];
     lines.push(
-      `| ${step.id} | ${step.universe} | ${s?.status ?? 'pending'} | ${s?.attempts ?? 0} | ${took} |`,
+      `| ${step.id} | ${step.universe} | ${s?.status ?? 'pending'} | ${s?.attempts ?? 0} | ${formatDuration(s?.durationMs)} |`,
     );
   }
-  const next = describeNextMove(state);
+  const next = describeNextMove(state, status);
   if (next) lines.push('', '## Where the story stands', '', next);
   return `${lines.join('\n')}\n`;
-}
-
-/** The current reality of a run in one sentence (also the chart's `reality`). */
-export function describeReality(state: RunState): string {
-  const steps = state.steps.map((s) => state.stepStates.get(s.id));
-  const done = steps.filter((s) => s?.status === 'completed').length;
-  const total = steps.length;
-  if (state.status === 'completed') {
-    if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
-    // Steps passed by or allowed to fail are not complete: say so, never "all".
-    return `The desired outcome is reached: ${done} of ${total} steps are complete.`;
-  }
-  const failed = steps.filter((s) => s?.status === 'failed' && !s.continueOnError);
-  const running = steps.filter((s) => s?.status === 'running' || s?.status === 'waiting');
-  const parts = [`${done} of ${total} steps complete`];
-  if (failed.length > 0) {
-    parts.push(
-      `tension at ${failed.map((s) => `${s?.id} (${plain(s?.error?.message ?? 'failed')})`).join(', ')}`,
-    );
-  }
-  if (running.length > 0)
-    parts.push(
-      `in motion: ${running.map((s) => `${s?.id}${s?.status === 'waiting' ? ' (waiting)' : ''}`).join(', ')}`,
-    );
-  if (state.status === 'interrupted') parts.push('interrupted');
-  return `${parts.join('; ')}.`;
 }
 
 function tellEvent(event: MiaEvent, workspace: string): string[] {
@@ -116,10 +103,6 @@ function tellEvent(event: MiaEvent, workspace: string): string[] {
       lines.push(`  - Full log: \`${plain(relative(workspace, logPath) || logPath)}\``);
       return lines;
     }
-    case 'workflow.step.retrying':
-      return [
-        `  - Tried again (attempt ${event.payload.attempt}) after: ${plain(event.payload.error.message)}`,
-      ];
     case 'workflow.interrupted':
       return [
         '',
@@ -137,9 +120,46 @@ function tellEvent(event: MiaEvent, workspace: string): string[] {
   }
 }
 
-function describeNextMove(state: RunState): string | undefined {
-  if (state.status === 'completed') return undefined;
-  if (state.status === 'running') return `The story is still being told (run \`${state.runId}\`).`;
+/**
+ * The tries of a step that failed and ran again, told under that step's own beat or tension
+ * once it is told (not under whatever was told last).
+ */
+class RetryNotes {
+  readonly #notes = new Map<string, string[]>();
+
+  /** Keeps a retry's note; returns the lines told under the beat or tension `event` tells. */
+  take(event: MiaEvent): string[] {
+    if (event.type === 'workflow.step.retrying') {
+      const { stepId, attempt, error } = event.payload;
+      const note = `Tried again (attempt ${attempt}) after: ${plain(error.message).replaceAll('\n', ' ')}`;
+      this.#notes.set(stepId, [...(this.#notes.get(stepId) ?? []), note]);
+      return [];
+    }
+    const stepId =
+      event.type === 'workflow.tension'
+        ? event.payload.stepId
+        : event.type === 'beat.created' && event.payload.beat.type !== 'challenge'
+          ? event.payload.beat.stepId
+          : null;
+    const notes = stepId === null ? undefined : this.#notes.get(stepId);
+    if (stepId === null || !notes) return [];
+    this.#notes.delete(stepId);
+    return notes.map((note) => `  - ${note}`);
+  }
+
+  /** The notes of steps that ended their session untold (interrupted while retrying). */
+  tellLeft(): string[] {
+    const lines = [...this.#notes].flatMap(([stepId, notes]) =>
+      notes.map((note) => `- \`${stepId}\` · ${note}`),
+    );
+    this.#notes.clear();
+    return lines;
+  }
+}
+
+function describeNextMove(state: RunState, status: ShownRunStatus): string | undefined {
+  if (status === 'completed') return undefined;
+  if (status === 'running') return `The story is still being told (run \`${state.runId}\`).`;
   return `The tension is unresolved. Fix the cause above, then continue the story with \`mia workflow resume ${state.runId}\`.`;
 }
 

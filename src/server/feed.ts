@@ -5,12 +5,13 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import pLimit from 'p-limit';
+import { TERMINAL_EVENT_TYPES } from '../events/statuses.js';
 import type { MiaEvent } from '../events/types.js';
 import type { EventLog } from '../store/event-log.js';
 import { readEvents } from '../store/event-reader.js';
 import { getEventsPath, getRunsDir } from '../store/paths.js';
 import { isRunId } from '../util/names.js';
-import { LogTail, makeReadEventsDurable, TERMINAL_EVENT_TYPES } from './log-tail.js';
+import { LogTail, makeReadEventsDurable } from './log-tail.js';
 
 /**
  * Hears an event of any run; `json` is the event's JSON as its log wrote it, when the event came

@@ -4,20 +4,14 @@
 // published; for another process's log, a durable event only once it is fsynced.
 
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { DURABLE_EVENT_TYPES, type MiaEvent } from '../events/types.js';
+import { TERMINAL_EVENT_TYPES } from '../events/statuses.js';
+import { DURABLE_EVENT_TYPES, type EventType, type MiaEvent } from '../events/types.js';
 import { type MigrationContext, migrateEvent } from '../store/event-reader.js';
 
 const NEWLINE = 0x0a;
 /** Errors of an fsync refused because the handle is open for reading only. */
 const READ_ONLY_SYNC_CODES: ReadonlySet<string> = new Set(['EPERM', 'EBADF', 'EACCES', 'EINVAL']);
 const FIRST_CHUNK_BYTES = 1024 * 1024;
-
-/** The events a run ends with: after one, the run writes nothing until it is resumed. */
-export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'workflow.completed',
-  'workflow.failed',
-  'workflow.interrupted',
-]);
 
 /** Follows one event log; `deliver` gets each event once, in seq order. */
 export class LogTail {
@@ -26,7 +20,7 @@ export class LogTail {
   /** The seq of the last event delivered (or skipped, in silent mode). */
   lastSeq = 0;
   /** The type of that event. */
-  lastType: string | undefined;
+  lastType: EventType | undefined;
   /** Why the log cannot be followed any more (a damaged line, a seq gap); undefined while fine. */
   problem: string | undefined;
   /** Deliveries are dropped while silent: used to skip the history of runs that already existed. */

@@ -1,6 +1,9 @@
 // The dashboard protocol: the messages of the narrative socket and the shapes of the HTTP API,
-// shared by the server and the page (the page imports these types only).
+// shared by the server and the page (the page is bundled with them, and with the run view that
+// makes the run shapes: src/view/).
 
+import type { Universe } from '../definition/types.js';
+import type { ShownRunStatus, StepStatus } from '../events/statuses.js';
 import type { MiaEvent } from '../events/types.js';
 
 /** Where the module's HTTP API lives, in a mia host and in `mia dashboard` alike. */
@@ -58,7 +61,7 @@ export interface RunListItem {
   runId: string;
   workflow: string;
   narrative: string;
-  status: 'running' | 'completed' | 'failed' | 'interrupted' | 'crashed';
+  status: ShownRunStatus;
   startedAt: string;
   updatedAt: string;
   durationMs: number | null;
@@ -71,14 +74,17 @@ export interface RunListItem {
 export interface RunStepView {
   id: string;
   action: string;
-  universe: 'engineer' | 'ceremony' | 'story';
+  universe: Universe;
   beat: string | null;
   dependsOn: string[];
-  status: 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'interrupted';
+  status: StepStatus;
+  /** How many times the step started, over every session of the run (retries and resumes). */
   attempts: number;
   durationMs: number | null;
   error: { message: string; hint?: string; code?: string } | null;
   skipReason: string | null;
+  /** The step failed but was allowed to (`continue_on_error`): the run went on. */
+  continueOnError: boolean;
   logPath: string;
   /**
    * The gates the step waits at: its own (`path` = its id) or, for a chapter step, gates inside
@@ -88,6 +94,20 @@ export interface RunStepView {
   gates: Array<{ path: string; prompt: string; command: string }>;
 }
 
+/** A tension of a step: what failed, why, what to do, and where the full log is. */
+export interface TensionView {
+  stepId: string;
+  universe: Universe;
+  text: string;
+  message: string;
+  hint: string | undefined;
+  /** The step's log file, relative to the workspace. */
+  logPath: string;
+  timestamp: string;
+  /** The step completed since (later in the run, or after a resume). */
+  isResolved: boolean;
+}
+
 /** `GET /api/workflow/runs/:id`: the run, its steps with their state, the plan, and its chart. */
 export interface RunDetail extends RunListItem {
   steps: RunStepView[];
@@ -95,6 +115,13 @@ export interface RunDetail extends RunListItem {
   criticalPath: string[];
   reality: string;
   lastSeq: number;
+  /** The run's tensions, open ones first. */
+  tensions: TensionView[];
+  /**
+   * The run the user started, from which gates are answered and the run is resumed: this run, or
+   * the one above a chapter, with the gate path prefix from it (`<chapter-step>/`).
+   */
+  root: { runId: string; prefix: string };
 }
 
 /**

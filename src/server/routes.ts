@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listWorkflows } from '../definition/lookup.js';
 import { renderStory } from '../narrative/story.js';
+import { loadRun } from '../store/load-run.js';
 import { getRunDir } from '../store/paths.js';
 import {
   type AccessPolicy,
@@ -24,7 +25,7 @@ import {
 } from './http.js';
 import { API_PREFIX, MODULE_WS_PATH, PAGE_PATH } from './protocol.js';
 import { approveFromDashboard, resumeFromDashboard } from './run-actions.js';
-import { listRunItems, loadRun, toRunDetail } from './run-views.js';
+import { listRunItems, toRunDetail } from './run-views.js';
 import { servePage } from './static.js';
 import { readStepLog } from './step-log-view.js';
 
@@ -55,14 +56,14 @@ export function createApiHandler(options: ApiOptions): RequestHandler {
   const routes: Array<[method: string, pattern: string[], route: Route]> = [
     ['GET', ['workflows'], async () => ok(await listWorkflows(workspace))],
     ['GET', ['runs'], async () => ok(await listRunItems(workspace))],
-    ['GET', ['runs', ':id'], async (_, [id]) => ok(toRunDetail(await load(id), workspace))],
+    ['GET', ['runs', ':id'], async (_, [id]) => ok(await toRunDetail(await load(id), workspace))],
     [
       'GET',
       ['runs', ':id', 'story'],
-      async (_, [id]) => ({
-        status: 200,
-        markdown: renderStory((await load(id)).events, workspace),
-      }),
+      async (_, [id]) => {
+        const run = await load(id);
+        return { status: 200, markdown: renderStory(run.events, workspace, run.isLive) };
+      },
     ],
     [
       'GET',

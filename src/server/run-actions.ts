@@ -3,12 +3,10 @@
 import { MiaError } from '../errors.js';
 import { writeApproval } from '../store/approvals.js';
 import { findWaitingGate } from '../store/gate-path.js';
-import { readRunLock } from '../store/lock.js';
-import { getRunDir } from '../store/paths.js';
+import { loadRun } from '../store/load-run.js';
 import { ApiFailure } from './http.js';
 import type { ApprovalGiven, ApproveRequest, ResumeStarted } from './protocol.js';
 import { startResumeProcess } from './resume-process.js';
-import { loadRun } from './run-views.js';
 
 /** How long a resume may take to hold its run before the API says it did not start. */
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -26,7 +24,7 @@ export async function resumeFromDashboard(
 ): Promise<ResumeStarted> {
   const run = await loadRun(workspace, runId);
   if (run.isLive) {
-    const holder = await readRunLock(getRunDir(workspace, runId));
+    const holder = run.owner;
     throw new ApiFailure(
       409,
       'MIA_SERVER_RUN_LIVE',

@@ -1,21 +1,16 @@
 // Gates by path: a gate of a run (`<gate-step>`), or one inside a chapter of it
 // (`<chapter-step>/<gate-step>`, one more segment per chapter deeper), as `mia workflow approve` takes it.
 
-import { MiaError, RunNotFoundError } from '../errors.js';
+import { MiaError } from '../errors.js';
 import { isStepId } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
-import { readEvents } from './event-reader.js';
-import { getEventsPath } from './paths.js';
-import { foldRunState, type RunState } from './run-state.js';
+import { formatApproveCommand } from '../view/gates.js';
+import type { RunState } from '../view/run-state.js';
+import { readRunState } from './load-run.js';
 
 /** The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`). */
 export function getChapterRunId(runId: string, stepId: string): string {
   return `${runId}-${stepId}`;
-}
-
-/** The command that answers a gate, given the run the user started and the gate's path. */
-export function formatApproveCommand(runId: string, path: string): string {
-  return `mia workflow approve ${runId} ${path}`;
 }
 
 /** The gate a path names: the run that holds it (the innermost chapter) and its step. */
@@ -48,7 +43,7 @@ export async function findWaitingGate(
     );
   }
   let current = runId;
-  let state = await loadState(workspace, current);
+  let state = (await readRunState(workspace, current)).state;
   for (const [index, segment] of segments.entries()) {
     const step = state.stepStates.get(segment);
     const started = state.steps.find((candidate) => candidate.id === segment);
@@ -73,7 +68,7 @@ export async function findWaitingGate(
     }
     const chapter = getChapterRunId(current, segment);
     try {
-      state = await loadState(workspace, chapter);
+      state = (await readRunState(workspace, chapter)).state;
     } catch {
       throw new MiaError(
         'MIA_GATE_NO_CHAPTER',
@@ -110,16 +105,4 @@ function checkWaiting(
     `Step "${stepId}" of run ${runId} is not waiting at a gate (it is ${status}).`,
     { hint: `See what waits with: mia workflow status ${rootRunId}` },
   );
-}
-
-async function loadState(workspace: string, runId: string): Promise<RunState> {
-  try {
-    return foldRunState((await readEvents(getEventsPath(workspace, runId))).events);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new RunNotFoundError(
-      `There is no run ${runId} in this workspace.`,
-      'List runs with `mia workflow runs`.',
-    );
-  }
 }

@@ -1,6 +1,6 @@
 // Upgrades events written in older formats to the current one, line by line, as a log is read.
 
-import { EventLogError } from '../errors.js';
+import { DAMAGED_LOG_HINT, EventLogError } from '../errors.js';
 import {
   BEAT_SOURCE,
   EVENT_FORMAT_VERSION,
@@ -21,8 +21,7 @@ export interface MigrationContext {
 }
 
 /** What to do about a log that is damaged (not torn by a crash). */
-export const DAMAGED_LOG_HINT =
-  'The log was changed or damaged after it was written; mia-workflow will not guess what it held. Restore events.jsonl from a backup, or start a new run.';
+export { DAMAGED_LOG_HINT } from '../errors.js';
 
 /** The event a beat of a given type tells (format 1 beats did not say; the narrator tells these). */
 const TOLD_EVENT: Record<string, string> = {

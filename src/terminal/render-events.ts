@@ -3,9 +3,13 @@
 import type { default as LogUpdateModule } from 'log-update';
 import type { MiaEvent } from '../events/types.js';
 import { describeOutdated } from '../narrative/facts.js';
-import { formatApproveCommand } from '../store/gate-path.js';
 import { formatDuration } from '../util/duration.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
+import { applyEvent, foldRunState } from '../view/fold.js';
+import { formatProgress } from '../view/format.js';
+import { formatApproveCommand } from '../view/gates.js';
+import { listStepStates, type RunState } from '../view/run-state.js';
+import { countSteps } from '../view/summary.js';
 import type { Io } from './io.js';
 
 export type RenderMode = 'json' | 'live' | 'plain';
@@ -18,11 +22,14 @@ export function chooseRenderMode(io: Io, isJson: boolean): RenderMode {
   return io.isTty ? 'live' : 'plain';
 }
 
-/** Shows events as they are published; `stop()` ends the live footer. */
+/**
+ * Shows events as they are published; `stop()` ends the live footer. `history` is what the run's
+ * log held before (a resumed run's earlier sessions), so the footer counts from where it stands.
+ */
 export function createEventRenderer(
   io: Io,
   mode: RenderMode,
-  options: { autoApprove?: boolean } = {},
+  options: { autoApprove?: boolean; history?: readonly MiaEvent[] } = {},
 ): {
   render(event: MiaEvent): void;
   stop(): void;
@@ -41,11 +48,19 @@ export function createEventRenderer(
       })
       .catch(() => undefined);
   }
-  const running = new Set<string>();
-  let progress = '';
+  // The run as the events leave it, folded as every other surface folds it.
+  let state: RunState | undefined =
+    options.history && options.history.length > 0 ? foldRunState(options.history) : undefined;
   const startedAt = Date.now();
-  const footer = () =>
-    `${io.colors.dim('…')} ${progress || 'starting'}${running.size > 0 ? ` · running: ${[...running].join(', ')}` : ''} · ${formatDuration(Date.now() - startedAt)}`;
+  const footer = () => {
+    const progress = state ? `${formatProgress(countSteps(state))} done` : 'starting';
+    const running = state
+      ? listStepStates(state)
+          .filter((step) => step.status === 'running' || step.status === 'waiting')
+          .map((step) => step.id)
+      : [];
+    return `${io.colors.dim('…')} ${progress}${running.length > 0 ? ` · running: ${running.join(', ')}` : ''} · ${formatDuration(Date.now() - startedAt)}`;
+  };
   const timer = mode === 'live' ? setInterval(() => logUpdate?.(footer()), 500) : undefined;
   timer?.unref();
   const print = (line: string) => {
@@ -55,13 +70,9 @@ export function createEventRenderer(
   };
   return {
     render(event) {
-      const line = formatEventLine(event, io, running, options.autoApprove === true);
-      if (event.type === 'chart.progress')
-        progress = `${event.payload.completedSteps}/${event.payload.totalSteps} done`;
-      // Until the first step settles, the footer counts from the start (or what a resume keeps).
-      else if (event.type === 'workflow.started') progress = `0/${event.payload.steps.length} done`;
-      else if (event.type === 'workflow.resumed')
-        progress = `${event.payload.kept.length}/${event.payload.steps.length} done`;
+      if (state) applyEvent(state, event);
+      else if (event.type === 'workflow.started') state = foldRunState([event]);
+      const line = formatEventLine(event, io, options.autoApprove === true);
       if (line !== undefined) print(line);
       else logUpdate?.(footer());
     },
@@ -73,12 +84,7 @@ export function createEventRenderer(
   };
 }
 
-function formatEventLine(
-  event: MiaEvent,
-  io: Io,
-  running: Set<string>,
-  isAutoApproved: boolean,
-): string | undefined {
+function formatEventLine(event: MiaEvent, io: Io, isAutoApproved: boolean): string | undefined {
   const c = io.colors;
   switch (event.type) {
     case 'workflow.started':
@@ -88,15 +94,12 @@ function formatEventLine(
         `resumed: running ${event.payload.rerun.join(', ') || 'nothing'}; keeping ${event.payload.kept.join(', ') || 'nothing'}${event.payload.definitionChanged ? ' (definition changed)' : ''}${event.payload.outdated ? `; checked again: ${plain(describeOutdated(event.payload.outdated))}` : ''}`,
       );
     case 'workflow.step.started':
-      running.add(event.payload.stepId);
       return event.payload.attempt > 1
         ? `${c.cyan('▸')} ${event.payload.stepId} (attempt ${event.payload.attempt})`
         : `${c.cyan('▸')} ${event.payload.stepId} ${c.dim(`[${event.payload.universe}/${event.payload.action}]`)}`;
     case 'workflow.step.completed':
-      running.delete(event.payload.stepId);
       return `${c.green('✓')} ${event.payload.stepId} ${c.dim(formatDuration(event.payload.durationMs))}`;
     case 'workflow.step.failed':
-      running.delete(event.payload.stepId);
       return event.payload.interrupted
         ? `${c.yellow('■')} ${event.payload.stepId} interrupted`
         : `${c.red('✗')} ${event.payload.stepId}: ${plain(event.payload.error.message)}`;

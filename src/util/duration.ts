@@ -20,11 +20,16 @@ export function parseDuration(value: string | number): number | undefined {
   return Math.round(amount * (UNIT_MS[unit] ?? 1));
 }
 
-/** Formats milliseconds for people: `850ms`, `4.2s`, `3m 5s`, `1h 2m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+/**
+ * Formats milliseconds for people, the same on every surface (terminal, story, page): `850ms`,
+ * `4.2s`, `12s`, `3m 5s`, `1h 2m`; nothing for an unknown duration.
+ */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 9950) return `${(ms / 1000).toFixed(1)}s`;
   const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 60) return `${totalSeconds}s`;
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;

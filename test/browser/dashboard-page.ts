@@ -49,15 +49,18 @@ export interface TrackedWindow {
 type SocketClass = new (...args: unknown[]) => { close(): void };
 
 /**
- * Opens a fresh page at `url`; errors of the page's scripts and console are collected in
- * `errors`. With `trackSockets`, the page keeps its WebSockets in `openSockets`.
+ * Opens a fresh page at `url` (in a 1440×900 viewport unless `viewport` says); errors of the
+ * page's scripts and console are collected in `errors`. With `trackSockets`, the page keeps its
+ * WebSockets in `openSockets`.
  */
 export async function openPage(
   browser: Browser,
   url: string,
-  options: { trackSockets?: boolean } = {},
+  options: { trackSockets?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+  });
   if (options.trackSockets) {
     // Runs in the page, before its scripts.
     await page.addInitScript(() => {
@@ -81,10 +84,19 @@ export async function openPage(
   return { page, errors };
 }
 
-/** Saves a screenshot of the page as test-artifacts/browser/<name>.png. */
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot of the page as test-artifacts/browser/<name>.png: the whole page, or with
+ * `isViewportOnly` what a reader sees without scrolling. Returns the file's path.
+ */
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { isViewportOnly?: boolean } = {},
+): Promise<string> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+  const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: options.isViewportOnly !== true });
+  return path;
 }
 
 /** What a browser suite works with: Chromium, a workspace, and a dashboard serving it. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planWorkflow } from '../../src/definition/loaded-workflow.js';
 import type { ResolvedWorkflow } from '../../src/definition/types.js';
 import { collectResumeState, planResume } from '../../src/engine/resume-plan.js';
-import { foldRunState, markCrashed } from '../../src/store/run-state.js';
+import { foldRunState, markCrashed } from '../../src/view/fold.js';
 import { makeResolvedStep, makeResolvedWorkflow } from '../helpers/resolved-workflow.js';
 import {
   describeSteps,

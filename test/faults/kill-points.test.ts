@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DURABLE_EVENT_TYPES, type MiaEvent } from '../../src/events/types.js';
 import { buildChartFromEvents } from '../../src/narrative/chart.js';
 import { renderStory } from '../../src/narrative/story.js';
-import { foldRunState } from '../../src/store/run-state.js';
+import { foldRunState } from '../../src/view/fold.js';
 import { runMia, startCrashingMia } from '../helpers/cli.js';
 import { parseRunId } from '../helpers/run-files.js';
 import { countByStep, createFaultWorkspace, readEventLog, readLines, stepOf } from './helpers.js';

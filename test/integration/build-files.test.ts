@@ -29,3 +29,20 @@ describe('the build', () => {
     expect(Object.keys(built)).toContain('hello-world.yaml');
   });
 });
+
+describe('the built dashboard page', () => {
+  const page = join(PACKAGE_ROOT, 'dist/dashboard');
+
+  it('is one bundle that imports nothing at run time, with its page and stylesheet beside it', async () => {
+    const bundle = await readFile(join(page, 'app.js'), 'utf8');
+    // No module is fetched by the browser but the bundle itself: no import, no require.
+    expect(bundle).not.toMatch(/^\s*import\s|^\s*export\s.*\sfrom\s|\bimport\(|\brequire\(/m);
+    // It carries the run view it shares with the CLI and the server.
+    expect(bundle).toContain('function toRunDetail(');
+    expect(bundle).toContain('function applyEvent(');
+    const html = await readFile(join(page, 'index.html'), 'utf8');
+    const assets = [...html.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.sort()).toEqual(['assets/app.js', 'assets/style.css']);
+    expect((await readFile(join(page, 'style.css'), 'utf8')).length).toBeGreaterThan(0);
+  });
+});

@@ -3,7 +3,7 @@
 import { loadWorkflow } from '../../definition/load.js';
 import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
-import type { RunState } from '../../store/run-state.js';
+import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';

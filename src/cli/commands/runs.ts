@@ -3,9 +3,11 @@
 import { listRunIds } from '../../store/runs.js';
 import { formatDuration } from '../../util/duration.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
+import { describeRunStatus, formatProgress } from '../../view/format.js';
+import type { RunSummary } from '../../view/summary.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { describeStatus, type RunSummary, summarizeRun } from './status.js';
+import { summarizeRun } from './status.js';
 
 /** Lists every run, oldest first, with each chapter indented right under its parent. */
 export async function runsCommand(
@@ -41,12 +43,12 @@ export async function runsCommand(
       ctx.io.out(`${s.runId}  unreadable: ${plain(s.error)}\n`);
       continue;
     }
-    const took = s.durationMs === null ? '' : formatDuration(s.durationMs);
+    const took = formatDuration(s.durationMs);
     // A chapter sits under its parent, indented, named by the step that ran it.
     const indent = '  '.repeat(depth);
     const name = s.parent ? `└ ${s.parent.stepId}: ${s.workflow}` : s.workflow;
     ctx.io.out(
-      `${indent}${s.runId}  ${name.padEnd(Math.max(0, 22 - indent.length))} ${describeStatus(s).padEnd(16)} ${`${s.completed}/${s.total}`.padEnd(7)} ${s.startedAt}  ${took}\n`,
+      `${indent}${s.runId}  ${name.padEnd(Math.max(0, 22 - indent.length))} ${describeRunStatus(s).padEnd(16)} ${formatProgress(s).padEnd(7)} ${s.startedAt}  ${took}\n`,
     );
   }
   return EXIT.ok;

@@ -1,8 +1,7 @@
 // `mia workflow story`: the run told as a story, rendered from its events (so always current).
 
 import { renderStory } from '../../narrative/story.js';
-import { readEvents } from '../../store/event-reader.js';
-import { getEventsPath } from '../../store/paths.js';
+import { loadRun } from '../../store/load-run.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveRunId } from '../run-ref.js';
@@ -13,7 +12,7 @@ export async function storyCommand(
   options: { last?: boolean },
 ): Promise<number> {
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
-  const { events } = await readEvents(getEventsPath(ctx.workspace, runId));
-  ctx.io.out(renderStory(events, ctx.workspace));
+  const run = await loadRun(ctx.workspace, runId);
+  ctx.io.out(renderStory(run.events, ctx.workspace, run.isLive));
   return EXIT.ok;
 }

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventLogError } from '../../src/errors.js';
-import {
-  applyEvent,
-  foldRunState,
-  getRunningMsSoFar,
-  markCrashed,
-  type StepState,
-} from '../../src/store/run-state.js';
+import { applyEvent, foldRunState, getRunningMsSoFar, markCrashed } from '../../src/view/fold.js';
+import type { StepState } from '../../src/view/run-state.js';
 import {
   describeSteps,
   type ReachedStatus,
@@ -76,7 +71,7 @@ describe('foldRunState', () => {
     expect(state.updatedAt).toBe(timestampOf(events.length));
   });
 
-  it('counts attempts from the latest start and keeps when the step first started', () => {
+  it('counts every start of a step, numbers its latest attempt, and keeps when it first started', () => {
     const { events } = new RunEvents()
       .start(STEPS)
       .add('workflow.step.started', {
@@ -100,6 +95,7 @@ describe('foldRunState', () => {
     expect(foldRunState(events).stepStates.get('a')).toMatchObject({
       status: 'running',
       attempts: 2,
+      attempt: 2,
       firstStartedAt: timestampOf(2),
       startedAt: timestampOf(4),
     });
@@ -204,7 +200,7 @@ describe('a resumed run', () => {
     expect(state).toMatchObject({ status: 'running', resumes: 1, endedAt: undefined });
   });
 
-  it('keeps the outputs of kept steps and resets re-run steps, keeping the first start of unfinished ones', () => {
+  it('keeps the outputs of kept steps and resets re-run steps, keeping the first start of unfinished ones and how often they ran', () => {
     const { state, wStartedAt, bStartedAt } = foldResumed(['b', 'c', 'w'], ['a']);
     expect(state.stepStates.get('a')).toMatchObject({
       status: 'completed',
@@ -212,7 +208,8 @@ describe('a resumed run', () => {
     });
     expect(state.stepStates.get('b')).toMatchObject({
       status: 'pending',
-      attempts: 0,
+      attempts: 1,
+      attempt: 0,
       error: undefined,
       outputs: {},
       firstStartedAt: bStartedAt,
@@ -391,5 +388,34 @@ describe('gates in the fold', () => {
       pid: 1,
     });
     expect(foldRunState(run.events).stepStates.get('a')?.outputs).toEqual({});
+  });
+});
+
+describe('a step that runs again on resume', () => {
+  it('counts its attempts over every session and keeps its tension, resolved once it completes', () => {
+    const log = new RunEvents().start(['a:']).reach('a', 'failed');
+    log.add('workflow.failed', { durationMs: 9, failedSteps: ['a'] });
+    const failed = foldRunState(log.events).stepStates.get('a');
+    expect(failed?.tension).toMatchObject({
+      text: 'a failed',
+      message: 'a broke',
+      isResolved: false,
+    });
+    log
+      .add('workflow.resumed', {
+        rerun: ['a'],
+        kept: [],
+        definitionChanged: false,
+        steps: describeSteps(['a:']),
+        from: null,
+        pid: 4343,
+      })
+      .reach('a', 'completed');
+    expect(foldRunState(log.events).stepStates.get('a')).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+      attempt: 1,
+      tension: { text: 'a failed', isResolved: true },
+    });
   });
 });

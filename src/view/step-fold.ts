@@ -1,0 +1,123 @@
+// The part of the fold that moves one step: started, waiting, answered, completed, failed,
+// skipped, told as a tension; and the reset of the steps a resume runs again.
+
+import type { MiaEvent, StartedStep } from '../events/types.js';
+import { createStepState, type RunState, type StepState } from './run-state.js';
+
+/** Applies a step's event to its state (events of no step are left alone). */
+export function applyStepEvent(state: RunState, event: MiaEvent): void {
+  switch (event.type) {
+    case 'workflow.step.started': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'running';
+      step.attempts += 1;
+      step.attempt = event.payload.attempt;
+      step.startedAt = event.timestamp;
+      step.firstStartedAt ??= event.timestamp;
+      step.error = undefined;
+      step.skipReason = undefined;
+      step.gates = [];
+      break;
+    }
+    case 'workflow.step.waiting': {
+      const step = getStep(state, event.payload.stepId);
+      const path = event.payload.gate ?? event.payload.stepId;
+      step.gates = [
+        ...step.gates.filter((gate) => gate.path !== path),
+        { path, prompt: event.payload.prompt },
+      ];
+      step.status = 'waiting';
+      break;
+    }
+    case 'workflow.step.answered': {
+      const step = getStep(state, event.payload.stepId);
+      const path = event.payload.gate ?? event.payload.stepId;
+      step.gates = step.gates.filter((gate) => gate.path !== path);
+      if (step.status === 'waiting' && step.gates.length === 0) step.status = 'running';
+      break;
+    }
+    case 'workflow.step.completed': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'completed';
+      step.gates = [];
+      step.outputs = event.payload.outputs;
+      step.durationMs = event.payload.durationMs;
+      step.endedAt = event.timestamp;
+      step.error = undefined;
+      step.beatText = event.payload.beat;
+      if (step.tension) step.tension.isResolved = true;
+      break;
+    }
+    case 'workflow.step.failed': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = event.payload.interrupted ? 'interrupted' : 'failed';
+      step.gates = [];
+      step.error = event.payload.error;
+      step.outputs = event.payload.outputs ?? {};
+      step.durationMs = event.payload.durationMs;
+      step.endedAt = event.timestamp;
+      step.continueOnError = event.payload.continueOnError;
+      break;
+    }
+    case 'workflow.step.skipped': {
+      const step = getStep(state, event.payload.stepId);
+      step.status = 'skipped';
+      step.skipReason = event.payload.reason;
+      break;
+    }
+    case 'workflow.tension': {
+      const { stepId, text, universe, error, logPath } = event.payload;
+      const step = getStep(state, stepId);
+      step.hadTension = true;
+      step.tension = {
+        text,
+        universe,
+        message: error.message,
+        hint: error.hint,
+        logPath,
+        timestamp: event.timestamp,
+        isResolved: false,
+      };
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/**
+ * Makes `steps` the run's steps: those in `rerun` (and new ones) start over as pending, the others
+ * keep their state. A step that runs again keeps how often it ran and what tension it met.
+ */
+export function resetSteps(
+  state: RunState,
+  steps: readonly StartedStep[],
+  rerun: readonly string[],
+): void {
+  const previous = state.stepStates;
+  const reset = new Set(rerun);
+  state.stepStates = new Map();
+  for (const step of steps) {
+    const before = previous.get(step.id);
+    if (before && !reset.has(step.id)) {
+      state.stepStates.set(step.id, before);
+      continue;
+    }
+    const fresh = createStepState(step.id);
+    // A re-run keeps when it first started, so a durable wait resumes where it was.
+    if (before && before.status !== 'completed') fresh.firstStartedAt = before.firstStartedAt;
+    fresh.attempts = before?.attempts ?? 0;
+    fresh.hadTension = before?.hadTension ?? false;
+    fresh.tension = before?.tension;
+    state.stepStates.set(step.id, fresh);
+  }
+}
+
+function getStep(state: RunState, id: string): StepState {
+  let step = state.stepStates.get(id);
+  if (!step) {
+    step = createStepState(id);
+    state.stepStates.set(id, step);
+  }
+  return step;
+}
