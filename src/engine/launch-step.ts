@@ -103,6 +103,7 @@ export function createStepLauncher(
         with: input.with,
         expressionEnv: input.expressionEnv,
         env: input.env,
+        ...(input.shell === undefined ? {} : { shell: input.shell }),
         inputs: options.inputs,
         workdir: options.workspace,
         stepId: step.id,

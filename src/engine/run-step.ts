@@ -64,6 +64,7 @@ export async function runStep(options: RunStepOptions): Promise<StepOutcome> {
       universe: step.universe,
       action: step.action,
       attempt,
+      ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
     });
     if (attempt > 1) log.info(`attempt ${attempt} of ${step.retry.attempts}`);
     const result = await runAttempt(options, attempt);

@@ -3,6 +3,7 @@
 import { relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { MiaError } from '../../errors.js';
+import { resolveStepCwd } from '../../util/workspace-path.js';
 import type { ActionAdapter, ActionContext } from '../types.js';
 import {
   CHECKOUT_DEPENDENCIES,
@@ -108,7 +109,7 @@ async function findTargets(ctx: ActionContext, workdir: string): Promise<Target[
       },
     );
   }
-  const cwd = resolve(workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const cwd = resolveStepCwd(workdir, ctx.with.cwd);
   const globs = ([] as unknown[]).concat(ctx.with.files).map(String);
   const schemaPath = resolve(workdir, String(ctx.with.schema));
   const paths = await match(globs, cwd);

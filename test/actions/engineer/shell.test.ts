@@ -35,6 +35,6 @@ describe('the shell action', () => {
     expect(error).toBeInstanceOf(MiaError);
     expect(error?.code).toBe('MIA_SHELL_FAILED');
     expect(error?.message).toMatch(/^The command could not be started \(.*ENOENT\)\.$/);
-    expect(error?.hint).toBe(`Check that ${ctx.workdir}/missing exists and that sh is on PATH.`);
+    expect(error?.hint).toBe(`Check that ${ctx.workdir}/missing exists.`);
   });
 });

@@ -138,6 +138,12 @@ describe('toShellSafeScript', () => {
       'not an integer',
     ],
     ['in an arithmetic command', '(( x = ${{ inputs.value }} ))', 'x', 'not an integer'],
+    [
+      'quoted inside arithmetic, where bash still evaluates it',
+      'echo $(( "${{ inputs.value }}" + 1 ))',
+      'a[$(touch pwned)]',
+      'not an integer',
+    ],
     ['with a NUL character in its value', 'echo ${{ inputs.value }}', 'a\0b', 'NUL character'],
   ])('refuses an expression %s with MIA_EXPRESSION_SHELL', (_label, script, value, message) => {
     expect(() => toShellSafeScript(script, contextWith(value))).toThrow(
