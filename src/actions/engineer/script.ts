@@ -1,7 +1,7 @@
 // Runs a step's script in its shell: bash and sh fail fast and read it from a file; node and
 // python read it from stdin, so `require`/`import` resolve from the step's directory.
 
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ShellName } from '../../definition/types.js';
 import { MiaError } from '../../errors.js';
@@ -69,21 +69,22 @@ export async function runScript(script: string, options: ScriptOptions): Promise
   if (shell === 'node' || shell === 'python') {
     return runProcessGroup(program, spec.args, { ...processOptions, input: script });
   }
-  const folder = createOutputsPath();
-  const file = join(folder, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.sh`);
+  // One file in the private folder of output files: no folder of its own, which costs a step
+  // about half a millisecond more to make and remove.
+  const file = `${createOutputsPath()}.sh`;
   try {
-    mkdirSync(folder, { mode: 0o700 });
-    writeFileSync(file, script, { mode: 0o600 });
+    writeFileSync(file, script, { mode: 0o600, flag: 'wx' });
     const result = await runProcessGroup(program, [...spec.args, file], processOptions);
     // The shell names the file in its messages: the step's name is enough to find the line.
-    const shorten = (text: string) => text.replaceAll(`${folder}/`, '');
+    const shown = `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.sh`;
+    const shorten = (text: string) => text.replaceAll(file, shown);
     return {
       ...result,
       stderrTail: shorten(result.stderrTail),
       outputTail: shorten(result.outputTail),
     };
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(file, { force: true });
   }
 }
 

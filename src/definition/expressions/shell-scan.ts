@@ -110,7 +110,8 @@ function placeSpan(scan: Scan, spanIndex: number, start: number): SpanSite {
   const { stack, script } = scan;
   const frame = stack.at(-1)!;
   const owner = stack.findLast((each) => each.command !== undefined);
-  const isOutsideWords = stack.some((each) => each.kind === 'heredoc' || each.kind === 'comment');
+  const above = owner === undefined ? stack : stack.slice(stack.lastIndexOf(owner));
+  const isOutsideWords = above.some((each) => each.kind === 'heredoc' || each.kind === 'comment');
   if (owner?.command && !isOutsideWords) {
     const word = touchWord(owner.command, start);
     word.spans.push(spanIndex);
@@ -329,5 +330,6 @@ function stepHeredoc(scan: Scan, frame: Frame, index: number): number {
     }
   }
   if (script[index] === '\n') frame.isAtLineStart = true;
-  return 1;
+  // An unquoted body expands `$(…)`, `$((…))` and backticks, as double quotes do.
+  return (!heredoc.isLiteral && openNested(stack, script, index, true)) || 1;
 }

@@ -26,6 +26,8 @@ const POSITIVES: [string, string][] = [
   ['declare -i count=X', 'arithmetic: declare -i'],
   ['local -ri left=X', 'arithmetic: local -i'],
   ['declare -i n\nn=X', 'arithmetic: an assignment to n, declared an integer'],
+  ['cat <<EOF\ntotal: $(( X * 2 ))\nEOF', 'arithmetic: $(( )) or (( ))'],
+  ['cat <<EOF\n$(eval "X")\nEOF', 'code: eval'],
   ['eval "echo X"', 'code: eval'],
   ['FOO=1 eval X', 'code: eval'],
   ['out=$(eval "X")', 'code: eval'],
