@@ -65,7 +65,7 @@ export async function runScript(script: string, options: ScriptOptions): Promise
     findProgram(spec.program, options.env.PATH) ??
     // mia itself runs on Node: a step can always have it.
     (shell === 'node' ? process.execPath : undefined);
-  if (program === undefined) throw createNotFoundError(shell, name);
+  if (program === undefined) throw createNotFoundError(shell, name, options.env.PATH);
   if (shell === 'node' || shell === 'python') {
     return runProcessGroup(program, spec.args, { ...processOptions, input: script });
   }
@@ -88,13 +88,16 @@ export async function runScript(script: string, options: ScriptOptions): Promise
   }
 }
 
-function createNotFoundError(shell: ShellName, name: string): MiaError {
+function createNotFoundError(shell: ShellName, name: string, path: string | undefined): MiaError {
   const { program, install } = SHELL_PROGRAMS[shell];
   const others = (Object.keys(SHELL_PROGRAMS) as ShellName[]).filter((each) => each !== shell);
   const fix = `install ${install}, or give step "${name}" another shell (${others.slice(0, -1).join(', ')} or ${others.at(-1)})`;
   return new MiaError(
     'MIA_SHELL_NOT_FOUND',
     `shell: ${shell} needs ${program}, which is not on this machine's PATH: ${fix}.`,
-    { hint: `${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`, isRetriable: false },
+    {
+      hint: `${fix.charAt(0).toUpperCase()}${fix.slice(1)}. PATH searched: ${path ?? '(none)'}.`,
+      isRetriable: false,
+    },
   );
 }

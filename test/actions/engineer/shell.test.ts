@@ -30,6 +30,35 @@ describe('the shell action', () => {
     expect(error?.outputs).toEqual({ found: '2', exitCode: 5, stdout: 'partial' });
   });
 
+  it("runs the script in the step's shell, failing fast", async () => {
+    const script = 'echo first\nfalse\necho after';
+    const { outputs, error } = await runInWorkspace(
+      shellAction,
+      {},
+      { run: script },
+      {
+        shell: 'sh',
+      },
+    );
+    expect(outputs).toBeUndefined();
+    expect(error?.outputs).toMatchObject({ exitCode: 1, stdout: 'first' });
+  });
+
+  it('runs a python script when the step says so', async () => {
+    const { outputs } = await runInWorkspace(
+      shellAction,
+      { 'data.txt': 'from a file' },
+      { run: 'print(open("data.txt").read())' },
+      { shell: 'python' },
+    );
+    expect(outputs).toMatchObject({ exitCode: 0, stdout: 'from a file' });
+  });
+
+  it('refuses a cwd outside the workspace, as an expression could give', async () => {
+    const { error } = await runInWorkspace(shellAction, {}, { run: 'true', cwd: '../..' });
+    expect(error?.code).toBe('MIA_CWD_OUTSIDE_WORKSPACE');
+  });
+
   it('says the command could not be started when its cwd does not exist', async () => {
     const { ctx, error } = await runInWorkspace(shellAction, {}, { run: 'true', cwd: 'missing' });
     expect(error).toBeInstanceOf(MiaError);
