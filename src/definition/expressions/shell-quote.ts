@@ -23,7 +23,10 @@ export interface SiteProblem {
  * Rewrites `script` so that `spans[i]` becomes a reference to the variable `references[i]`,
  * quoted for where it stands: unquoted → "${V}", inside double quotes or a here-document → ${V},
  * inside single quotes → '"${V}"'. The shell then substitutes the value as one word (or as part of
- * the quoted text) and never parses it as code. Two exceptions the rewriting cannot remove, which
+ * the quoted text) and never parses it as code. The scanner (shell-scan.ts) reads quoting, not the
+ * whole grammar: where it misjudges a context (`case` patterns inside `$(…)`), a value may be
+ * split into words or globbed, but the shell still does not parse it. Two exceptions the rewriting
+ * cannot remove, which
  * throw MIA_EXPRESSION_SHELL: a span where no reference would be expanded as written (after a
  * backslash, in a quoted here-document), and a value that is not an integer inside `$(( ))` or
  * `(( ))`, where the shell evaluates whatever it reads. Elsewhere a value is as safe as the

@@ -65,6 +65,8 @@ interface CommandState {
 
 interface Frame {
   kind: FrameKind;
+  /** What closes an arithmetic frame: `)` (of `$((`, `((`, `(`) or `]` (of the old `$[ ]`). */
+  closer?: ')' | ']';
   heredoc?: Heredoc;
   isAtLineStart?: boolean;
   /** The command being read, in frames of code (top level and `$(…)`). */
@@ -198,12 +200,13 @@ function step(scan: Scan, frame: Frame, index: number): number {
   }
 }
 
-// Inside `$((…))` or `((…))`: parentheses nest, quotes and substitutions open.
+// Inside `$((…))`, `((…))` or `$[…]`: brackets nest, quotes and substitutions open.
 function stepArithmetic(stack: Frame[], script: string, index: number): number {
   const opened = openNested(stack, script, index, false);
   if (opened > 0) return opened;
-  if (script[index] === '(') stack.push({ kind: 'arith' });
-  else if (script[index] === ')') stack.pop();
+  const char = script[index];
+  if (char === '(' || char === '[') stack.push({ kind: 'arith', closer: char === '(' ? ')' : ']' });
+  else if (char === (stack.at(-1)!.closer ?? ')')) stack.pop();
   return 1;
 }
 
@@ -267,6 +270,10 @@ function openNested(stack: Frame[], script: string, index: number, isInDouble: b
   }
   if (script.startsWith('$(', index)) {
     stack.push(codeFrame('subst'));
+    return 2;
+  }
+  if (script.startsWith('$[', index)) {
+    stack.push({ kind: 'arith', closer: ']' });
     return 2;
   }
   const char = script[index];

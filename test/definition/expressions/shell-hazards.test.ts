@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findShellHazards } from '../../../src/definition/expressions/shell-hazards.js';
+import { scanShellScript } from '../../../src/definition/expressions/shell-scan.js';
 import { findExpressions } from '../../../src/definition/expressions/syntax.js';
 
 /** The hazards of a script, as `kind: construct` for each expression that has one (X is an expression). */
@@ -13,6 +15,7 @@ function hazardsOf(script: string): string[] {
 const POSITIVES: [string, string][] = [
   ['echo $(( X + 1 ))', 'arithmetic: $(( )) or (( ))'],
   ['(( X > 1 )) && echo big', 'arithmetic: $(( )) or (( ))'],
+  ['echo $[ a[1] + X ]', 'arithmetic: $(( )) or (( ))'],
   ['(( "X" > 1 ))', 'arithmetic: $(( )) or (( ))'],
   ['for (( i = 0; i < X; i++ )); do echo $i; done', 'arithmetic: $(( )) or (( ))'],
   ['[[ X -eq 1 ]]', 'arithmetic: [[ … -eq … ]]'],
@@ -56,6 +59,7 @@ const NEGATIVES: [string, string][] = [
   ['a string comparison in [[ ]]', '[[ X == abc ]]'],
   ['arithmetic written in single quotes', "echo '$(( X ))'"],
   ['arithmetic that closed before', 'echo $(( 1 + 2 )) X'],
+  ['old arithmetic that closed before', 'echo $[ a[1] + 2 ] X'],
   ['an eval that only a string names', 'echo "eval X"'],
   ['a positional argument of bash -c', 'bash -c \'echo "$1"\' _ X'],
   ['a positional argument of node -e', "node -e 'console.log(process.argv[1])' X"],
@@ -85,5 +89,22 @@ describe('findShellHazards', () => {
       { span: 1, kind: 'code', construct: 'eval' },
       { span: 2, kind: 'arithmetic', construct: '$(( )) or (( ))' },
     ]);
+  });
+
+  it('reads any script to its end and places every expression, however it is broken', () => {
+    const pieces = ['${{ inputs.x }}', '$((', '))', '$(', ')', '(', '"', "'", '`', '\\', '\n'];
+    pieces.push(' ', ';', '|', '&', '<<EOF', "<<'E'", 'EOF', '#', '[[', ']]', '-eq', 'eval');
+    pieces.push('let', 'a[', ']', '=', '${', '}', 'bash', '-c', 'declare', '-i', '>', "$'", 'x');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const script = parts.join('');
+        const spans = findExpressions(script);
+        expect(scanShellScript(script, spans).sites).toHaveLength(spans.length);
+        for (const hazard of findShellHazards(script, spans)) {
+          expect(hazard.span).toBeLessThan(spans.length);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -140,6 +140,12 @@ describe('toShellSafeScript', () => {
     ],
     ['in an arithmetic command', '(( x = ${{ inputs.value }} ))', 'x', 'not an integer'],
     [
+      "in bash's old arithmetic $[ ]",
+      'echo $[ ${{ inputs.value }} + 1 ]',
+      'a[$(touch pwned)]',
+      'not an integer',
+    ],
+    [
       'in arithmetic inside a here-document',
       'cat <<EOF\n$(( ${{ inputs.value }} + 1 ))\nEOF',
       'a[$(touch pwned)]',
