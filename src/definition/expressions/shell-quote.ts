@@ -1,7 +1,7 @@
 // Hands `${{ }}` values to a shell script as quoted environment variable references, so that the
 // shell's parser never reads a value as syntax. What the script then does with the variable is the
 // script's own doing: bash evaluates a variable's value in arithmetic, and `eval`, `source` or
-// `sh -c` run it as code (shell-contexts.ts finds those places; `mia workflow validate` warns).
+// `sh -c` run it as code (shell-hazards.ts finds those places; `mia workflow validate` warns).
 
 import { MiaError } from '../../errors.js';
 import { type SpanSite, scanShellScript } from './shell-scan.js';
