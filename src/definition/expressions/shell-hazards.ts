@@ -2,7 +2,8 @@
 // shell: bash arithmetic, and commands that run their argument as code. A lint for warnings: it
 // knows the common forms, not every way a script can evaluate a variable.
 
-import { type ShellCommand, type ShellWord, scanShellScript } from './shell-scan.js';
+import { scanShellScript } from './shell-scan.js';
+import type { ShellCommand, ShellWord } from './shell-words.js';
 import type { ExpressionSpan } from './syntax.js';
 
 /** A span standing where the shell evaluates its value. */

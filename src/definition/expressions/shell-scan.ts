@@ -2,6 +2,8 @@
 // simple command and word around it. A lexer, not a parser: enough to quote a value right and to
 // spot the places where a shell evaluates a value, not a proof that a script is safe.
 
+import { type Heredoc, measureHeredocEnd, readHeredocOperator } from './shell-heredocs.js';
+import { CommandReader, type ShellCommand } from './shell-words.js';
 import type { ExpressionSpan } from './syntax.js';
 
 /** Where the scanner stands: in code (top level, `$(…)`, arithmetic), or in a quote, comment, body. */
@@ -16,12 +18,6 @@ export type FrameKind =
   | 'comment'
   | 'heredoc';
 
-export interface Heredoc {
-  delimiter: string;
-  stripsTabs: boolean;
-  isLiteral: boolean;
-}
-
 /** Where one span stands. */
 export interface SpanSite {
   /** The innermost frame. */
@@ -34,33 +30,10 @@ export interface SpanSite {
   isArithmetic: boolean;
 }
 
-/** A word of a command as written (quotes kept), with the spans it holds. */
-export interface ShellWord {
-  text: string;
-  start: number;
-  /** Indexes (into the spans scanned) of the spans inside this word. */
-  spans: number[];
-  /** The target of a redirection (`> file`), not an argument. */
-  isRedirect: boolean;
-}
-
-/** A simple command: its words in order; reserved words (`if`, `then`, `!`…) left out. */
-export interface ShellCommand {
-  words: ShellWord[];
-}
-
 export interface ShellScan {
   sites: SpanSite[];
   /** Every simple command of the script, each once it ended (inner commands first). */
   commands: ShellCommand[];
-}
-
-interface CommandState {
-  words: ShellWord[];
-  word: ShellWord | undefined;
-  /** Between `[[` and `]]`, where `&&`, `||`, `<`, `(` do not end the command. */
-  isTest: boolean;
-  isRedirectNext: boolean;
 }
 
 interface Frame {
@@ -70,7 +43,7 @@ interface Frame {
   heredoc?: Heredoc;
   isAtLineStart?: boolean;
   /** The command being read, in frames of code (top level and `$(…)`). */
-  command?: CommandState;
+  command?: CommandReader;
 }
 
 interface Scan {
@@ -82,14 +55,11 @@ interface Scan {
   limit: number;
 }
 
-const WORD_END = /[\s;&|()<>]/;
-const RESERVED = new Set(
-  '! { } if then elif else fi do done while until case esac for select in time function'.split(' '),
-);
-
 /** Scans `script`, whose `${{ }}` are `spans` (in order), and says where each stands. */
 export function scanShellScript(script: string, spans: readonly ExpressionSpan[]): ShellScan {
-  const scan: Scan = { script, stack: [codeFrame('plain')], pending: [], commands: [], limit: 0 };
+  const commands: ShellCommand[] = [];
+  const scan: Scan = { script, stack: [], pending: [], commands, limit: 0 };
+  scan.stack.push(codeFrame(scan, 'plain'));
   const sites: SpanSite[] = [];
   let index = 0;
   while (index < script.length) {
@@ -104,8 +74,8 @@ export function scanShellScript(script: string, spans: readonly ExpressionSpan[]
     scan.limit = span?.start ?? script.length;
     index += step(scan, frame, index);
   }
-  for (const frame of scan.stack.toReversed()) if (frame.command) endCommand(scan, frame.command);
-  return { sites, commands: scan.commands };
+  for (const frame of scan.stack.toReversed()) frame.command?.endCommand();
+  return { sites, commands };
 }
 
 function placeSpan(scan: Scan, spanIndex: number, start: number): SpanSite {
@@ -114,66 +84,33 @@ function placeSpan(scan: Scan, spanIndex: number, start: number): SpanSite {
   const owner = stack.findLast((each) => each.command !== undefined);
   const above = owner === undefined ? stack : stack.slice(stack.lastIndexOf(owner));
   const isOutsideWords = above.some((each) => each.kind === 'heredoc' || each.kind === 'comment');
-  if (owner?.command && !isOutsideWords) {
-    const word = touchWord(owner.command, start);
-    word.spans.push(spanIndex);
-  }
+  if (owner?.command && !isOutsideWords) owner.command.touchWord(start).spans.push(spanIndex);
+  let backslashes = 0; // an odd run ends in one that escapes
+  while (script[start - backslashes - 1] === '\\') backslashes++;
   return {
     frame: frame.kind,
     heredoc: frame.heredoc,
-    isEscaped: start > 0 && script[start - 1] === '\\' && isBackslashLive(scan, start - 1),
+    isEscaped: canEscape(frame) && backslashes % 2 === 1,
     isArithmetic: stack.some((each) => each.kind === 'arith'),
   };
 }
 
-// A backslash escapes unless it is itself escaped, or stands where backslashes are literal.
-function isBackslashLive(scan: Scan, at: number): boolean {
-  const frame = scan.stack.at(-1)!;
-  if (frame.kind === 'single' || frame.kind === 'comment' || frame.heredoc?.isLiteral) return false;
-  let count = 0;
-  for (let index = at; index >= 0 && scan.script[index] === '\\'; index--) count++;
-  return count % 2 === 1;
+/** Whether a backslash escapes the next character in this frame. */
+function canEscape(frame: Frame): boolean {
+  return frame.kind !== 'single' && frame.kind !== 'comment' && !frame.heredoc?.isLiteral;
 }
 
-function codeFrame(kind: 'plain' | 'subst'): Frame {
-  return { kind, command: { words: [], word: undefined, isTest: false, isRedirectNext: false } };
-}
-
-function touchWord(command: CommandState, start: number): ShellWord {
-  command.word ??= { text: '', start, spans: [], isRedirect: command.isRedirectNext };
-  return command.word;
-}
-
-function endWord(scan: Scan, command: CommandState, end: number): void {
-  const word = command.word;
-  if (word === undefined) return;
-  command.word = undefined;
-  command.isRedirectNext = false;
-  word.text = scan.script.slice(word.start, end);
-  const literal = word.spans.length === 0 ? word.text : undefined;
-  if (command.words.length === 0 && literal !== undefined && RESERVED.has(literal)) return;
-  if (command.words.length === 0 && literal === '[[') command.isTest = true;
-  if (command.isTest && literal === ']]') command.isTest = false;
-  command.words.push(word);
-}
-
-function endCommand(scan: Scan, command: CommandState, end = scan.script.length): void {
-  endWord(scan, command, end);
-  if (command.words.length > 0) scan.commands.push({ words: command.words });
-  command.words = [];
-  command.isTest = false;
-  command.isRedirectNext = false;
+function codeFrame(scan: Scan, kind: 'plain' | 'subst'): Frame {
+  return { kind, command: new CommandReader(scan.script, scan.commands) };
 }
 
 // Consumes at least one character of the script at `index` and updates the state.
 function step(scan: Scan, frame: Frame, index: number): number {
   const { script, stack } = scan;
   const char = script[index];
-  const isEscaping =
-    frame.kind !== 'single' && frame.kind !== 'comment' && !frame.heredoc?.isLiteral;
-  if (char === '\\' && isEscaping) {
+  if (char === '\\' && canEscape(frame)) {
     // A line continuation joins lines; any other escaped character is part of a word.
-    if (frame.command && script[index + 1] !== '\n') touchWord(frame.command, index);
+    if (frame.command && script[index + 1] !== '\n') frame.command.touchWord(index);
     return Math.min(2, script.length - index, Math.max(1, scan.limit - index));
   }
   switch (frame.kind) {
@@ -189,20 +126,21 @@ function step(scan: Scan, frame: Frame, index: number): number {
       return stepHeredoc(scan, frame, index);
     case 'double':
       if (char === '"') stack.pop();
-      return (char !== '"' && openNested(stack, script, index, true)) || 1;
+      return (char !== '"' && openNested(scan, index, true)) || 1;
     case 'backtick':
       if (char === '`') stack.pop();
-      return (char !== '`' && openNested(stack, script, index, false)) || 1;
+      return (char !== '`' && openNested(scan, index, false)) || 1;
     case 'arith':
-      return stepArithmetic(stack, script, index);
+      return stepArithmetic(scan, index);
     default:
       return stepCode(scan, frame, frame.command!, index);
   }
 }
 
 // Inside `$((…))`, `((…))` or `$[…]`: brackets nest, quotes and substitutions open.
-function stepArithmetic(stack: Frame[], script: string, index: number): number {
-  const opened = openNested(stack, script, index, false);
+function stepArithmetic(scan: Scan, index: number): number {
+  const { stack, script } = scan;
+  const opened = openNested(scan, index, false);
   if (opened > 0) return opened;
   const char = script[index];
   if (char === '(' || char === '[') stack.push({ kind: 'arith', closer: char === '(' ? ')' : ']' });
@@ -211,65 +149,63 @@ function stepArithmetic(stack: Frame[], script: string, index: number): number {
 }
 
 // Shell code at the top level or inside `$(…)` / `(…)`: words, commands, quotes, here-documents.
-function stepCode(scan: Scan, frame: Frame, command: CommandState, index: number): number {
+function stepCode(scan: Scan, frame: Frame, command: CommandReader, index: number): number {
   const { script, stack, pending } = scan;
   const char = script[index]!;
   if (command.isTest && /[&|()<>]/.test(char)) {
-    endWord(scan, command, index);
+    command.endWord(index);
     return 1;
   }
   if (script.startsWith('((', index) && command.word === undefined) {
-    touchWord(command, index);
+    command.touchWord(index);
     stack.push({ kind: 'arith' }, { kind: 'arith' });
     return 2;
   }
   if (/[$`'"]/.test(char)) {
-    touchWord(command, index);
-    return openNested(stack, script, index, false) || 1;
+    command.touchWord(index);
+    return openNested(scan, index, false) || 1;
   }
   if (char === '(') {
-    endCommand(scan, command, index);
-    stack.push(codeFrame('subst'));
+    command.endCommand(index);
+    stack.push(codeFrame(scan, 'subst'));
   } else if (char === ')') {
-    endCommand(scan, command, index);
+    command.endCommand(index);
     if (frame.kind !== 'plain') stack.pop();
   } else if (char === '#' && command.word === undefined) {
     stack.push({ kind: 'comment' });
   } else if (script.startsWith('<<', index) && script[index + 2] !== '<') {
-    endWord(scan, command, index);
-    return readHeredocOperator(scan, index);
+    command.endWord(index);
+    const { length, heredoc } = readHeredocOperator(script, index, scan.limit);
+    if (heredoc) pending.push(heredoc);
+    return length;
   } else if (char === '\n') {
-    endCommand(scan, command, index);
+    command.endCommand(index);
     if (pending.length > 0) {
       stack.push({ kind: 'heredoc', heredoc: pending.shift()!, isAtLineStart: true });
     }
   } else if (char === '<' || char === '>' || script.startsWith('&>', index)) {
     // `>&2`, `<&0`, `&>`, `>|`: one redirection operator; the next word is where it points.
-    const fd = command.word;
-    if (fd && fd.spans.length === 0 && /^\d+$/.test(script.slice(fd.start, index))) {
-      command.word = undefined;
-    }
-    endWord(scan, command, index);
-    command.isRedirectNext = true;
+    command.startRedirect(index);
     return /[&|>]/.test(script[index + 1] ?? '') && index + 2 <= scan.limit ? 2 : 1;
   } else if (char === ';' || char === '&' || char === '|') {
-    endCommand(scan, command, index);
+    command.endCommand(index);
   } else if (char === ' ' || char === '\t') {
-    endWord(scan, command, index);
+    command.endWord(index);
   } else {
-    touchWord(command, index);
+    command.touchWord(index);
   }
   return 1;
 }
 
 // Opens a quote or a substitution at index; returns the characters taken, or 0.
-function openNested(stack: Frame[], script: string, index: number, isInDouble: boolean): number {
+function openNested(scan: Scan, index: number, isInDouble: boolean): number {
+  const { stack, script } = scan;
   if (script.startsWith('$((', index)) {
     stack.push({ kind: 'arith' }, { kind: 'arith' });
     return 3;
   }
   if (script.startsWith('$(', index)) {
-    stack.push(codeFrame('subst'));
+    stack.push(codeFrame(scan, 'subst'));
     return 2;
   }
   if (script.startsWith('$[', index)) {
@@ -293,50 +229,20 @@ function openNested(stack: Frame[], script: string, index: number, isInDouble: b
   return 0;
 }
 
-function readHeredocOperator(scan: Scan, index: number): number {
-  const { script, limit } = scan;
-  let cursor = index + 2;
-  const stripsTabs = script[cursor] === '-';
-  if (stripsTabs) cursor++;
-  while (script[cursor] === ' ' || script[cursor] === '\t') cursor++;
-  let delimiter = '';
-  let isLiteral = false;
-  while (cursor < limit && !WORD_END.test(script[cursor]!)) {
-    const char = script[cursor]!;
-    if (char === "'" || char === '"') {
-      const close = script.indexOf(char, cursor + 1);
-      if (close < 0 || close >= limit) break;
-      delimiter += script.slice(cursor + 1, close);
-      isLiteral = true;
-      cursor = close + 1;
-    } else if (char === '\\' && cursor + 1 < limit) {
-      delimiter += script[cursor + 1];
-      isLiteral = true;
-      cursor += 2;
-    } else {
-      delimiter += char;
-      cursor++;
-    }
-  }
-  if (delimiter !== '') scan.pending.push({ delimiter, stripsTabs, isLiteral });
-  return Math.max(1, cursor - index);
-}
-
 function stepHeredoc(scan: Scan, frame: Frame, index: number): number {
   const { script, stack, pending } = scan;
   const heredoc = frame.heredoc!;
   if (frame.isAtLineStart) {
     frame.isAtLineStart = false;
-    const lineEnd = script.indexOf('\n', index);
-    const line = script.slice(index, lineEnd < 0 ? script.length : lineEnd);
-    if ((heredoc.stripsTabs ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) {
+    const ending = measureHeredocEnd(script, index, heredoc);
+    if (ending !== undefined) {
       stack.pop();
       const next = pending.shift();
       if (next) stack.push({ kind: 'heredoc', heredoc: next, isAtLineStart: true });
-      return lineEnd < 0 ? line.length : line.length + 1;
+      return ending;
     }
   }
   if (script[index] === '\n') frame.isAtLineStart = true;
   // An unquoted body expands `$(…)`, `$((…))` and backticks, as double quotes do.
-  return (!heredoc.isLiteral && openNested(stack, script, index, true)) || 1;
+  return (!heredoc.isLiteral && openNested(scan, index, true)) || 1;
 }
