@@ -158,7 +158,7 @@ function describeCwdProblem(cwd: string, workspace: string): string | undefined 
     return 'is plain text: no ${{ }} (set `with.cwd` on a step for a directory an expression gives).';
   }
   if (resolveInside(workspace, cwd) === undefined) {
-    return `${JSON.stringify(cwd)} leaves the workspace: steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`;
+    return `leaves the workspace (${JSON.stringify(cwd)}): steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`;
   }
   return undefined;
 }

@@ -107,9 +107,9 @@ describe('shell: and defaults', () => {
       '  - { id: c, action: shell, with: { run: "true", cwd: "./sub/.." } }',
     );
     expect(problems).toEqual([
-      `${FILE}:3:18: "defaults.cwd" "../sibling" leaves the workspace: steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
-      `${FILE}:5:55: "with.cwd" of step "a" "/etc" leaves the workspace: steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
-      `${FILE}:6:55: "with.cwd" of step "b" "sub/../.." leaves the workspace: steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
+      `${FILE}:3:18: "defaults.cwd" leaves the workspace ("../sibling"): steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
+      `${FILE}:5:55: "with.cwd" of step "a" leaves the workspace ("/etc"): steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
+      `${FILE}:6:55: "with.cwd" of step "b" leaves the workspace ("sub/../.."): steps run inside it. Give a directory relative to the workspace (e.g. packages/app).`,
     ]);
   });
 
