@@ -1,5 +1,5 @@
 // Scenario 1: a 500-step DAG of `true` with concurrency 2: the engine, a bare Node loop (also in a
-// process as large as the engine's), and make -j2.
+// process as large as the engine's), and make -j2; all three spawn the engine's default shell.
 
 import { runTrial } from '../lib/child.mjs';
 import { median } from '../lib/stats.mjs';
@@ -13,9 +13,12 @@ const TARGET_RATIO = 1.3;
 /** Runs the three contestants in turn, `runs` times each; compares the medians. */
 export async function measureShellDag({ runs, progress }) {
   const samples = { engine: [], node: [], 'node-loaded': [], make: [] };
+  let shell = 'sh';
   for (let i = 0; i < runs; i++) {
     for (const mode of Object.keys(samples)) {
-      const { ms } = await runTrial('shell-dag', [mode, LAYERS, WIDTH, CONCURRENCY]);
+      const trial = await runTrial('shell-dag', [mode, LAYERS, WIDTH, CONCURRENCY]);
+      const { ms } = trial;
+      shell = trial.shell;
       samples[mode].push(ms);
       progress(`shell DAG ${mode} run ${i + 1}/${runs}: ${formatMs(ms)}`);
     }
@@ -24,7 +27,7 @@ export async function measureShellDag({ runs, progress }) {
   const node = median(samples.node);
   const make = median(samples.make);
   const loaded = median(samples['node-loaded']);
-  const label = `${LAYERS * WIDTH} steps of \`true\`, 10 layers × 50, -j${CONCURRENCY}`;
+  const label = `${LAYERS * WIDTH} steps of \`true\` in ${shell}, 10 layers × 50, -j${CONCURRENCY}`;
   return {
     samples,
     rows: [

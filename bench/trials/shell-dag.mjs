@@ -4,8 +4,17 @@
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chooseDefaultShell, findProgram } from '../../dist/actions/engineer/script.js';
 import { report } from '../lib/child.mjs';
 import { buildLayeredDag, writeWorkflowWorkspace } from '../lib/dag.mjs';
+
+/**
+ * What the engine spawns for a step of `true` in its default shell (bash --noprofile --norc
+ * -eo pipefail <file>, else sh -e <file>): the baselines spawn exactly that, like with like.
+ */
+const SHELL_ARGS = { bash: ['--noprofile', '--norc', '-eo', 'pipefail'], sh: ['-e'] };
+const shell = chooseDefaultShell(process.env.PATH);
+const shellPath = findProgram(shell, process.env.PATH);
 
 const [mode, layers, width, concurrency] = process.argv.slice(2);
 const steps = buildLayeredDag({ layers: Number(layers), width: Number(width) });
@@ -16,6 +25,9 @@ const workspace = writeWorkflowWorkspace({
   concurrency: limit,
   stepBody: () => ({ action: 'shell', with: { run: 'true' } }),
 });
+const scriptFile = join(workspace, 'step.sh');
+writeFileSync(scriptFile, 'true');
+const command = [shellPath, ...SHELL_ARGS[shell], scriptFile];
 
 let ms;
 if (mode === 'engine') {
@@ -38,7 +50,7 @@ if (mode === 'engine') {
   throw new Error(`unknown mode ${mode}`);
 }
 rmSync(workspace, { recursive: true, force: true });
-report({ ms });
+report({ ms, shell });
 
 /** Eager scheduling, as the engine does: a step starts once its dependencies have exited. */
 async function runBareLoop(dag, max) {
@@ -54,7 +66,7 @@ async function runBareLoop(dag, max) {
       while (running < max && ready.length > 0) {
         const id = ready.shift();
         running++;
-        const child = spawn('sh', ['-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout.resume();
         child.stderr.resume();
         child.on('error', reject);
@@ -77,11 +89,12 @@ async function runBareLoop(dag, max) {
   return performance.now() - start;
 }
 
-/** The same DAG as a Makefile of phony targets whose recipe is `sh -c true`. */
+/** The same DAG as a Makefile of phony targets whose recipe is the engine's shell command. */
 async function runMake(dag, max, dir) {
   const lines = [`.PHONY: all ${dag.map((step) => step.id).join(' ')}`];
   lines.push(`all: ${dag.map((step) => step.id).join(' ')}`);
-  for (const step of dag) lines.push(`${step.id}: ${step.dependsOn.join(' ')}`, '\t@sh -c true');
+  for (const step of dag)
+    lines.push(`${step.id}: ${step.dependsOn.join(' ')}`, `\t@${command.join(' ')}`);
   const makefile = join(dir, 'Makefile');
   writeFileSync(makefile, `${lines.join('\n')}\n`);
   const start = performance.now();

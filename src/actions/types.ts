@@ -1,6 +1,6 @@
 // The action adapter interface: what every built-in or custom action provides.
 
-import type { Universe } from '../definition/types.js';
+import type { ShellName, Universe } from '../definition/types.js';
 import type { ApprovalAnswer } from '../events/types.js';
 
 export type { ApprovalAnswer } from '../events/types.js';
@@ -29,6 +29,8 @@ export interface ActionContext {
   env: Record<string, string>;
   /** Environment variables holding expression values quoted into `with` (see shell). */
   expressionEnv: Record<string, string>;
+  /** The shell that runs the step's script, for an action with a `scriptField` (chosen by the engine). */
+  shell?: ShellName;
   stepId: string;
   runId: string;
   attempt: number;
@@ -87,6 +89,11 @@ export interface ActionAdapter {
   schema?: Record<string, unknown>;
   /** Keys of `with` whose expressions are handed over as environment variables (shell code). */
   shellFields?: readonly string[];
+  /**
+   * The key of `with` holding the script the step's `shell:` runs (`run` of shell, `command` of
+   * run-tests). Only an action with one takes `shell:`; `defaults.shell` applies to it.
+   */
+  scriptField?: string;
   /** One line on what the action does, for `mia workflow ls --actions`. */
   description?: string;
   run(ctx: ActionContext): Promise<ActionResult | undefined>;

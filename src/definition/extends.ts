@@ -20,6 +20,8 @@ export interface MergedStep {
   data: Record<string, unknown>;
   /** Position of a path inside the step (e.g. ['with', 'run']), in the topmost file that sets it. */
   locate(path: DataPath, options?: { key?: boolean }): SourcePosition;
+  /** Position of a text inside the value at `path` (see ParsedFile.locateText). */
+  locateText(path: DataPath, needle: string, occurrence: number): SourcePosition;
 }
 
 /** A definition with its `extends` chain applied (or a single file, unchanged). */
@@ -27,6 +29,8 @@ export interface MergedDefinition {
   /** Top-level fields (without `steps` and `remove`). */
   data: Record<string, unknown>;
   steps: MergedStep[];
+  /** Position of a top-level path (e.g. ['defaults', 'cwd']), in the topmost file that sets it. */
+  locate(path: DataPath): SourcePosition;
 }
 
 /** Reads one layer (parse and schema check), adding its problems to the list. */
@@ -97,7 +101,8 @@ export async function findBase(
 }
 
 /**
- * Merges layers (bottom first): top-level fields override, inputs merge by name; a step with a
+ * Merges layers (bottom first): top-level fields override, inputs merge by name and `defaults` by
+ * key (`shell`, `cwd`); a step with a
  * known id is patched (fields replaced, `with` and `env` merged one level deep), a new id is
  * appended, `remove` drops steps of the layers below (before the layer's own steps apply, so
  * remove + same id replaces a step whole). Duplicate ids within one file are reported.
@@ -113,8 +118,12 @@ export function mergeLayers(
   for (const [depth, layer] of layers.entries()) {
     const data = asRecord(layer.parsed.data) ?? {};
     const { steps: layerSteps, remove, inputs, ...rest } = data;
+    const below = fields;
     fields = { ...fields, ...rest };
     if (asRecord(inputs)) fields.inputs = { ...asRecord(fields.inputs), ...asRecord(inputs) };
+    // A template's default shell stays when a workflow that extends it only sets a default cwd.
+    const defaults = asRecord(rest.defaults);
+    if (defaults) fields.defaults = { ...asRecord(below.defaults), ...defaults };
 
     if (depth > 0 && Array.isArray(remove)) {
       for (const [index, id] of remove.entries()) {
@@ -163,11 +172,19 @@ export function mergeLayers(
     baseName = String(data.name ?? baseName);
   }
 
+  const files = layers.map((layer) => ({ parsed: layer.parsed, path: [] }));
   return {
     data: fields,
+    locate: (path) => locateIn(files, path, undefined),
     steps: [...steps.values()].map(({ data, origins }) => ({
       data,
       locate: (path, options) => locateIn(origins, path, options),
+      locateText: (path, needle, occurrence) => {
+        const origin = findOrigin(origins, path);
+        return origin
+          ? origin.parsed.locateText([...origin.path, ...path], needle, occurrence)
+          : locateIn(origins, path, undefined);
+      },
     })),
   };
 }
@@ -177,17 +194,18 @@ interface Origin {
   path: DataPath;
 }
 
+/** The topmost file that writes `path` of the step. */
+function findOrigin(origins: readonly Origin[], path: DataPath): Origin | undefined {
+  return origins.findLast((origin) => origin.parsed.has([...origin.path, ...path]));
+}
+
 function locateIn(
   origins: readonly Origin[],
   path: DataPath,
   options: { key?: boolean } | undefined,
 ): SourcePosition {
-  for (let index = origins.length - 1; index >= 0; index -= 1) {
-    const origin = origins[index]!;
-    if (origin.parsed.has([...origin.path, ...path])) {
-      return origin.parsed.locate([...origin.path, ...path], options);
-    }
-  }
+  const origin = findOrigin(origins, path);
+  if (origin) return origin.parsed.locate([...origin.path, ...path], options);
   const last = origins.at(-1);
   return last?.parsed.locate([...last.path, ...path], options) ?? { file: '', line: 1, col: 1 };
 }

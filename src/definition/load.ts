@@ -4,6 +4,7 @@ import { basename, extname } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkPlan } from '../plan/plan.js';
+import { checkShells } from './check-shell.js';
 import { checkSteps } from './check-steps.js';
 import { asRecord, collectExtendsChain, type DefinitionLayer, mergeLayers } from './extends.js';
 import { findChapterCycles } from './includes.js';
@@ -25,10 +26,13 @@ export interface LoadOptions {
   recorded?: unknown;
 }
 
-/** The outcome of checking a definition: the workflow when it is valid, else every problem. */
+/**
+ * The outcome of checking a definition: the workflow when it is valid, else every problem; and
+ * the warnings (valid but likely wrong, such as a value where the shell evaluates it) either way.
+ */
 export type CheckResult =
-  | { loaded: LoadedWorkflow; problems: [] }
-  | { loaded: undefined; problems: DefinitionProblem[] };
+  | { loaded: LoadedWorkflow; problems: []; warnings: DefinitionProblem[] }
+  | { loaded: undefined; problems: DefinitionProblem[]; warnings: DefinitionProblem[] };
 
 /**
  * Loads a workflow by name or file (see findWorkflow) and resolves it.
@@ -68,13 +72,13 @@ export async function checkWorkflowSource(
       ? undefined
       : await reuseDefinitionRecord(options.recorded, source, options).catch(() => undefined);
   const result: CheckResult = reused
-    ? { loaded: reused, problems: [] }
+    ? { loaded: reused, problems: [], warnings: [] }
     : await checkDefinition(source, options);
   if (result.loaded === undefined) return result;
   const loadChapter = async (ref: string) =>
     (await checkDefinition(await findWorkflow(ref, options.workspace), options)).loaded?.workflow;
   const problems = await findChapterCycles(result.loaded.workflow, loadChapter);
-  return problems.length > 0 ? { loaded: undefined, problems } : result;
+  return problems.length > 0 ? { loaded: undefined, problems, warnings: result.warnings } : result;
 }
 
 /** Every problem of one definition, not following the workflows it runs as chapters. */
@@ -83,6 +87,7 @@ async function checkDefinition(
   options: LoadOptions,
 ): Promise<CheckResult> {
   const problems: DefinitionProblem[] = [];
+  const warnings: DefinitionProblem[] = [];
   const readLayer = async (layerSource: DefinitionSource): Promise<DefinitionLayer> => {
     const file = displayPath(layerSource.path, options.workspace);
     const parsed = await parseWorkflowFile(layerSource.path, file);
@@ -105,6 +110,7 @@ async function checkDefinition(
   const finish = (): CheckResult => ({
     loaded: undefined,
     problems: sortProblems(problems, top.parsed.file),
+    warnings: sortProblems(warnings, top.parsed.file),
   });
   if (top.parsed.data === undefined) return finish();
   const chain = await collectExtendsChain(
@@ -116,6 +122,7 @@ async function checkDefinition(
 
   const merged = mergeLayers(chain, problems);
   checkSteps(merged, options.registry, problems);
+  checkShells(merged, options.registry, options.workspace, { problems, warnings });
   const graphSteps = merged.steps.map((step) => ({
     id: String(step.data.id),
     dependsOn: Array.isArray(step.data.depends_on)
@@ -135,7 +142,7 @@ async function checkDefinition(
     provenance: describeProvenance(chain, options.registry),
     isReused: false,
   };
-  return { loaded, problems: [] };
+  return { loaded, problems: [], warnings: sortProblems(warnings, top.parsed.file) };
 }
 
 /** Problems reported, at most: a hostile file can have hundreds of thousands. */

@@ -36,6 +36,11 @@ export interface ParsedFile {
   problems: DefinitionProblem[];
   /** Position of the node at `path` (or of its key with `key: true`), else of the nearest parent. */
   locate(path: DataPath, options?: { key?: boolean }): SourcePosition;
+  /**
+   * Position of the `occurrence`-th (from 0) `needle` written inside the value at `path` (an
+   * expression inside a script, say); the value's own position when it is not written verbatim.
+   */
+  locateText(path: DataPath, needle: string, occurrence: number): SourcePosition;
   /** True when the file itself contains a node at `path`. */
   has(path: DataPath): boolean;
   /** sha256 of the bytes parsed, when they were read from a file. */
@@ -142,6 +147,15 @@ export function parseWorkflowText(text: string, file: string): ParsedFile {
       const { node } = findNode(path, options.key === true);
       return at(node?.range?.[0] ?? 0);
     },
+    locateText: (path, needle, occurrence) => {
+      const { node, exact } = findNode(path, false);
+      const [start = 0, end = start] = node?.range ?? [];
+      let found = exact && needle !== '' ? text.indexOf(needle, start) : -1;
+      for (let count = 0; count < occurrence && found >= 0; count++) {
+        found = text.indexOf(needle, found + 1);
+      }
+      return at(found >= 0 && found + needle.length <= end ? found : start);
+    },
     has: (path) => findNode(path, false).exact,
   };
 }
@@ -242,6 +256,7 @@ function refuse(file: string, message: string, position: SourcePosition): Parsed
     data: undefined,
     problems: [{ message, position }],
     locate: () => position,
+    locateText: () => position,
     has: () => false,
   };
 }

@@ -11,6 +11,7 @@ import type {
   InputDefinition,
   ResolvedStep,
   ResolvedWorkflow,
+  StepShell,
   Universe,
 } from './types.js';
 
@@ -34,7 +35,7 @@ export function resolveWorkflow(
     description: text(data.description),
     inputs: resolveInputDefinitions(data.inputs),
     concurrency: typeof data.concurrency === 'number' ? data.concurrency : undefined,
-    steps: merged.steps.map((step) => resolveStep(step, registry)),
+    steps: merged.steps.map((step) => resolveStep(step, registry, asRecord(data.defaults) ?? {})),
     source,
     extends: text(data.extends),
   };
@@ -55,10 +56,18 @@ function resolveInputDefinitions(value: unknown): Record<string, InputDefinition
   );
 }
 
-function resolveStep(step: MergedStep, registry: ActionRegistry): ResolvedStep {
+function resolveStep(
+  step: MergedStep,
+  registry: ActionRegistry,
+  defaults: Record<string, unknown>,
+): ResolvedStep {
   const data = step.data;
   const action = String(data.action);
   const adapter = registry.get(action);
+  const withValues = asRecord(data.with) ?? {};
+  const takesCwd = asRecord(asRecord(adapter?.schema)?.properties)?.cwd !== undefined;
+  // `defaults.cwd` is the `cwd` of every action that takes one and has none of its own.
+  const cwd = takesCwd && withValues.cwd === undefined ? defaults.cwd : undefined;
   const universe = (data.universe ?? adapter?.universes[0] ?? 'engineer') as Universe;
   const retry = asRecord(data.retry);
   const resolvedRetry = {
@@ -77,24 +86,36 @@ function resolveStep(step: MergedStep, registry: ActionRegistry): ResolvedStep {
     tension: typeof data.tension === 'string' ? data.tension : undefined,
     dependsOn: Array.isArray(data.depends_on) ? data.depends_on.map(String) : [],
     when: typeof data.when === 'string' || typeof data.when === 'boolean' ? data.when : undefined,
-    with: asRecord(data.with) ?? {},
+    with: typeof cwd === 'string' ? { ...withValues, cwd } : withValues,
     env,
     timeoutMs: toMs(data.timeout),
     retry: resolvedRetry,
     continueOnError: data.continue_on_error === true,
     position: step.locate([]),
   };
+  if (adapter?.scriptField !== undefined) {
+    resolved.shell = (data.shell ?? defaults.shell ?? 'default') as StepShell;
+  }
   return { ...resolved, hash: hashStep(resolved) };
 }
 
 /**
  * sha256 of what a step does (action, universe, with, env, when, timeout, retry,
- * continue_on_error), not of how it is told (beat, tension) nor of its place in the graph.
+ * continue_on_error, a shell it names), not of how it is told (beat, tension) nor of its place in
+ * the graph. The default shell is left out, so steps written before `shell:` keep their hash.
  */
 export function hashStep(
   step: Pick<
     ResolvedStep,
-    'action' | 'universe' | 'with' | 'env' | 'when' | 'timeoutMs' | 'retry' | 'continueOnError'
+    | 'action'
+    | 'universe'
+    | 'with'
+    | 'env'
+    | 'when'
+    | 'timeoutMs'
+    | 'retry'
+    | 'continueOnError'
+    | 'shell'
   >,
 ): string {
   const what = {
@@ -106,6 +127,7 @@ export function hashStep(
     timeoutMs: step.timeoutMs ?? null,
     retry: step.retry,
     continueOnError: step.continueOnError,
+    shell: step.shell === 'default' ? undefined : step.shell,
   };
   return createHash('sha256').update(stableStringify(what)).digest('hex');
 }

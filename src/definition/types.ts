@@ -6,6 +6,16 @@ import type { SourcePosition } from '../errors.js';
 export const UNIVERSES = ['engineer', 'ceremony', 'story'] as const;
 export type Universe = (typeof UNIVERSES)[number];
 
+/**
+ * The shells a script (`run` of `shell`, `command` of `run-tests`) can run in: `bash` as
+ * `bash --noprofile --norc -eo pipefail`, `sh` as `sh -e`, `node` and `python` (python3) as programs.
+ */
+export const SHELLS = ['bash', 'sh', 'node', 'python'] as const;
+export type ShellName = (typeof SHELLS)[number];
+
+/** A step's shell: one named, or `default` (bash where it is installed, else sh). */
+export type StepShell = ShellName | 'default';
+
 export interface InputDefinition {
   description?: string;
   default?: string;
@@ -34,6 +44,14 @@ export interface StepDefinition {
   timeout?: string | number;
   retry?: RetryDefinition;
   continue_on_error?: boolean;
+  shell?: ShellName;
+}
+
+/** Top-level defaults of every step. */
+export interface DefaultsDefinition {
+  shell?: ShellName;
+  /** Working directory of every action that takes a `cwd`, relative to the workspace. */
+  cwd?: string;
 }
 
 /** A workflow as written in YAML. */
@@ -45,6 +63,7 @@ export interface WorkflowDefinition {
   extends?: string;
   inputs?: Record<string, InputDefinition>;
   concurrency?: number;
+  defaults?: DefaultsDefinition;
   remove?: string[];
   steps: StepDefinition[];
 }
@@ -70,6 +89,8 @@ export interface ResolvedStep {
   timeoutMs: number | undefined;
   retry: { attempts: number; delayMs: number; backoff: 'fixed' | 'exponential' };
   continueOnError: boolean;
+  /** The shell of an action that runs a script (its own `shell`, else `defaults.shell`). */
+  shell?: StepShell;
   /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */
   hash: string;
   position: SourcePosition | undefined;

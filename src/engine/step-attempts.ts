@@ -33,6 +33,7 @@ export async function runStepAttempts(options: StepAttemptsOptions): Promise<Ste
       universe: step.universe,
       action: step.action,
       attempt,
+      ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
     });
     if (attempt > 1) log.info(`attempt ${attempt} of ${step.retry.attempts}`);
     const result = await runTimedAttempt(options, attempt);

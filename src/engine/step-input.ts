@@ -1,5 +1,6 @@
 // Evaluates a step's expressions into what its action receives: `with`, env, and expression env vars.
 
+import { chooseDefaultShell } from '../actions/engineer/script.js';
 import type { ActionAdapter } from '../actions/types.js';
 import {
   type ExpressionContext,
@@ -7,13 +8,15 @@ import {
   interpolateDeep,
   toShellSafeScript,
 } from '../definition/expressions/evaluate.js';
-import type { ResolvedStep } from '../definition/types.js';
+import type { ResolvedStep, ShellName } from '../definition/types.js';
 
 export interface StepInput {
   with: Record<string, unknown>;
   /** Expression values of shell fields, which the script reads as environment variables. */
   expressionEnv: Record<string, string>;
   env: Record<string, string>;
+  /** The shell that runs the script of a step whose action runs one (the default made concrete). */
+  shell?: ShellName;
 }
 
 /**
@@ -50,5 +53,10 @@ export function prepareStepInput(
   env.MIA_RUN_ID = context.run.id;
   env.MIA_WORKFLOW = context.workflow.name;
   env.MIA_STEP_ID = step.id;
-  return { with: withValues, expressionEnv, env };
+  const input: StepInput = { with: withValues, expressionEnv, env };
+  // Chosen here, on the PATH the step will have, so that its started event names it.
+  if (step.shell !== undefined) {
+    input.shell = step.shell === 'default' ? chooseDefaultShell(env.PATH) : step.shell;
+  }
+  return input;
 }

@@ -76,6 +76,7 @@ export function createStepRunner(
         with: input.with,
         expressionEnv: input.expressionEnv,
         env: input.env,
+        ...(input.shell === undefined ? {} : { shell: input.shell }),
         inputs: handle.inputs,
         workdir: handle.workspace,
         stepId: step.id,

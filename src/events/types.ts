@@ -1,6 +1,6 @@
 // The one vocabulary of a run: every change is one of these events (contract section 5).
 
-import type { Universe } from '../definition/types.js';
+import type { ShellName, Universe } from '../definition/types.js';
 import type { SerializedError } from '../errors.js';
 import { hashSha256 } from '../util/hash.js';
 
@@ -110,7 +110,14 @@ export interface EventPayloads {
     /** The git HEAD when the run resumed, and its commit subject: what changed since. */
     vcs?: { head: string; subject: string };
   };
-  'workflow.step.started': { stepId: string; universe: Universe; action: string; attempt: number };
+  'workflow.step.started': {
+    stepId: string;
+    universe: Universe;
+    action: string;
+    attempt: number;
+    /** The shell that runs the step's script (actions that run one: shell, run-tests). */
+    shell?: ShellName;
+  };
   'workflow.step.log': {
     stepId: string;
     stream: 'stdout' | 'stderr';

@@ -4,8 +4,17 @@ import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Plan } from './plan.js';
 
+/** How to show a plan: the shell that a step naming none would run in here. */
+export interface PlanFormatOptions {
+  defaultShell?: string;
+}
+
 /** The plan as text for people: narrative, each level's steps in short, the critical path. */
-export function formatPlanText(plan: Plan, workflow: ResolvedWorkflow): string {
+export function formatPlanText(
+  plan: Plan,
+  workflow: ResolvedWorkflow,
+  options: PlanFormatOptions = {},
+): string {
   const lines = [`${workflow.name}: ${workflow.narrative}`];
   if (workflow.description !== undefined) lines.push(workflow.description);
   const origin = workflow.extends === undefined ? '' : `, extends ${workflow.extends}`;
@@ -23,7 +32,12 @@ export function formatPlanText(plan: Plan, workflow: ResolvedWorkflow): string {
     for (const id of level) {
       const step = steps.get(id);
       if (step === undefined) continue;
-      const details = [`${step.action} (${step.universe})`, ...describeStep(step)];
+      const shell = describeShell(step, options);
+      const details = [
+        `${step.action} (${step.universe})`,
+        ...(shell === undefined ? [] : [`shell ${shell}`]),
+        ...describeStep(step),
+      ];
       lines.push(`  ${id.padEnd(width)}  ${details.join(' · ')}`);
       if (step.beat !== undefined) lines.push(`  ${' '.repeat(width)}  beat: ${step.beat}`);
     }
@@ -34,6 +48,12 @@ export function formatPlanText(plan: Plan, workflow: ResolvedWorkflow): string {
     `Critical path: ${plan.criticalPath.join(' -> ')} (${count} step${count === 1 ? '' : 's'})`,
   );
   return lines.join('\n');
+}
+
+/** `bash`, or `bash (default)` for a step that names no shell; undefined for a step without a script. */
+function describeShell(step: ResolvedStep, options: PlanFormatOptions): string | undefined {
+  if (step.shell !== 'default') return step.shell;
+  return `${options.defaultShell ?? 'bash or sh'} (default)`;
 }
 
 function describeStep(step: ResolvedStep): string[] {
@@ -52,7 +72,11 @@ function describeStep(step: ResolvedStep): string[] {
 }
 
 /** The plan as a plain JSON-ready object. */
-export function toPlanJson(plan: Plan, workflow: ResolvedWorkflow) {
+export function toPlanJson(
+  plan: Plan,
+  workflow: ResolvedWorkflow,
+  options: PlanFormatOptions = {},
+) {
   const levelOf = new Map(plan.levels.flatMap((level, index) => level.map((id) => [id, index])));
   return {
     name: workflow.name,
@@ -78,6 +102,7 @@ export function toPlanJson(plan: Plan, workflow: ResolvedWorkflow) {
       timeoutMs: step.timeoutMs ?? null,
       retry: step.retry,
       continueOnError: step.continueOnError,
+      shell: (step.shell === 'default' ? options.defaultShell : step.shell) ?? null,
       hash: step.hash,
     })),
   };

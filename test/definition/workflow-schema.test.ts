@@ -58,6 +58,12 @@ const DOCUMENTS: unknown[] = [
     ],
   },
   { name: 'x', extends: 'hello-world', remove: [1], concurrency: 0 },
+  {
+    name: 'x',
+    narrative: 'n',
+    defaults: { shell: 'zsh', cwd: '', user: 'root' },
+    steps: [{ id: 'a', action: 'shell', shell: 'pythn' }],
+  },
   null,
   [],
 ];

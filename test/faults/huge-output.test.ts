@@ -18,13 +18,16 @@ const GIB = 1024 * 1024 * 1024;
 const MIB = 1024 * 1024;
 const LAST_LINE = 'THE-LAST-LINE\n';
 
-/** 1 GiB of 128-byte lines (yes(1) and head(1): fast), then a last line; then a step that fails. */
+/**
+ * 1 GiB of 128-byte lines (yes(1) and head(1): fast), then a last line; then a step that fails.
+ * yes(1) dies of SIGPIPE when head(1) has enough: `|| true` keeps pipefail from failing the step.
+ */
 const FLOOD = `name: flood
 narrative: "A step says far too much"
 steps:
   - id: flood
     action: shell
-    with: { run: "yes ${'x'.repeat(127)} | head -c ${GIB}; printf '${LAST_LINE.trim()}\\\\n'" }
+    with: { run: "(yes ${'x'.repeat(127)} || true) | head -c ${GIB}; printf '${LAST_LINE.trim()}\\\\n'" }
   - id: after
     action: shell
     depends_on: [flood]

@@ -95,7 +95,9 @@ describe('mia workflow init', () => {
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('beat: The whole team reads every line');
     expect(shown.stdout).not.toContain('Peers gather');
-    expect(shown.stdout).toMatch(/announce\s+shell \(story\) · after integrate/);
+    expect(shown.stdout).toMatch(
+      /announce\s+shell \(story\) · shell (bash|sh) \(default\) · after integrate/,
+    );
     expect(shown.stdout).toContain(
       'Critical path: validate -> test -> review -> integrate -> announce',
     );

@@ -14,6 +14,7 @@ import {
   readMergeCommits,
 } from '../../git/prepare.js';
 import { isAncestor, readCommit, shortSha } from '../../git/refs.js';
+import { resolveStepCwd } from '../../util/workspace-path.js';
 import type { ActionContext, OutdatedCheck } from '../types.js';
 
 /** `branch`, `into`, `ref` and `method`, as the checking actions (run-tests, schema-validate) take them. */
@@ -57,6 +58,11 @@ export interface Checkout {
    * MIA_CHECKOUT_OUTSIDE: the step would check other files than the commit it reports.
    */
   locate(path: string): string;
+  /**
+   * The step's working directory, `with.cwd` from the workdir (the workdir when unset): outside
+   * the workspace it is MIA_CWD_OUTSIDE_WORKSPACE, outside a worktree MIA_CHECKOUT_OUTSIDE.
+   */
+  resolveCwd(cwd: unknown): string;
   /** Removes the worktree (a failure to is logged, never thrown). */
   close(): Promise<void>;
 }
@@ -74,6 +80,7 @@ export async function openCheckout(ctx: ActionContext): Promise<Checkout> {
       root: undefined,
       outputs: {},
       locate: (path) => resolve(ctx.workdir, path),
+      resolveCwd: (cwd) => resolveStepCwd(ctx.workdir, cwd),
       close: async () => undefined,
     };
   }
@@ -125,6 +132,12 @@ export async function openCheckout(ctx: ActionContext): Promise<Checkout> {
     root: prepared.worktree.path,
     outputs,
     locate: (path) => locateInWorktree(path, workdir, prepared.worktree.path),
+    resolveCwd: (cwd) =>
+      locateInWorktree(
+        typeof cwd === 'string' && cwd !== '' ? cwd : '.',
+        workdir,
+        prepared.worktree.path,
+      ),
     close: async () => {
       const failure = await prepared.worktree.remove();
       if (failure) ctx.log.info(failure);

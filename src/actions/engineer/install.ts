@@ -4,7 +4,8 @@ import { access } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { MiaError } from '../../errors.js';
 import type { ActionContext } from '../types.js';
-import { describeEnding, runProcessGroup } from './process.js';
+import { describeEnding } from './process.js';
+import { chooseDefaultShell, runScript } from './script.js';
 
 /** A lockfile and the command that installs exactly what it pins. */
 interface LockfileRule {
@@ -77,7 +78,12 @@ export async function runInstall(ctx: ActionContext, plan: InstallPlan): Promise
   ctx.log.info(
     `Installing dependencies${plan.lockfile ? ` from ${plan.lockfile}` : ''}: ${plan.command}`,
   );
-  const result = await runProcessGroup('sh', ['-c', plan.command], {
+  // An install command is a shell command whatever runs the tests (node, python).
+  const shell =
+    ctx.shell === 'bash' || ctx.shell === 'sh' ? ctx.shell : chooseDefaultShell(ctx.env.PATH);
+  const result = await runScript(plan.command, {
+    shell,
+    name: ctx.stepId,
     cwd: plan.cwd,
     env: { ...ctx.env, ...ctx.expressionEnv, CI: 'true', npm_config_update_notifier: 'false' },
     signal: ctx.signal,

@@ -17,6 +17,8 @@ export interface ProcessOptions {
   keepStdoutBytes?: number;
   /** How much of stdout and stderr together, in arrival order, to keep (none by default). */
   keepOutputBytes?: number;
+  /** What the process reads on stdin (a program for `node -`); without it, stdin is closed. */
+  input?: string;
 }
 
 export interface ProcessResult {
@@ -51,7 +53,7 @@ export async function runProcessGroup(
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
   } catch (error) {
     // Refused before any process exists (a NUL byte in an argument or a variable, say).
@@ -66,6 +68,11 @@ export async function runProcessGroup(
     };
   }
   const ended = waitForEnd(child, args, options.env);
+  if (options.input !== undefined) {
+    // A process that exits before reading it all closes the pipe: that is its own business.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
+  }
   let stdoutTail = '';
   let stderrTail = '';
   let outputTail = '';

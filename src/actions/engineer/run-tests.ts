@@ -14,7 +14,8 @@ import {
   openCheckout,
 } from './checkout.js';
 import { planInstall, runInstall } from './install.js';
-import { describeEnding, type ProcessResult, runProcessGroup } from './process.js';
+import { describeEnding, type ProcessResult } from './process.js';
+import { chooseDefaultShell, runScript } from './script.js';
 import { findLoadError, parseTestReport, type TestReport } from './test-report.js';
 
 /** How much of the combined output is kept to find the runner's summary in. */
@@ -40,6 +41,7 @@ export const runTestsAction: ActionAdapter = {
   universes: ['engineer'],
   description: "Runs the test command (default: `npm test`) and reports the runner's counts.",
   shellFields: ['command', 'install'],
+  scriptField: 'command',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -55,7 +57,7 @@ export const runTestsAction: ActionAdapter = {
         type: 'string',
         minLength: 1,
         description:
-          "The test command, run with sh -c (default: `npm test`, from package.json's `test` script).",
+          "The test command, run by the step's `shell:` like a `shell` step's script (default: `npm test`, from package.json's `test` script).",
       },
       cwd: { type: 'string', description: 'Working directory, relative to the workspace.' },
     },
@@ -77,12 +79,14 @@ async function runTestsIn(
   ctx: ActionContext,
   checkout: Checkout,
 ): Promise<Record<string, unknown>> {
-  const cwd = checkout.locate(typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const cwd = checkout.resolveCwd(ctx.with.cwd);
   const installed = await installFor(ctx, checkout, cwd);
   const checked = { ...checkout.outputs, ...(installed ? { installed } : {}) };
   const command =
     typeof ctx.with.command === 'string' ? ctx.with.command : await getDefaultCommand(cwd);
-  const result = await runProcessGroup('sh', ['-c', command], {
+  const result = await runScript(command, {
+    shell: ctx.shell ?? chooseDefaultShell(ctx.env.PATH),
+    name: ctx.stepId,
     cwd,
     env: { ...ctx.env, ...ctx.expressionEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
     signal: ctx.signal,

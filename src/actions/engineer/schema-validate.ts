@@ -113,7 +113,7 @@ async function findTargets(ctx: ActionContext, checkout: Checkout): Promise<Targ
       },
     );
   }
-  const cwd = checkout.locate(typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+  const cwd = checkout.resolveCwd(ctx.with.cwd);
   const globs = ([] as unknown[]).concat(ctx.with.files).map(String);
   const schemaPath = checkout.locate(String(ctx.with.schema));
   const paths = await match(globs, cwd);

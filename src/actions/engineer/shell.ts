@@ -1,35 +1,46 @@
-// The `shell` action: runs a script through `sh -c`, with expression values as environment variables.
+// The `shell` action: runs a script in the step's shell, with expression values as environment variables.
 
-import { resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
+import { resolveStepCwd } from '../../util/workspace-path.js';
 import { describeExitCode } from '../output-facts.js';
 import type { ActionAdapter } from '../types.js';
 import { createOutputsPath, readOutputsFile } from './outputs-file.js';
-import { describeEnding, runProcessGroup } from './process.js';
+import { describeEnding } from './process.js';
+import { chooseDefaultShell, runScript } from './script.js';
 
 /**
- * Runs `with.run` in a shell; outputs `exitCode`, `stdout` and any `key=value` written to
- * $MIA_OUTPUT, also when the script fails (`exitCode` is null when a signal killed it).
+ * Runs `with.run` in the step's shell (bash -eo pipefail, sh -e, node or python); outputs
+ * `exitCode`, `stdout` and any `key=value` written to $MIA_OUTPUT, also when the script fails
+ * (`exitCode` is null when a signal killed it).
  */
 export const shellAction: ActionAdapter = {
   name: 'shell',
   universes: ['engineer', 'ceremony', 'story'],
-  description: 'Runs a shell script (sh -c) in the workspace, or in `cwd`.',
+  description:
+    'Runs a script in the workspace, or in `cwd`: bash -eo pipefail (else sh -e), or the `shell:` of the step.',
   shellFields: ['run'],
+  scriptField: 'run',
   schema: {
     type: 'object',
     required: ['run'],
     additionalProperties: false,
     properties: {
-      run: { type: 'string', minLength: 1, description: 'The script, run with sh -c.' },
+      run: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "The script, run by the step's `shell:` (default: bash -eo pipefail, else sh -e): it stops at the first command that fails.",
+      },
       cwd: { type: 'string', description: 'Working directory, relative to the workspace.' },
     },
   },
   async run(ctx) {
     const script = String(ctx.with.run);
-    const cwd = resolve(ctx.workdir, typeof ctx.with.cwd === 'string' ? ctx.with.cwd : '.');
+    const cwd = resolveStepCwd(ctx.workdir, ctx.with.cwd);
     const outputsPath = createOutputsPath();
-    const result = await runProcessGroup('sh', ['-c', script], {
+    const result = await runScript(script, {
+      shell: ctx.shell ?? chooseDefaultShell(ctx.env.PATH),
+      name: ctx.stepId,
       cwd,
       env: { ...ctx.env, ...ctx.expressionEnv, MIA_OUTPUT: outputsPath },
       signal: ctx.signal,
@@ -52,8 +63,8 @@ export const shellAction: ActionAdapter = {
           hint: !result.startError
             ? 'Read the step log for the full output.'
             : (result.startError as NodeJS.ErrnoException).code === 'E2BIG'
-              ? 'Put a long script in a file of the workspace and run that file (`run: sh ./script.sh`); pass large values through files, not expressions.'
-              : `Check that ${cwd} exists and that sh is on PATH.`,
+              ? 'Pass large values through files of the workspace, not expressions (a value in `env:` or `with:` must fit in one argument).'
+              : `Check that ${cwd} exists.`,
           outputs,
         },
       );

@@ -1,6 +1,5 @@
 // The `merge-pr` action: merges a GitHub pull request, or (in local mode) one branch into another.
 
-import { resolve } from 'node:path';
 import { MiaError } from '../../errors.js';
 import { createGitHubClient, resolveGitHubMode } from '../../github/client.js';
 import { getGitHubMessage, getGitHubStatus, toGitHubError } from '../../github/errors.js';
@@ -8,6 +7,7 @@ import { createLazyGit } from '../../github/git.js';
 import { formatPullRequest, resolvePullNumber } from '../../github/pull-request.js';
 import { resolveRepository } from '../../github/repository.js';
 import { GITHUB_WITH_PROPERTIES } from '../../github/with-schema.js';
+import { resolveStepCwd } from '../../util/workspace-path.js';
 import { readShortSha, readText } from '../output-facts.js';
 import type { ActionAdapter, ActionContext, OutputFact } from '../types.js';
 import { type LocalMergeResult, mergeLocally } from './local-merge.js';
@@ -65,7 +65,7 @@ export const mergePrAction: ActionAdapter = {
     const into = readOptionalString(ctx.with.into);
     const branch = readOptionalString(ctx.with.branch);
     const head = readOptionalString(ctx.with.head);
-    const cwd = resolve(ctx.workdir, readOptionalString(ctx.with.cwd) ?? '.');
+    const cwd = resolveStepCwd(ctx.workdir, readOptionalString(ctx.with.cwd));
     if (resolveGitHubMode(ctx.with.mode, ctx.env) === 'local') {
       const merged = await mergeLocally({
         cwd,

@@ -1,5 +1,6 @@
 // `mia workflow show <name>`: what a workflow plans: steps, levels, critical path.
 
+import { chooseDefaultShell } from '../../actions/engineer/script.js';
 import { loadWorkflow } from '../../definition/load.js';
 import { formatPlanMermaid, formatPlanText, toPlanJson } from '../../plan/format.js';
 import type { CommandContext } from '../context.js';
@@ -16,9 +17,10 @@ export async function showCommand(
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
   });
+  const shown = { defaultShell: chooseDefaultShell(process.env.PATH) };
   if (options.format === 'json')
-    ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow), null, 2)}\n`);
+    ctx.io.out(`${JSON.stringify(toPlanJson(plan, workflow, shown), null, 2)}\n`);
   else if (options.format === 'mermaid') ctx.io.out(`${formatPlanMermaid(plan, workflow)}\n`);
-  else ctx.io.out(`${formatPlanText(plan, workflow)}\n`);
+  else ctx.io.out(`${formatPlanText(plan, workflow, shown)}\n`);
   return EXIT.ok;
 }

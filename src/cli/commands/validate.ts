@@ -1,8 +1,8 @@
 // `mia workflow validate [<name>|<file>…]`: whether workflows hold, with every problem.
 
-import { loadWorkflow } from '../../definition/load.js';
+import { checkWorkflow } from '../../definition/load.js';
 import { listWorkflows } from '../../definition/lookup.js';
-import { DefinitionError, formatProblem } from '../../errors.js';
+import { formatProblem } from '../../errors.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -25,25 +25,32 @@ export async function validateCommand(
     );
     return EXIT.usage;
   }
-  const results: Array<{ ref: string; valid: boolean; problems: string[] }> = [];
+  const results: Array<{ ref: string; valid: boolean; problems: string[]; warnings: string[] }> =
+    [];
   for (const ref of targets) {
-    try {
-      await loadWorkflow(ref, { workspace: ctx.workspace, registry: await ctx.getRegistry() });
-      results.push({ ref, valid: true, problems: [] });
-    } catch (error) {
-      if (!(error instanceof DefinitionError)) throw error;
-      results.push({ ref, valid: false, problems: error.problems.map(formatProblem) });
-    }
+    const checked = await checkWorkflow(ref, {
+      workspace: ctx.workspace,
+      registry: await ctx.getRegistry(),
+    });
+    results.push({
+      ref,
+      valid: checked.loaded !== undefined,
+      problems: checked.problems.map(formatProblem),
+      warnings: checked.warnings.map(formatProblem),
+    });
   }
   if (options.json) ctx.io.out(`${JSON.stringify(results, null, 2)}\n`);
   else {
+    const { green, red, yellow } = ctx.io.colors;
     for (const result of results) {
-      if (result.valid) ctx.io.out(`${ctx.io.colors.green('✓')} ${result.ref}\n`);
+      const warnings = result.warnings.map((w) => `  ${yellow('warning:')} ${plain(w)}\n`).join('');
+      if (result.valid) ctx.io.out(`${green('✓')} ${result.ref}\n${warnings}`);
       else
         ctx.io.err(
-          `${ctx.io.colors.red('✗')} ${result.ref}\n${result.problems.map((p) => `  ${plain(p)}\n`).join('')}`,
+          `${red('✗')} ${result.ref}\n${result.problems.map((p) => `  ${plain(p)}\n`).join('')}${warnings}`,
         );
     }
   }
+  // Warnings alone do not fail: the workflow is valid, and may mean what it says.
   return results.every((r) => r.valid) ? EXIT.ok : EXIT.usage;
 }

@@ -119,11 +119,13 @@ export function isConditionTrue(when: string | boolean, context: ExpressionConte
 }
 
 /**
- * Rewrites a shell script so that each `${{ expr }}` becomes a quoted reference to an environment
+ * Rewrites a bash/sh script so that each `${{ expr }}` becomes a quoted reference to an environment
  * variable holding its value (as text, like interpolate): unquoted → "${MIA_EXPR_n}", inside double
  * quotes → ${MIA_EXPR_n}, inside single quotes → '"${MIA_EXPR_n}"'. The same source shares one
- * variable. Throws MiaError `MIA_EXPRESSION_SHELL` where no quoting is safe (after a backslash, in a
- * quoted here-document, a non-integer in arithmetic) and `MIA_EXPRESSION_EVAL` when one fails.
+ * variable. The shell never parses a value as script text; a script that evaluates the variable
+ * (bash arithmetic, `eval`) still does (see shell-quote.ts). Throws MiaError `MIA_EXPRESSION_SHELL`
+ * where no reference would be expanded (after a backslash, in a quoted here-document) or a value
+ * that is not an integer stands in arithmetic, and `MIA_EXPRESSION_EVAL` when one fails.
  */
 export function toShellSafeScript(
   script: string,

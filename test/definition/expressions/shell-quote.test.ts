@@ -53,6 +53,7 @@ const POSITIONS: [string, string, string[]][] = [
   ['inside $( ) within double quotes', "printf '%s\\n' \"<$(printf '%s' X)>\"", shells],
   ['inside backticks', "v=`printf '%s' X`; printf '<%s>\\n' \"$v\"", shells],
   ['in a here-document', 'cat <<EOF\n<X>\nEOF', shells],
+  ['inside $( ) in a here-document', "cat <<EOF\n<$(printf '%s' X)>\nEOF", shells],
   ['after a comment with a quote', "# don't stop\nprintf '%s\\n' '<X>'", shells],
   ["inside $'…'", "printf '%s\\n' $'<X>'", shells.filter((shell) => shell === 'bash')],
 ];
@@ -138,6 +139,24 @@ describe('toShellSafeScript', () => {
       'not an integer',
     ],
     ['in an arithmetic command', '(( x = ${{ inputs.value }} ))', 'x', 'not an integer'],
+    [
+      "in bash's old arithmetic $[ ]",
+      'echo $[ ${{ inputs.value }} + 1 ]',
+      'a[$(touch pwned)]',
+      'not an integer',
+    ],
+    [
+      'in arithmetic inside a here-document',
+      'cat <<EOF\n$(( ${{ inputs.value }} + 1 ))\nEOF',
+      'a[$(touch pwned)]',
+      'not an integer',
+    ],
+    [
+      'quoted inside arithmetic, where bash still evaluates it',
+      'echo $(( "${{ inputs.value }}" + 1 ))',
+      'a[$(touch pwned)]',
+      'not an integer',
+    ],
     ['with a NUL character in its value', 'echo ${{ inputs.value }}', 'a\0b', 'NUL character'],
   ])('refuses an expression %s with MIA_EXPRESSION_SHELL', (_label, script, value, message) => {
     expect(() => toShellSafeScript(script, contextWith(value))).toThrow(
