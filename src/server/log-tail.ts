@@ -89,10 +89,7 @@ export class LogTail {
     this.#publishedSeq = undefined;
   }
 
-  /**
-   * An event the run's own EventLog published, with its JSON as written: delivered now when it
-   * is the next.
-   */
+  /** An event the run's own EventLog published, with its JSON as written: delivered when next. */
   offer(event: MiaEvent, json: Buffer): void {
     if (this.#publishedSeq !== undefined && event.seq > this.#publishedSeq) {
       this.#publishedSeq = event.seq;
