@@ -1,5 +1,6 @@
 // The action adapter interface: what every built-in or custom action provides.
 
+import type { ExpressionContext } from '../definition/expressions/evaluate.js';
 import type { ShellName, Universe } from '../definition/types.js';
 import type { ApprovalAnswer } from '../events/types.js';
 
@@ -43,6 +44,16 @@ export interface ActionContext {
   requestApproval(prompt: string): Promise<ApprovalAnswer>;
   /** Runs another workflow as a chapter of this run: a linked child run, resumed with this step. */
   runWorkflow(ref: string, inputs: Record<string, string>): Promise<ChapterResult>;
+  /**
+   * The run's expressions (inputs, the steps settled so far): for an executor that evaluates the
+   * step elsewhere, with another environment (a worker's). Actions do not need it.
+   */
+  expressions?: ExpressionContext;
+  /**
+   * For an executor that `announcesStart`: records the attempt's start once it really starts,
+   * naming the worker that runs it.
+   */
+  announceStart?(details: { worker: { id: string; host: string; pid: number } }): void;
 }
 
 /** How a chapter (another workflow run from a step) ended. */

@@ -104,14 +104,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['workflow', 'run'],
     description: 'run a workflow; the first line printed is `run <run-id>`',
     arguments: ['workflow'],
-    options: ['input', 'concurrency', 'yes', 'dashboard', 'json'],
+    options: ['input', 'concurrency', 'yes', 'dashboard', 'json', 'queue', 'allowDirty'],
     run: lazy(() => import('./commands/run.js'), 'runWorkflowCommand'),
   }),
   defineCommand({
     path: ['workflow', 'resume'],
     description: 'continue a failed, interrupted or crashed run',
     arguments: ['run'],
-    options: ['last', 'from', 'concurrency', 'yes', 'dashboard', 'json'],
+    options: ['last', 'from', 'concurrency', 'yes', 'dashboard', 'json', 'queue', 'allowDirty'],
     run: lazy(() => import('./commands/resume.js'), 'resumeWorkflowCommand'),
   }),
   defineCommand({
@@ -148,5 +148,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     arguments: [],
     options: ['port', 'host', 'allowRemote'],
     run: lazy(() => import('./commands/dashboard.js'), 'dashboardCommand'),
+  }),
+  defineCommand({
+    path: ['worker'],
+    description:
+      'serve steps of runs dispatched to a queue (--queue), in a checkout of this repository',
+    arguments: [],
+    options: ['queue', 'labels', 'concurrency'],
+    run: lazy(() => import('./commands/worker.js'), 'workerCommand'),
   }),
 ];

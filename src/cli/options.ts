@@ -1,7 +1,8 @@
 // Every option and argument of the `mia` commands, declared once with its type, its help and its
 // parser; the command table (command-table.ts) says which command takes which.
 
-import { UsageError } from '../errors.js';
+import { MiaError, UsageError } from '../errors.js';
+import { parseLabels } from '../queue/settings.js';
 
 /** The formats of `mia workflow show`. */
 export const SHOW_FORMATS = ['text', 'json', 'mermaid'] as const;
@@ -25,6 +26,9 @@ export interface CliOptions {
   port?: number;
   host?: string;
   allowRemote?: boolean;
+  queue?: string;
+  allowDirty?: boolean;
+  labels?: string[];
 }
 
 export type OptionName = keyof CliOptions;
@@ -83,6 +87,18 @@ export const OPTIONS: { readonly [K in OptionName]-?: OptionSpec<CliOptions[K]> 
   host: { argument: '<host>', description: 'address to listen on (default 127.0.0.1)' },
   allowRemote: {
     description: 'allow a --host other machines can reach (the token is the only protection)',
+  },
+  queue: {
+    argument: '<url>',
+    description: 'the Redis of the workers (redis:// or rediss://; default: $MIA_QUEUE)',
+  },
+  allowDirty: {
+    description: 'let workers run the last commit although tracked files have uncommitted changes',
+  },
+  labels: {
+    argument: '<a,b>',
+    description: "this worker's labels: it runs steps whose runs_on it has all of",
+    parse: parseLabelsOption,
   },
 };
 
@@ -146,4 +162,14 @@ export function parsePort(value: string): number {
     );
   }
   return port;
+}
+
+/** `--labels a,b`: lower-case labels. */
+export function parseLabelsOption(value: string): string[] {
+  try {
+    return parseLabels(value);
+  } catch (error) {
+    if (error instanceof MiaError) throw new UsageError(error.message, error.hint);
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 // Drives one run (new or resumed) on the terminal: renders events, handles signals, returns the exit code.
 
 import { runChapter } from '../engine/chapters.js';
+import type { StepExecutor } from '../engine/executors/step-executor.js';
 import { executeRun } from '../engine/lifecycle/execute-run.js';
 import type { RunHandle } from '../engine/lifecycle/types.js';
 import type { ExecuteResult } from '../engine/settled.js';
@@ -17,7 +18,13 @@ import type { RunDashboard } from './run-dashboard.js';
 export async function driveRun(
   ctx: CommandContext,
   handle: RunHandle,
-  options: { isJson: boolean; autoApprove: boolean; dashboard?: RunDashboard | undefined },
+  options: {
+    isJson: boolean;
+    autoApprove: boolean;
+    dashboard?: RunDashboard | undefined;
+    /** Executors asked before the local one (the queue's, with --queue). */
+    executors?: readonly StepExecutor[];
+  },
 ): Promise<number> {
   const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode, {
@@ -46,6 +53,7 @@ export async function driveRun(
       eventLogFs: ctx.eventLogFs,
       signal: controller.signal,
       autoApprove: options.autoApprove,
+      executors: options.executors ?? [],
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -93,6 +93,10 @@ function resolveStep(
     continueOnError: data.continue_on_error === true,
     position: step.locate([]),
   };
+  // Where a step runs is not what it does: runs_on stays out of its hash.
+  if (data.runs_on === 'local') resolved.runsOn = 'local';
+  else if (Array.isArray(data.runs_on))
+    resolved.runsOn = [...new Set(data.runs_on.map(String))].sort();
   if (adapter?.scriptField !== undefined) {
     resolved.shell = (data.shell ?? defaults.shell ?? 'default') as StepShell;
   }

@@ -45,6 +45,8 @@ export interface StepDefinition {
   retry?: RetryDefinition;
   continue_on_error?: boolean;
   shell?: ShellName;
+  /** Labels a worker needs to run the step (`local`: never a worker; see CONTRACT §9). */
+  runs_on?: string[] | 'local';
 }
 
 /** Top-level defaults of every step. */
@@ -91,6 +93,8 @@ export interface ResolvedStep {
   continueOnError: boolean;
   /** The shell of an action that runs a script (its own `shell`, else `defaults.shell`). */
   shell?: StepShell;
+  /** The labels a worker needs to run the step, sorted; `local` keeps it with the run. */
+  runsOn?: string[] | 'local';
   /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */
   hash: string;
   position: SourcePosition | undefined;

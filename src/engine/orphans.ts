@@ -24,7 +24,10 @@ export async function reapOrphans(runId: string): Promise<number[]> {
     if (pid === process.pid) continue;
     try {
       const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-      if (!environ.split('\0').includes(marker)) continue;
+      const variables = environ.split('\0');
+      if (!variables.includes(marker)) continue;
+      // A worker's step on this machine (`mia worker`) is the worker's to stop, not the run's.
+      if (variables.some((variable) => variable.startsWith('MIA_WORKER='))) continue;
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
       // Field 5 (after the parenthesised command name) is the process group id.
       const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);

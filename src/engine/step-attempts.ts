@@ -5,7 +5,7 @@ import { MiaError, type SerializedError, serializeError } from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
 import { sleep } from '../util/timers.js';
 import { getRetryDelay } from './retry.js';
-import { runTimedAttempt, type TimedAttemptOptions } from './timed-attempt.js';
+import { type AnnounceStart, runTimedAttempt, type TimedAttemptOptions } from './timed-attempt.js';
 
 export type StepOutcome =
   | { kind: 'completed'; outputs: Record<string, unknown>; attempt: number; durationMs: number }
@@ -28,15 +28,24 @@ export async function runStepAttempts(options: StepAttemptsOptions): Promise<Ste
   const { step, events, log, runSignal } = options;
   const startedAt = performance.now();
   for (let attempt = 1; ; attempt++) {
-    events.append('workflow.step.started', {
-      stepId: step.id,
-      universe: step.universe,
-      action: step.action,
-      attempt,
-      ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
-    });
+    let isAnnounced = false;
+    const announce: AnnounceStart = (details) => {
+      if (isAnnounced) return;
+      isAnnounced = true;
+      events.append('workflow.step.started', {
+        stepId: step.id,
+        universe: step.universe,
+        action: step.action,
+        attempt,
+        ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
+        ...(details === undefined ? {} : { worker: details.worker }),
+      });
+    };
+    // An executor that hands the attempt to a worker records its start when the worker takes it.
+    if (options.executor.announcesStart !== true) announce(undefined);
     if (attempt > 1) log.info(`attempt ${attempt} of ${step.retry.attempts}`);
-    const result = await runTimedAttempt(options, attempt);
+    const result = await runTimedAttempt(options, attempt, announce);
+    announce(undefined);
     log.endAttempt();
     const durationMs = Math.round(performance.now() - startedAt);
     if (!('thrown' in result)) {

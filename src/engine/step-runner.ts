@@ -82,6 +82,7 @@ export function createStepRunner(
         stepId: step.id,
         runId: handle.runId,
         firstStartedAt,
+        expressions: context,
       },
       offer: (attemptSignal) => ({
         requestApproval: (prompt) =>

@@ -35,10 +35,16 @@ export type AttemptEnd =
   | { outputs: Record<string, unknown> }
   | { thrown: unknown; outputs: Record<string, unknown> };
 
+/** Records an attempt's start (see StepExecutor.announcesStart). */
+export type AnnounceStart = (
+  details: Parameters<NonNullable<ActionContext['announceStart']>>[0] | undefined,
+) => void;
+
 /** Runs attempt number `attempt` of `options.step`; never rejects. */
 export async function runTimedAttempt(
   options: TimedAttemptOptions,
   attempt: number,
+  announceStart?: AnnounceStart,
 ): Promise<AttemptEnd> {
   const { step, runSignal } = options;
   const controller = new AbortController();
@@ -66,6 +72,7 @@ export async function runTimedAttempt(
       attempt,
       log: options.log,
       ...options.offer(controller.signal),
+      ...(announceStart === undefined ? {} : { announceStart }),
     });
     const result = await raceAbandon(running, controller.signal);
     // An attempt that completed has succeeded, even if a stop was asked for as it finished.

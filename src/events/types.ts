@@ -117,6 +117,8 @@ export interface EventPayloads {
     attempt: number;
     /** The shell that runs the step's script (actions that run one: shell, run-tests). */
     shell?: ShellName;
+    /** The worker that runs the attempt (`--queue`); absent when the run's own process does. */
+    worker?: { id: string; host: string; pid: number };
   };
   'workflow.step.log': {
     stepId: string;

@@ -2,10 +2,12 @@
 
 import { loadWorkflow } from '../../definition/load.js';
 import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
+import type { StepExecutor } from '../../engine/executors/step-executor.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
 import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { withQueueExecutors } from '../queue-option.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';
 import { resolveRunId } from '../run-ref.js';
 import { driveRun } from '../run-session.js';
@@ -17,6 +19,8 @@ export interface ResumeOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  queue?: string;
+  allowDirty?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */
@@ -26,12 +30,14 @@ export async function resumeWorkflowCommand(
   options: ResumeOptions,
 ): Promise<number> {
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
-  const dashboard = await openRunDashboard(ctx, options);
-  try {
-    return await resumeWithDashboard(ctx, runId, options, dashboard);
-  } finally {
-    await dashboard?.close();
-  }
+  return withQueueExecutors(ctx, options, async (executors) => {
+    const dashboard = await openRunDashboard(ctx, options);
+    try {
+      return await resumeWithDashboard(ctx, runId, options, dashboard, executors);
+    } finally {
+      await dashboard?.close();
+    }
+  });
 }
 
 async function resumeWithDashboard(
@@ -39,6 +45,7 @@ async function resumeWithDashboard(
   runId: string,
   options: ResumeOptions,
   dashboard: RunDashboard | undefined,
+  executors: readonly StepExecutor[],
 ): Promise<number> {
   const resumed = await resumeRun({
     workspace: ctx.workspace,
@@ -60,6 +67,7 @@ async function resumeWithDashboard(
     isJson: options.json === true,
     autoApprove: options.yes === true,
     dashboard,
+    executors,
   });
   const { parent } = resumed;
   if (parent && !options.json) {

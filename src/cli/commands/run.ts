@@ -3,6 +3,7 @@
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
 import { startRun } from '../../engine/lifecycle/start-run.js';
 import type { CommandContext } from '../context.js';
+import { withQueueExecutors } from '../queue-option.js';
 import { openRunDashboard } from '../run-dashboard.js';
 import { driveRun } from '../run-session.js';
 
@@ -12,6 +13,8 @@ export interface RunOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  queue?: string;
+  allowDirty?: boolean;
 }
 
 /** Loads and checks the workflow (exit 2 on any problem), then runs it. */
@@ -25,23 +28,27 @@ export async function runWorkflowCommand(
     registry: await ctx.getRegistry(),
   });
   const inputs = resolveInputs(loaded.workflow, options.input ?? {});
-  const dashboard = await openRunDashboard(ctx, options);
-  try {
-    const handle = await startRun({
-      workspace: ctx.workspace,
-      loaded,
-      inputs,
-      concurrency: options.concurrency,
-      fs: ctx.eventLogFs,
-    });
-    const code = await driveRun(ctx, handle, {
-      isJson: options.json === true,
-      autoApprove: options.yes === true,
-      dashboard,
-    });
-    await dashboard?.linger();
-    return code;
-  } finally {
-    await dashboard?.close();
-  }
+  // Before the run exists: a dirty workspace or an unreachable queue refuses with nothing started.
+  return withQueueExecutors(ctx, options, async (executors) => {
+    const dashboard = await openRunDashboard(ctx, options);
+    try {
+      const handle = await startRun({
+        workspace: ctx.workspace,
+        loaded,
+        inputs,
+        concurrency: options.concurrency,
+        fs: ctx.eventLogFs,
+      });
+      const code = await driveRun(ctx, handle, {
+        isJson: options.json === true,
+        autoApprove: options.yes === true,
+        dashboard,
+        executors,
+      });
+      await dashboard?.linger();
+      return code;
+    } finally {
+      await dashboard?.close();
+    }
+  });
 }

@@ -24,6 +24,11 @@ export type AttemptResult =
 export interface StepExecutor {
   /** A short name for messages (`local`). */
   readonly name: string;
+  /**
+   * True when the attempt starts later than it is handed over (it waits for a worker): the engine
+   * then records its start when the executor calls `context.announceStart`, or at its end.
+   */
+  readonly announcesStart?: boolean;
   /** Whether this executor runs `step`; a declined step goes to the next executor. */
   accepts(step: ResolvedStep): boolean;
   /**

@@ -1,0 +1,92 @@
+// Follows one remote attempt to its end: reads its stream (the worker's start, its output, its
+// end) as it comes, and checks now and then that the queue still holds a live attempt, so that a
+// worker that died is told as "worker lost" rather than waited on forever.
+
+import type { Redis } from 'ioredis';
+import type { StepLog } from '../actions/types.js';
+import { MiaError } from '../errors.js';
+import { decodeRecord, type JobResult, type WorkerIdentity } from './protocol.js';
+
+/** What the watch asks of the queue about the attempt's job. */
+export interface JobProbe {
+  /** Why the job can no longer end by itself (its worker lost), or undefined while it can. */
+  findLoss(): Promise<string | undefined>;
+}
+
+export interface AttemptWatchOptions {
+  /** A client of its own: reading blocks it. */
+  reader: Redis;
+  key: string;
+  log: StepLog;
+  probe: JobProbe;
+  pollMs: number;
+  /** Told once, when a worker takes the attempt. */
+  onStarted(worker: WorkerIdentity): void;
+  /** Aborted when the engine stops the attempt: the watch still reads on, up to `graceMs`. */
+  signal: AbortSignal;
+  graceMs: number;
+}
+
+/** Reads the attempt's stream to its end record; a lost attempt ends as a `MIA_WORKER_LOST` failure. */
+export async function watchAttempt(options: AttemptWatchOptions): Promise<JobResult> {
+  const { reader, key, log, probe, pollMs } = options;
+  let lastId = '0-0';
+  let worker: WorkerIdentity | undefined;
+  let nextProbeAt = Date.now() + pollMs;
+  let stoppedAt: number | undefined;
+  for (;;) {
+    if (options.signal.aborted) {
+      stoppedAt ??= Date.now();
+      if (Date.now() - stoppedAt > options.graceMs) {
+        return { status: 'failed', outputs: {}, error: { message: 'stopped', isRetriable: false } };
+      }
+    }
+    const read = (await reader.xread(
+      'COUNT',
+      512,
+      'BLOCK',
+      Math.min(pollMs, 1000),
+      'STREAMS',
+      key,
+      lastId,
+    )) as Array<[string, Array<[string, string[]]>]> | null;
+    for (const [id, fields] of read?.[0]?.[1] ?? []) {
+      lastId = id;
+      const record = decodeRecord(fields);
+      if (record?.kind === 'started') {
+        worker = record.worker;
+        options.onStarted(record.worker);
+      } else if (record?.kind === 'out') log.write(record.stream, record.data);
+      else if (record?.kind === 'info') log.info(record.text);
+      else if (record?.kind === 'end') return record.result;
+    }
+    if (Date.now() < nextProbeAt) continue;
+    nextProbeAt = Date.now() + pollMs;
+    const loss = await probe.findLoss();
+    // Its end may have come in since the last read: look once more before calling it lost.
+    if (loss !== undefined && !(await hasEnd(reader, key, lastId))) return lostResult(worker, loss);
+  }
+}
+
+async function hasEnd(reader: Redis, key: string, after: string): Promise<boolean> {
+  const rest = (await reader.xrange(key, `(${after}`, '+')) as Array<[string, string[]]>;
+  return rest.some(([, fields]) => decodeRecord(fields)?.kind === 'end');
+}
+
+function lostResult(worker: WorkerIdentity | undefined, why: string): JobResult {
+  const who = worker
+    ? `worker ${worker.id} (host ${worker.host}, pid ${worker.pid})`
+    : 'its worker';
+  const error = new MiaError(
+    'MIA_WORKER_LOST',
+    `Worker lost: ${who} stopped answering while it ran the step (${why}).`,
+    {
+      hint: 'The worker was killed, crashed or lost Redis; the step retries by its `retry` policy, or runs again on resume.',
+    },
+  );
+  return {
+    status: 'failed',
+    outputs: {},
+    error: { message: error.message, code: error.code, hint: error.hint ?? '', isRetriable: true },
+  };
+}
