@@ -89,8 +89,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
         writer,
         stop,
       );
-      writer.send({ kind: 'end', result: maskResult(result) });
-      await writer.close();
+      await writer.close({ kind: 'end', result: maskResult(result) });
       return { status: result.status };
     } finally {
       leases.release(jobId);

@@ -48,12 +48,16 @@ export class StreamWriter implements StepLog {
     this.send({ kind: 'info', text: getProcessMasker().mask(text) });
   }
 
-  /** Sends what is held back, then waits for every record; throws when one could not be sent. */
-  async close(): Promise<void> {
+  /**
+   * Sends what is held back, then `last` (the attempt's end), then waits for every record;
+   * throws when one could not be sent.
+   */
+  async close(last: StreamRecord): Promise<void> {
     for (const stream of ['stdout', 'stderr'] as const) {
       if (this.#held[stream].length > 0) this.#sendOutput(stream, this.#held[stream]);
       this.#held[stream] = Buffer.alloc(0);
     }
+    this.send(last);
     this.#pending = Promise.all([this.#pending, this.#redis.pexpire(this.#key, STREAM_TTL_MS)]);
     await this.#pending;
     if (this.#failure !== undefined) throw this.#failure;

@@ -47,11 +47,15 @@ interface ContractRun {
 
 /**
  * Declares the executor contract for `name`: `create` is called for each test with the registry
- * of the engine's process (the built-in actions).
+ * of the engine's process (the built-in actions) and the test's workspace (a committed git
+ * repository, which a worker clones).
  */
 export function describeStepExecutorContract(
   name: string,
-  create: (setup: { registry: ActionRegistry }) => ExecutorUnderTest | Promise<ExecutorUnderTest>,
+  create: (setup: {
+    registry: ActionRegistry;
+    workspace: string;
+  }) => ExecutorUnderTest | Promise<ExecutorUnderTest>,
 ): void {
   describe(`the step executor contract: ${name}`, () => {
     const cleanups: Array<() => Promise<void>> = [];
@@ -84,11 +88,12 @@ export function describeStepExecutorContract(
       ];
       await commitFile(workspace, '.mia/workflows/contract.yaml', `${yaml.join('\n')}\n`);
       const registry = createBuiltinRegistry();
-      const underTest = await create({ registry });
+      const underTest = await create({ registry, workspace });
       if (underTest.close) cleanups.push(underTest.close);
       const attempts: string[] = [];
       const spy: StepExecutor = {
         name: underTest.executor.name,
+        ...(underTest.executor.announcesStart ? { announcesStart: true } : {}),
         accepts: (step) => underTest.executor.accepts(step),
         runAttempt: (step, context) => {
           attempts.push(`${step.id}#${context.attempt}`);
