@@ -1,0 +1,202 @@
+// `mia workflow run --queue` with real `mia worker` processes and a real redis-server: where
+// each step runs (labels, `runs_on: local`, home actions), the worker named in the started
+// event, the commit workers run at, and the errors a user meets first.
+
+import { rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runMia } from '../helpers/cli.js';
+import { createQueueWorkspace, payloadsOf, readRunEvents } from '../helpers/queue-workspace.js';
+import { findFreePort, startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { commitFile, git } from '../helpers/temp-git-repo.js';
+import { startTestWorker, TEST_QUEUE_ENV, type TestWorker } from '../helpers/test-worker.js';
+
+let redis: TestRedis;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function workspaceOf(yaml: string): Promise<string> {
+  const dir = await createQueueWorkspace({ w: yaml });
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function workerOf(
+  origin: string,
+  options: Parameters<typeof startTestWorker>[2] = {},
+): Promise<TestWorker> {
+  const worker = await startTestWorker(origin, redis.url, options);
+  cleanups.push(() => worker.stop());
+  return worker;
+}
+
+const run = (cwd: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runMia(['workflow', 'run', 'w', '--queue', redis.url, ...args], {
+    cwd,
+    env: { ...TEST_QUEUE_ENV, ...env },
+  });
+
+describe('mia workflow run --queue', () => {
+  it('runs steps on the worker whose labels they need, keeps local steps and gates home, and names the worker', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Where steps run"
+steps:
+  - id: anywhere
+    action: shell
+    with: { run: 'echo "at=$PWD" >> "$MIA_OUTPUT"' }
+  - id: gpu
+    action: shell
+    runs_on: [gpu]
+    with: { run: 'echo "at=$PWD" >> "$MIA_OUTPUT"' }
+  - id: home
+    action: shell
+    runs_on: local
+    depends_on: [anywhere, gpu]
+    with: { run: 'echo "got \${{ steps.gpu.outputs.at }}"; echo "at=$PWD" >> "$MIA_OUTPUT"' }
+  - id: gate
+    action: approve
+    depends_on: [home]
+    with: { prompt: "Ship?" }
+`);
+    const plain = await workerOf(dir);
+    const gpu = await workerOf(dir, { labels: 'gpu,linux' });
+    const result = await run(dir, ['--yes']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = await readRunEvents(dir);
+    const startedBy = (id: string) =>
+      payloadsOf(events, 'workflow.step.started', id)[0]?.worker as { pid: number } | undefined;
+    expect(startedBy('gpu')?.pid).toBe(gpu.pid);
+    expect([plain.pid, gpu.pid]).toContain(startedBy('anywhere')?.pid);
+    expect(startedBy('home')).toBeUndefined();
+    expect(startedBy('gate')).toBeUndefined();
+    const at = (id: string) =>
+      String(
+        payloadsOf(events, 'workflow.step.completed', id)[0]?.outputs &&
+          (payloadsOf(events, 'workflow.step.completed', id)[0]?.outputs as { at: string }).at,
+      );
+    expect(at('gpu').startsWith(gpu.clone)).toBe(true);
+    expect(at('gpu')).toContain('/.git/mia-worker/');
+    expect(at('home')).toBe(dir);
+    // The worker's own working tree is left as it was.
+    expect(await git(gpu.clone, 'status', '--porcelain')).toBe('');
+  });
+
+  it('refuses uncommitted changes to tracked files unless --allow-dirty, saying so', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Dirty"
+steps:
+  - id: a
+    action: shell
+    with: { run: 'cat README.md' }
+`);
+    await workerOf(dir);
+    await commitFile(dir, 'README.md', 'committed\n');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${dir}/README.md`, 'not committed\n');
+    const refused = await run(dir);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('uncommitted changes: README.md');
+    expect(refused.stderr).toContain('--allow-dirty');
+    expect(refused.stdout).not.toContain('run ');
+    // The worker has the pushed commit only if it can fetch it: push it to the worker's origin (this dir).
+    const allowed = await run(dir, ['--allow-dirty']);
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toContain('without the uncommitted changes');
+    const events = await readRunEvents(dir);
+    expect(
+      (payloadsOf(events, 'workflow.step.completed', 'a')[0]?.outputs as { stdout: string }).stdout,
+    ).toBe('committed');
+  });
+
+  it('fails a step with a clear tension when the worker cannot fetch the commit', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Unpushed"
+steps:
+  - id: a
+    action: shell
+    with: { run: 'echo hi' }
+`);
+    const worker = await workerOf(dir);
+    // The worker's origin is another repository that never gets the coordinator's next commit.
+    const other = await workspaceOf('name: other\nnarrative: x\nsteps: []\n');
+    await git(worker.clone, 'remote', 'set-url', 'origin', other);
+    await commitFile(dir, 'new.txt', 'only here\n');
+    const result = await run(dir);
+    expect(result.exitCode).toBe(1);
+    const failed = payloadsOf(await readRunEvents(dir), 'workflow.step.failed', 'a')[0];
+    expect(failed?.error).toMatchObject({ code: 'MIA_WORKER_COMMIT_UNAVAILABLE' });
+    expect(String((failed?.error as { message: string }).message)).toMatch(
+      /cannot run the step at commit [0-9a-f]{12}: fetching it from origin failed/,
+    );
+  });
+
+  it('takes the queue from MIA_QUEUE, and says when no worker has the labels a step needs', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Waiting"
+steps:
+  - id: arm
+    action: shell
+    runs_on: [arm]
+    with: { run: 'echo on arm' }
+`);
+    await workerOf(dir, { labels: 'x86' });
+    const { startMia } = await import('../helpers/cli.js');
+    const child = startMia(['workflow', 'run', 'w'], {
+      cwd: dir,
+      env: { ...TEST_QUEUE_ENV, MIA_QUEUE: redis.url },
+    });
+    const { waitUntil } = await import('../helpers/processes.js');
+    const { readFile, readdir } = await import('node:fs/promises');
+    const logOf = async () => {
+      const runs = await readdir(`${dir}/.mia/runs`).catch(() => []);
+      return runs[0]
+        ? readFile(`${dir}/.mia/runs/${runs[0]}/logs/arm.log`, 'utf8').catch(() => '')
+        : '';
+    };
+    expect(
+      await waitUntil(async () =>
+        (await logOf()).includes('waiting for a worker with the labels arm'),
+      ),
+    ).toBe(true);
+    const arm = await workerOf(dir, { labels: 'arm' });
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const started = payloadsOf(await readRunEvents(dir), 'workflow.step.started', 'arm')[0];
+    expect((started?.worker as { pid: number }).pid).toBe(arm.pid);
+  });
+
+  it('says where Redis is unreachable with its password masked, and starts no run', async () => {
+    const dir = await workspaceOf(
+      'name: w\nnarrative: x\nsteps:\n  - id: a\n    action: shell\n    with: { run: "true" }\n',
+    );
+    const port = await findFreePort();
+    const result = await runMia(
+      ['workflow', 'run', 'w', '--queue', `redis://:hunter2-secret@127.0.0.1:${port}`],
+      { cwd: dir },
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`redis://:***@127.0.0.1:${port}`);
+    expect(result.stderr).toContain('ECONNREFUSED');
+    expect(result.stderr + result.stdout).not.toContain('hunter2-secret');
+  });
+
+  it('refuses a queue URL that is not redis:// or rediss://', async () => {
+    const dir = await workspaceOf(
+      'name: w\nnarrative: x\nsteps:\n  - id: a\n    action: shell\n    with: { run: "true" }\n',
+    );
+    const result = await runMia(['workflow', 'run', 'w', '--queue', 'http://user:pw@host'], {
+      cwd: dir,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('is not a redis:// or rediss:// URL');
+    expect(result.stderr).not.toContain(':pw@');
+  });
+});
