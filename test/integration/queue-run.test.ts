@@ -79,8 +79,8 @@ steps:
     expect(startedBy('gate')).toBeUndefined();
     const at = (id: string) =>
       String(
-        payloadsOf(events, 'workflow.step.completed', id)[0]?.outputs &&
-          (payloadsOf(events, 'workflow.step.completed', id)[0]?.outputs as { at: string }).at,
+        ((payloadsOf(events, 'workflow.step.completed', id)[0]?.outputs ?? {}) as { at?: string })
+          .at,
       );
     expect(at('gpu').startsWith(gpu.clone)).toBe(true);
     expect(at('gpu')).toContain('/.git/mia-worker/');
@@ -112,7 +112,11 @@ steps:
     expect(allowed.stderr).toContain('without the uncommitted changes');
     const events = await readRunEvents(dir);
     expect(
-      (payloadsOf(events, 'workflow.step.completed', 'a')[0]?.outputs as { stdout: string }).stdout,
+      (
+        (payloadsOf(events, 'workflow.step.completed', 'a')[0]?.outputs ?? {}) as {
+          stdout?: string;
+        }
+      ).stdout,
     ).toBe('committed');
   });
 
@@ -133,7 +137,7 @@ steps:
     expect(result.exitCode).toBe(1);
     const failed = payloadsOf(await readRunEvents(dir), 'workflow.step.failed', 'a')[0];
     expect(failed?.error).toMatchObject({ code: 'MIA_WORKER_COMMIT_UNAVAILABLE' });
-    expect(String((failed?.error as { message: string }).message)).toMatch(
+    expect(String(((failed?.error ?? {}) as { message?: string }).message)).toMatch(
       /cannot run the step at commit [0-9a-f]{12}: fetching it from origin failed/,
     );
   });
@@ -170,7 +174,7 @@ steps:
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const started = payloadsOf(await readRunEvents(dir), 'workflow.step.started', 'arm')[0];
-    expect((started?.worker as { pid: number }).pid).toBe(arm.pid);
+    expect(((started?.worker ?? {}) as { pid?: number }).pid).toBe(arm.pid);
   });
 
   it('says where Redis is unreachable with its password masked, and starts no run', async () => {
