@@ -20,6 +20,8 @@ export interface AttemptWatchOptions {
   log: StepLog;
   probe: JobProbe;
   pollMs: number;
+  /** A read or check of Redis not answered this long fails the watch (Redis unreachable). */
+  unreachableMs: number;
   /** Told once, when a worker takes the attempt. */
   onStarted(worker: WorkerIdentity): void;
   /** Aborted when the engine stops the attempt: the watch still reads on, up to `graceMs`. */
@@ -41,15 +43,11 @@ export async function watchAttempt(options: AttemptWatchOptions): Promise<JobRes
         return { status: 'failed', outputs: {}, error: { message: 'stopped', isRetriable: false } };
       }
     }
-    const read = (await reader.xread(
-      'COUNT',
-      512,
-      'BLOCK',
-      Math.min(pollMs, 1000),
-      'STREAMS',
-      key,
-      lastId,
-    )) as Array<[string, Array<[string, string[]]>]> | null;
+    const block = Math.min(pollMs, 1000);
+    const reading = reader.xread('COUNT', 512, 'BLOCK', block, 'STREAMS', key, lastId);
+    const read = (await withDeadline(reading, block + options.unreachableMs)) as Array<
+      [string, Array<[string, string[]]>]
+    > | null;
     for (const [id, fields] of read?.[0]?.[1] ?? []) {
       lastId = id;
       const record = decodeRecord(fields);
@@ -62,7 +60,7 @@ export async function watchAttempt(options: AttemptWatchOptions): Promise<JobRes
     }
     if (Date.now() < nextProbeAt) continue;
     nextProbeAt = Date.now() + pollMs;
-    const loss = await probe.findLoss();
+    const loss = await withDeadline(probe.findLoss(), options.unreachableMs);
     // Its end may have come in since the last read: look once more before calling it lost.
     if (loss !== undefined && !(await hasEnd(reader, key, lastId))) return lostResult(worker, loss);
   }
@@ -89,4 +87,17 @@ function lostResult(worker: WorkerIdentity | undefined, why: string): JobResult 
     outputs: {},
     error: { message: error.message, code: error.code, hint: error.hint ?? '', isRetriable: true },
   };
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer for ${Math.round(ms / 1000)} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ActionContext } from '../actions/types.js';
 import type { ResolvedStep } from '../definition/types.js';
 import type { AttemptResult, StepExecutor } from '../engine/executors/step-executor.js';
+import { MiaError } from '../errors.js';
 import { KILL_GRACE_MS } from '../util/processes.js';
 import { AttemptNumbers } from './attempt-numbers.js';
 import { watchAttempt } from './attempt-watch.js';
@@ -52,6 +53,9 @@ export class QueueStepExecutor implements StepExecutor {
   readonly #numbers = new AttemptNumbers();
   /** Clients for blocking reads, one per attempt being followed, kept for the next. */
   readonly #idleReaders: Redis[] = [];
+  readonly #readers = new Set<Redis>();
+  /** The last connection error of a client: what an unreachable Redis is reported with. */
+  #lastError: Error | undefined;
   readonly #ended: string[] = [];
 
   /** Connects to the queue's Redis (failing fast when it is unreachable). */
@@ -62,7 +66,7 @@ export class QueueStepExecutor implements StepExecutor {
 
   private constructor(options: QueueExecutorOptions) {
     this.#options = options;
-    this.#redis = createRedisClient(options.url);
+    this.#redis = this.#connect();
     this.#queues = new CoordinatorQueues({
       ...options,
       repoId: options.repository.repoId,
@@ -97,7 +101,7 @@ export class QueueStepExecutor implements StepExecutor {
       steps: context.expressions?.steps ?? {},
       firstStartedAt: context.firstStartedAt.toISOString(),
     };
-    const reader = this.#idleReaders.pop() ?? createRedisClient(this.#options.url);
+    const reader = this.#idleReaders.pop() ?? this.#connect();
     try {
       // A stream already there is an attempt dispatched before (by a coordinator that died): adopt it.
       if ((await this.#redis.exists(key)) === 0) await this.#queues.add(labels, jobId, job);
@@ -116,6 +120,7 @@ export class QueueStepExecutor implements StepExecutor {
         log: context.log,
         probe: { findLoss: () => findJobLoss(this.#queues, labels, jobId) },
         pollMs: timings.pollMs,
+        unreachableMs: timings.unreachableMs,
         onStarted: (worker) => context.announceStart?.({ worker }),
         signal: context.signal,
         graceMs: KILL_GRACE_MS,
@@ -126,11 +131,12 @@ export class QueueStepExecutor implements StepExecutor {
       return { status: 'failed', error: toResultError(result), outputs: result.outputs };
     } catch (error) {
       reader.disconnect();
-      return {
-        status: 'failed',
-        error: createUnreachableError(this.#options.url, error),
-        outputs: {},
-      };
+      this.#readers.delete(reader);
+      const cause =
+        error instanceof MiaError
+          ? error
+          : createUnreachableError(this.#options.url, this.#lastError ?? error);
+      return { status: 'failed', error: cause, outputs: {} };
     }
   }
 
@@ -138,7 +144,17 @@ export class QueueStepExecutor implements StepExecutor {
   async close(): Promise<void> {
     if (this.#ended.length > 0) await this.#redis.del(...this.#ended).catch(() => undefined);
     await this.#queues.close();
-    for (const reader of this.#idleReaders.splice(0)) reader.disconnect();
+    for (const reader of this.#readers) reader.disconnect();
     this.#redis.disconnect();
+  }
+
+  /** A client whose connection errors are remembered. */
+  #connect(): Redis {
+    const client = createRedisClient(this.#options.url);
+    client.on('error', (error: Error) => {
+      this.#lastError = error;
+    });
+    this.#readers.add(client);
+    return client;
   }
 }

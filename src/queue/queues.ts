@@ -43,6 +43,8 @@ export class CoordinatorQueues {
   /** Enqueues `data` as `jobId` on the queue of `labels`; an id the queue holds is left as it is. */
   async add(labels: readonly string[], jobId: string, data: StepJob): Promise<void> {
     const { queue } = await this.#openQueue(labels);
+    // Listed again at each step: a Redis restarted empty forgets the label sets.
+    await this.#redis.sadd(getLabelSetsKey(this.#repoId), labels.join(','));
     await queue.add('step', data, { ...JOB_OPTIONS, jobId });
   }
 
@@ -57,8 +59,11 @@ export class CoordinatorQueues {
     await Promise.all(
       open.map(async (each) => {
         if (each.status !== 'fulfilled') return;
-        await withTimeout(each.value.reaper.close(true));
-        await withTimeout(each.value.queue.close());
+        for (const closable of [each.value.reaper, each.value.queue]) {
+          // A close while Redis is down may never end: then the connection is cut instead.
+          if (!(await withTimeout(closable.close())))
+            void closable.disconnect().catch(() => undefined);
+        }
       }),
     );
   }
@@ -99,10 +104,13 @@ export class CoordinatorQueues {
   }
 }
 
-/** Waits for a close at most a second: a close while Redis is down may never end. */
-async function withTimeout(closing: Promise<unknown>): Promise<void> {
-  await Promise.race([
-    closing.catch(() => undefined),
-    new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+/** Waits for a close at most a second; true when it ended in time. */
+async function withTimeout(closing: Promise<unknown>): Promise<boolean> {
+  return Promise.race([
+    closing.then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
   ]);
 }

@@ -14,20 +14,28 @@ export interface QueueTimings {
   stallIntervalMs: number;
   /** How often the coordinator checks the state of each remote step it waits for. */
   pollMs: number;
+  /** Redis unanswering this long: the coordinator gives up on it (a clear error; resumable). */
+  unreachableMs: number;
 }
 
 /** Production timings: a worker that dies is noticed within 14 s (CONTRACT: within 15 s). */
-const DEFAULT_TIMINGS: QueueTimings = { lockMs: 10_000, stallIntervalMs: 4_000, pollMs: 1_000 };
+const DEFAULT_TIMINGS: QueueTimings = {
+  lockMs: 10_000,
+  stallIntervalMs: 4_000,
+  pollMs: 1_000,
+  unreachableMs: 10_000,
+};
 
 /**
- * The timings, from MIA_QUEUE_LOCK_MS, MIA_QUEUE_STALL_INTERVAL_MS and MIA_QUEUE_POLL_MS when
- * set (tests make them short); both sides of a queue must use the same.
+ * The timings, from MIA_QUEUE_LOCK_MS, MIA_QUEUE_STALL_INTERVAL_MS, MIA_QUEUE_POLL_MS and
+ * MIA_QUEUE_UNREACHABLE_MS when set (tests make them short); both sides of a queue must use the same.
  */
 export function readQueueTimings(env: NodeJS.ProcessEnv = process.env): QueueTimings {
   return {
     lockMs: readMs(env, 'MIA_QUEUE_LOCK_MS', DEFAULT_TIMINGS.lockMs),
     stallIntervalMs: readMs(env, 'MIA_QUEUE_STALL_INTERVAL_MS', DEFAULT_TIMINGS.stallIntervalMs),
     pollMs: readMs(env, 'MIA_QUEUE_POLL_MS', DEFAULT_TIMINGS.pollMs),
+    unreachableMs: readMs(env, 'MIA_QUEUE_UNREACHABLE_MS', DEFAULT_TIMINGS.unreachableMs),
   };
 }
 

@@ -14,6 +14,7 @@ export const TEST_QUEUE_ENV: Record<string, string> = {
   MIA_QUEUE_LOCK_MS: '1000',
   MIA_QUEUE_STALL_INTERVAL_MS: '500',
   MIA_QUEUE_POLL_MS: '200',
+  MIA_QUEUE_UNREACHABLE_MS: '2000',
 };
 
 /** A worker a test started. */
