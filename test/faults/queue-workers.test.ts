@@ -100,7 +100,7 @@ describe('steps on workers, when something dies', () => {
     const retrying = payloadsOf(events, 'workflow.step.retrying', 'long');
     expect(retrying).toHaveLength(1);
     expect(retrying[0]?.error).toMatchObject({ code: 'MIA_WORKER_LOST' });
-    expect(String((retrying[0]?.error as { message?: string }).message)).toContain(
+    expect(String(((retrying[0]?.error ?? {}) as { message?: string }).message)).toContain(
       `Worker lost: worker`,
     );
     const started = payloadsOf(events, 'workflow.step.started', 'long').map(
@@ -127,7 +127,7 @@ describe('steps on workers, when something dies', () => {
     const resumed = await runMia(miaArgs('resume', shared), { cwd: dir, env: TEST_QUEUE_ENV });
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     const started = payloadsOf(await readRunEvents(dir), 'workflow.step.started', 'long');
-    expect((started.at(-1)?.worker as { pid?: number }).pid).toBe(second.pid);
+    expect(((started.at(-1)?.worker ?? {}) as { pid?: number }).pid).toBe(second.pid);
   });
 
   it('kills the step of a worker that lost its lock (frozen past the stall check)', async () => {
