@@ -32,6 +32,9 @@ export async function findFreePort(): Promise<number> {
 /** Starts `redis-server` (fails, saying how to install it, when the machine has none). */
 export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const port = await findFreePort();
+  const at = extraArgs.indexOf('--requirepass');
+  const password = at >= 0 ? extraArgs[at + 1] : undefined;
+  const auth = password === undefined ? {} : { password };
   const url = `redis://127.0.0.1:${port}`;
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn(
@@ -53,6 +56,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     );
     const failed = new Promise<Error>((resolve) => child.once('error', resolve));
     const probe = new Redis(port, '127.0.0.1', {
+      ...auth,
       lazyConnect: true,
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
@@ -77,7 +81,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     return child;
   };
   let child = await launch();
-  const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  const client = new Redis(port, '127.0.0.1', { ...auth, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
   const kill = async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
