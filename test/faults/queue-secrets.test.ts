@@ -80,15 +80,35 @@ steps:
   });
   const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
   const worker = await startTestWorker(dir, url, {
-    env: { MIA_SCAN_API_TOKEN: undefined, WORKER_API_TOKEN: WORKER_SECRET, DEPLOY_REGION: 'worker-region' },
+    env: {
+      MIA_SCAN_API_TOKEN: undefined,
+      WORKER_API_TOKEN: WORKER_SECRET,
+      DEPLOY_REGION: 'worker-region',
+    },
   });
   try {
     expect(worker.output()).toContain(`redis://:***@127.0.0.1:${redis.port}`);
-    const coordinator = startMia(['workflow', 'run', 'w', '--input', `shared=${shared}`, '--queue', url], {
-      cwd: dir,
-      env: { ...TEST_QUEUE_ENV, MIA_SCAN_API_TOKEN: COORDINATOR_SECRET, DEPLOY_REGION: 'coordinator-region' },
-    });
-    expect(await waitUntil(() => readFile(join(shared, 'holding')).then(() => true, () => false), 20_000)).toBe(true);
+    const coordinator = startMia(
+      ['workflow', 'run', 'w', '--input', `shared=${shared}`, '--queue', url],
+      {
+        cwd: dir,
+        env: {
+          ...TEST_QUEUE_ENV,
+          MIA_SCAN_API_TOKEN: COORDINATOR_SECRET,
+          DEPLOY_REGION: 'coordinator-region',
+        },
+      },
+    );
+    expect(
+      await waitUntil(
+        () =>
+          readFile(join(shared, 'holding')).then(
+            () => true,
+            () => false,
+          ),
+        20_000,
+      ),
+    ).toBe(true);
     // While the run goes on, the queue holds its jobs and streams: none carries a secret.
     const everything = await dumpEveryKey(redis.client);
     expect(everything).toContain('region=worker-region');
@@ -98,7 +118,8 @@ steps:
     await writeFile(join(shared, 'go'), '');
     const result = await coordinator;
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    const stdout = (payloadsOf(await readRunEvents(dir), 'workflow.step.completed', 'leak')[0]?.outputs ?? {}) as { stdout?: string };
+    const stdout = (payloadsOf(await readRunEvents(dir), 'workflow.step.completed', 'leak')[0]
+      ?.outputs ?? {}) as { stdout?: string };
     expect(stdout.stdout).toBe('region=worker-region\ntoken=\nworker=***');
     const shown = `${result.stdout}${result.stderr}${worker.output()}${JSON.stringify(await readRunEvents(dir))}`;
     expect(shown).not.toContain(PASSWORD);

@@ -1,6 +1,7 @@
 // A real redis-server for a test file: on a free port, nothing persisted, killed by its pid.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { waitUntil } from './processes.js';
@@ -29,19 +30,35 @@ export async function findFreePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts `redis-server` (fails, saying how to install it, when the machine has none). */
-export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
+/** A server certificate (PEM files) for TLS, and the CA that signed it. */
+export interface TestTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/**
+ * Starts `redis-server` (fails, saying how to install it, when the machine has none); with `tls`,
+ * it listens with TLS only (rediss://).
+ */
+export async function startTestRedis(extraArgs: string[] = [], tls?: TestTls): Promise<TestRedis> {
   const port = await findFreePort();
   const at = extraArgs.indexOf('--requirepass');
   const password = at >= 0 ? extraArgs[at + 1] : undefined;
-  const auth = password === undefined ? {} : { password };
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = {
+    ...(password === undefined ? {} : { password }),
+    ...(tls === undefined ? {} : { tls: { ca: readFileSync(tls.caFile) } }),
+  };
+  const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...(tls
+          ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile]
+          : ['--port', String(port)]),
+        ...(tls ? ['--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile] : []),
+        ...(tls ? ['--tls-auth-clients', 'no'] : []),
         '--bind',
         '127.0.0.1',
         '--save',
