@@ -1,6 +1,6 @@
 // `npm run bench`: measures mia-workflow against the floor of this machine, in one run.
 // Usage: node bench/run.mjs [--quick] [scenario...]   (scenarios: shell in-process makespan
-// resume fan-out startup; default: all). Prints the table and writes bench/results.json.
+// resume fan-out startup queue; default: all). Prints the table and writes bench/results.json.
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { formatTable } from './lib/table.mjs';
 import { measureFanOut } from './scenarios/fan-out.mjs';
 import { measureInProcess } from './scenarios/in-process.mjs';
 import { measureMakespan } from './scenarios/makespan.mjs';
+import { measureQueue } from './scenarios/queue.mjs';
 import { measureResume } from './scenarios/resume.mjs';
 import { measureShellDag } from './scenarios/shell-dag.mjs';
 import { measureStartup } from './scenarios/startup.mjs';
@@ -22,6 +23,7 @@ const SCENARIOS = {
   resume: { measure: measureResume, runs: 3, quickRuns: 1 },
   'fan-out': { measure: measureFanOut, runs: 3, quickRuns: 1 },
   startup: { measure: measureStartup, runs: 15, quickRuns: 3 },
+  queue: { measure: measureQueue, runs: 3, quickRuns: 1 },
 };
 
 const args = process.argv.slice(2);
