@@ -2,10 +2,6 @@
 // steps to workers, after checking the workspace's commit (`--allow-dirty`) and Redis.
 
 import type { StepExecutor } from '../engine/executors/step-executor.js';
-import { checkQueueUrl, maskQueueUrl } from '../queue/connection.js';
-import { QueueStepExecutor } from '../queue/queue-executor.js';
-import { findUnpublishedCommit, readDispatchedRepository } from '../queue/repository.js';
-import { readQueueTimings } from '../queue/settings.js';
 import { stripControlSequences as plain } from '../util/terminal-text.js';
 import type { CommandContext } from './context.js';
 
@@ -28,6 +24,13 @@ export async function withQueueExecutors<T>(
 ): Promise<T> {
   const given = options.queue ?? process.env[QUEUE_VARIABLE];
   if (given === undefined || given === '') return work([]);
+  // BullMQ and ioredis load only for a run that uses a queue.
+  const { checkQueueUrl, maskQueueUrl } = await import('../queue/connection.js');
+  const { QueueStepExecutor } = await import('../queue/queue-executor.js');
+  const { findUnpublishedCommit, readDispatchedRepository } = await import(
+    '../queue/repository.js'
+  );
+  const { readQueueTimings } = await import('../queue/settings.js');
   const url = checkQueueUrl(given);
   const repository = await readDispatchedRepository(ctx.workspace, options.allowDirty === true);
   if (repository.dirtyFiles.length > 0) {
