@@ -25,6 +25,7 @@ export interface ChartOptions {
 function describeStepDetail(step: RunStepView): string {
   const parts = [step.action, step.universe];
   if (step.attempts > 1) parts.push(`attempt ${step.attempts}`);
+  if (step.worker) parts.push(`on ${step.worker.host} (worker pid ${step.worker.pid})`);
   const duration = formatDuration(step.durationMs);
   if (duration) parts.push(duration);
   if (step.status === 'skipped' && step.skipReason) parts.push(step.skipReason);

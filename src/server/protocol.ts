@@ -86,6 +86,8 @@ export interface RunStepView {
   /** The step failed but was allowed to (`continue_on_error`): the run went on. */
   continueOnError: boolean;
   logPath: string;
+  /** Where its latest attempt ran: a worker's host and pid (`--queue`), or null for the run's process. */
+  worker?: { id: string; host: string; pid: number } | null;
   /**
    * The gates the step waits at: its own (`path` = its id) or, for a chapter step, gates inside
    * its chapter (`<step>/<gate>`), each with the command that answers it. Answer one with

@@ -37,6 +37,7 @@ export function toRunDetail(state: RunState, context: DetailContext): RunDetail 
       skipReason: s?.skipReason ?? null,
       continueOnError: s?.continueOnError ?? false,
       logPath: context.getLogPath(step.id),
+      worker: s?.worker ?? null,
       gates: (s?.gates ?? []).map((gate) => ({
         ...gate,
         command: formatApproveCommand(context.root.runId, `${context.root.prefix}${gate.path}`),

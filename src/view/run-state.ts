@@ -39,6 +39,8 @@ export interface StepState {
   firstStartedAt: string | undefined;
   startedAt: string | undefined;
   endedAt: string | undefined;
+  /** The worker that ran its latest attempt (`--queue`); undefined when the run's process did. */
+  worker?: { id: string; host: string; pid: number } | undefined;
   /** A tension was told for this step during the run. */
   hadTension: boolean;
   /** The latest tension told for this step, if any (kept, resolved, when it later completes). */

@@ -13,6 +13,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.attempts += 1;
       step.attempt = event.payload.attempt;
       step.startedAt = event.timestamp;
+      step.worker = event.payload.worker;
       step.firstStartedAt ??= event.timestamp;
       step.error = undefined;
       step.skipReason = undefined;

@@ -87,6 +87,12 @@ steps:
     expect(at('home')).toBe(dir);
     // The worker's own working tree is left as it was.
     expect(await git(gpu.clone, 'status', '--porcelain')).toBe('');
+    // `status` says where each step ran.
+    const status = await runMia(['workflow', 'status', '--last'], { cwd: dir });
+    const gpuLine = status.stdout.split('\n').find((line) => line.includes(' gpu '));
+    expect(gpuLine).toContain(`(worker pid ${gpu.pid})`);
+    const homeLine = status.stdout.split('\n').find((line) => line.includes(' home '));
+    expect(homeLine).not.toContain('worker pid');
   });
 
   it('refuses uncommitted changes to tracked files unless --allow-dirty, saying so', async () => {

@@ -49,6 +49,7 @@ export async function statusCommand(
     const told = [
       formatDuration(step.durationMs),
       formatAttempts(step.attempts),
+      step.worker ? `on ${plain(step.worker.host)} (worker pid ${step.worker.pid})` : '',
       plain(describeStep(step)),
     ];
     ctx.io.out(
