@@ -16,8 +16,17 @@ import { findJobLoss } from './job-loss.js';
 import { type StepJob, toResultError } from './protocol.js';
 import { CoordinatorQueues } from './queues.js';
 import type { DispatchedRepository } from './repository.js';
-import { getCancelChannel, getJobId, getStreamKey, type QueueTimings } from './settings.js';
+import {
+  getCancelChannel,
+  getCancelKey,
+  getJobId,
+  getStreamKey,
+  type QueueTimings,
+} from './settings.js';
 import { describeMissingWorker } from './worker-registry.js';
+
+/** How long a cancelled attempt stays marked (a worker taking it later refuses it). */
+const CANCEL_TTL_MS = 24 * 3600 * 1000;
 
 /** Actions that run with the run's own process whatever `runs_on` says. */
 export const HOME_ACTIONS: ReadonlySet<string> = new Set([
@@ -111,8 +120,7 @@ export class QueueStepExecutor implements StepExecutor {
         );
       const missing = await describeMissingWorker(this.#redis, repository.repoId, labels);
       if (missing !== undefined) context.log.info(missing);
-      const onAbort = () =>
-        void this.#redis.publish(getCancelChannel(repository.repoId), jobId).catch(() => undefined);
+      const onAbort = () => void this.#cancel(labels, jobId);
       context.signal.addEventListener('abort', onAbort, { once: true });
       const result = await watchAttempt({
         reader,
@@ -137,6 +145,23 @@ export class QueueStepExecutor implements StepExecutor {
           ? error
           : createUnreachableError(this.#options.url, this.#lastError ?? error);
       return { status: 'failed', error: cause, outputs: {} };
+    }
+  }
+
+  /**
+   * Stops an attempt the engine gave up on (a timeout, an interruption): marked cancelled (a
+   * worker that takes it later refuses it), removed when still waiting, and its worker told to
+   * kill it when running.
+   */
+  async #cancel(labels: readonly string[], jobId: string): Promise<void> {
+    const { repoId } = this.#options.repository;
+    try {
+      await this.#redis.set(getCancelKey(repoId, jobId), '1', 'PX', CANCEL_TTL_MS);
+      await this.#redis.publish(getCancelChannel(repoId), jobId);
+      const job = await this.#queues.getJob(labels, jobId);
+      if (job && (await job.getState()) === 'waiting') await job.remove();
+    } catch {
+      // Redis unreachable: the attempt fails for it anyway, and its worker loses its lock.
     }
   }
 

@@ -131,6 +131,11 @@ export function getCancelChannel(repoId: string): string {
   return `${KEY_PREFIX}:${repoId}:cancel`;
 }
 
+/** The key that marks an attempt the coordinator cancelled (a worker must not start it). */
+export function getCancelKey(repoId: string, jobId: string): string {
+  return `${KEY_PREFIX}:${repoId}:cancelled:${jobId}`;
+}
+
 /** The registry key of one live worker (expires unless its worker refreshes it). */
 export function getWorkerKey(repoId: string, workerId: string): string {
   return `${KEY_PREFIX}:${repoId}:worker:${workerId}`;

@@ -10,6 +10,7 @@ import type { JobResult, StepJob, WorkerIdentity } from '../queue/protocol.js';
 import { readRepoId } from '../queue/repository.js';
 import {
   getCancelChannel,
+  getCancelKey,
   getLabelSetsKey,
   getStreamKey,
   getWorkerKey,
@@ -80,6 +81,12 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
     const jobId = String(job.id);
     const stop = leases.take(jobId, signal);
     updatePauses();
+    // Cancelled by its run (a timeout, an interruption) before this worker took it.
+    if ((await redis.exists(getCancelKey(repoId, jobId))) > 0) {
+      leases.release(jobId);
+      updatePauses();
+      throw new UnrecoverableError('cancelled by its run');
+    }
     const writer = new StreamWriter(redis, getStreamKey(repoId, jobId));
     try {
       writer.send({ kind: 'started', worker: identity });

@@ -253,3 +253,25 @@ describe('steps on workers, when something dies', () => {
     }
   });
 });
+
+describe('steps on workers, when the run gives up on one', () => {
+  it('takes back an attempt that timed out waiting for a worker: no worker runs it later', async () => {
+    const { dir, shared } = await setUp(
+      step('early', 'touch "$SHARED/early-ran"', '    runs_on: [late]\n    timeout: 1s\n'),
+    );
+    const timedOut = await runMia(miaArgs('run', shared), { cwd: dir, env: TEST_QUEUE_ENV });
+    expect(timedOut.exitCode).toBe(1);
+    const failed = payloadsOf(await readRunEvents(dir), 'workflow.step.failed', 'early')[0];
+    expect(failed?.error).toMatchObject({ code: 'MIA_STEP_TIMEOUT' });
+    // A worker with the label comes; it runs the next attempt (resume), never the abandoned one.
+    await workerOf(dir, { labels: 'late' });
+    const resumed = await runMia(miaArgs('resume', shared), { cwd: dir, env: TEST_QUEUE_ENV });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const started = payloadsOf(await readRunEvents(dir), 'workflow.step.started', 'early');
+    expect(started.filter((p) => p.worker !== undefined)).toHaveLength(1);
+    // The abandoned attempt's job is gone from the queue, and it stays marked as cancelled.
+    expect(await redis.client.keys('mia:*@late:*.early.a1*')).toEqual([]);
+    expect(await redis.client.keys('mia:*@late:*.early.a2*')).toEqual([]);
+    expect(await redis.client.keys('mia:*:cancelled:*.early.a1')).toHaveLength(1);
+  });
+});
