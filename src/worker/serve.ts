@@ -166,18 +166,32 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
       stopping = true;
       clearInterval(timer);
       leases.cancelAll('the worker was stopped');
+      // A close while Redis is down may never end: then the connections are cut instead.
       await Promise.all(
-        [...workers.values()].map((worker) =>
-          Promise.race([
-            worker.close(),
-            new Promise((resolve) => setTimeout(resolve, 5000).unref()),
-          ]).then(() => worker.close(true)),
-        ),
+        [...workers.values()].map(async (worker) => {
+          if (!(await endsWithin(worker.close(), 5000)))
+            void worker.disconnect().catch(() => undefined);
+        }),
       );
       leases.close();
-      await redis.del(getWorkerKey(repoId, identity.id)).catch(() => undefined);
+      await endsWithin(redis.del(getWorkerKey(repoId, identity.id)), 1000);
       redis.disconnect();
       subscriber.disconnect();
     },
   };
+}
+
+/** Whether `promise` settles within `ms` (resolved or not). */
+async function endsWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const ended = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([ended, late]);
+  clearTimeout(timer);
+  return result;
 }

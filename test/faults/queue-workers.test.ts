@@ -275,3 +275,18 @@ describe('steps on workers, when the run gives up on one', () => {
     expect(await redis.client.keys('mia:*:cancelled:*.early.a1')).toHaveLength(1);
   });
 });
+
+describe('mia worker, when Redis is gone', () => {
+  it('stops on SIGTERM even while Redis is down', async () => {
+    const { dir } = await setUp(step('a', 'true'));
+    const worker = await workerOf(dir);
+    await redis.kill();
+    try {
+      worker.child.kill('SIGTERM');
+      expect(await waitUntil(() => worker.child.exitCode !== null, 20_000)).toBe(true);
+      expect(worker.child.exitCode).toBe(0);
+    } finally {
+      await redis.restart();
+    }
+  });
+});
