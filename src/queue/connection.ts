@@ -108,7 +108,7 @@ export function createUnreachableError(url: string, cause: unknown): MiaError {
     'MIA_QUEUE_UNREACHABLE',
     `The queue's Redis at ${maskQueueUrl(url)} is unreachable: ${reason}.`,
     {
-      hint: 'Start Redis (or check the URL, its password and MIA_QUEUE_CA for rediss://), then resume the run: mia workflow resume --last --queue URL.',
+      hint: 'Start Redis (or check the URL, its password and MIA_QUEUE_CA for rediss://), then try again; a run it stopped resumes with: mia workflow resume --last --queue URL.',
       cause,
       isRetriable: false,
     },

@@ -21,7 +21,7 @@ async function git(cwd: string, args: string[]): Promise<string> {
   if (result.exitCode !== 0) {
     throw new MiaError(
       'MIA_QUEUE_NOT_A_REPOSITORY',
-      `Steps can run on workers only from a git repository with a commit: git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim()}`,
+      `Steps can run on workers only in a git repository with a commit (the coordinator's and each worker's clone of it): git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim()}`,
       {
         hint: 'Run from a checkout of the repository the workers have cloned (with at least one commit), or run without --queue.',
         isRetriable: false,

@@ -210,3 +210,51 @@ steps:
     expect(result.stderr).not.toContain(':pw@');
   });
 });
+
+describe('mia worker and --queue, used wrongly', () => {
+  it('carries binary output byte for byte to the coordinator’s log file', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Bytes"
+steps:
+  - id: bytes
+    action: shell
+    with: { run: "printf 'a\\\\377\\\\376\\\\000b\\\\n'" }
+`);
+    await workerOf(dir);
+    const result = await run(dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const { readFile, readdir } = await import('node:fs/promises');
+    const [runId] = await readdir(`${dir}/.mia/runs`);
+    const log = await readFile(`${dir}/.mia/runs/${runId}/logs/bytes.log`);
+    expect(log.includes(Buffer.from([0x61, 0xff, 0xfe, 0x00, 0x62, 0x0a]))).toBe(true);
+  });
+
+  it('refuses bad labels, a worker outside a repository, and runs_on labels a queue cannot carry', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Labels"
+steps:
+  - id: a
+    action: shell
+    runs_on: [GPU]
+    with: { run: "true" }
+`);
+    const labels = await runMia(['worker', '--queue', redis.url, '--labels', 'gpu,Big Box'], {
+      cwd: dir,
+    });
+    expect(labels.exitCode).toBe(2);
+    expect(labels.stderr).toContain('The label "Big Box" in --labels is not lower-case letters');
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const nowhere = await mkdtemp(`${tmpdir()}/mia-not-a-repo-`);
+    cleanups.push(() => rm(nowhere, { recursive: true, force: true }));
+    const outside = await runMia(['worker', '--queue', redis.url], {
+      cwd: nowhere,
+      env: { GIT_CEILING_DIRECTORIES: tmpdir() },
+    });
+    expect(outside.exitCode).toBe(2);
+    expect(outside.stderr).toContain('git repository');
+    const invalid = await runMia(['workflow', 'validate', 'w'], { cwd: dir });
+    expect(invalid.exitCode).toBe(2);
+    expect(invalid.stdout + invalid.stderr).toContain('runs_on');
+  });
+});
