@@ -139,8 +139,12 @@ steps:
     const other = await workspaceOf('name: other\nnarrative: x\nsteps: []\n');
     await git(worker.clone, 'remote', 'set-url', 'origin', other);
     await commitFile(dir, 'new.txt', 'only here\n');
+    await git(dir, 'remote', 'add', 'origin', other);
+    await git(dir, 'fetch', '--quiet', 'origin');
     const result = await run(dir);
     expect(result.exitCode).toBe(1);
+    // Warned before anything was dispatched.
+    expect(result.stderr).toMatch(/warning: The commit [0-9a-f]{12} is on no branch of origin/);
     const failed = payloadsOf(await readRunEvents(dir), 'workflow.step.failed', 'a')[0];
     expect(failed?.error).toMatchObject({ code: 'MIA_WORKER_COMMIT_UNAVAILABLE' });
     expect(String(((failed?.error ?? {}) as { message?: string }).message)).toMatch(
