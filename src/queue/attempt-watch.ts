@@ -48,16 +48,22 @@ export async function watchAttempt(options: AttemptWatchOptions): Promise<JobRes
     const read = (await withDeadline(reading, block + options.unreachableMs)) as Array<
       [string, Array<[string, string[]]>]
     > | null;
+    const taken: string[] = [];
     for (const [id, fields] of read?.[0]?.[1] ?? []) {
       lastId = id;
       const record = decodeRecord(fields);
       if (record?.kind === 'started') {
         worker = record.worker;
         options.onStarted(record.worker);
-      } else if (record?.kind === 'out') log.write(record.stream, record.data);
-      else if (record?.kind === 'info') log.info(record.text);
-      else if (record?.kind === 'end') return record.result;
+      } else if (record?.kind === 'out' || record?.kind === 'info') {
+        if (record.kind === 'out') log.write(record.stream, record.data);
+        else log.info(record.text);
+        taken.push(id);
+      } else if (record?.kind === 'end') return record.result;
     }
+    // Output handed to the log leaves Redis: memory stays bounded by what is not yet read, and an
+    // adopting coordinator does not write it twice. The start and the end stay for adoption.
+    if (taken.length > 0) void reader.xdel(key, ...taken).catch(() => undefined);
     if (Date.now() < nextProbeAt) continue;
     nextProbeAt = Date.now() + pollMs;
     const loss = await withDeadline(probe.findLoss(), options.unreachableMs);
