@@ -96,7 +96,7 @@ export class QueueStepExecutor implements StepExecutor {
       step.id,
       context.attempt,
     );
-    const jobId = getJobId(context.runId, step.id, attempt);
+    const jobId = getJobId(context.runId, step.id, step.hash, attempt);
     const key = getStreamKey(repository.repoId, jobId);
     const job: StepJob = {
       runId: context.runId,
@@ -107,7 +107,7 @@ export class QueueStepExecutor implements StepExecutor {
       workflowName: context.expressions?.workflow.name ?? '',
       step,
       inputs: context.inputs,
-      steps: context.expressions?.steps ?? {},
+      steps: pickReadSteps(step, context.expressions?.steps ?? {}),
       firstStartedAt: context.firstStartedAt.toISOString(),
     };
     const reader = this.#idleReaders.pop() ?? this.#connect();
@@ -182,4 +182,16 @@ export class QueueStepExecutor implements StepExecutor {
     this.#readers.add(client);
     return client;
   }
+}
+
+/**
+ * The settled steps whose outputs `step` may read: those whose id its definition mentions (a
+ * superset of what its expressions read), so that a job does not carry every output of the run.
+ */
+export function pickReadSteps(
+  step: ResolvedStep,
+  steps: Record<string, { outputs: Record<string, unknown>; status: string }>,
+): Record<string, { outputs: Record<string, unknown>; status: string }> {
+  const text = JSON.stringify([step.with, step.env, step.when ?? null]);
+  return Object.fromEntries(Object.entries(steps).filter(([id]) => text.includes(id)));
 }

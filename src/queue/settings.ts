@@ -108,12 +108,13 @@ export function listServedLabelSets(labels: readonly string[]): string[][] {
 }
 
 /**
- * The job id of one attempt: the run, the step, and the step's attempt counted across the run's
- * sessions. The same attempt always gets the same id, so it is never enqueued twice (BullMQ
- * ignores an id it holds); no `:` (BullMQ refuses it), and run ids hold no `.`.
+ * The job id of one attempt: the run, the step, what the step does (its hash: a step edited
+ * before a resume never adopts an attempt of its old definition), and the step's attempt counted
+ * across the run's sessions. The same attempt always gets the same id, so it is never enqueued
+ * twice (BullMQ ignores an id it holds); no `:` (BullMQ refuses it), and run ids hold no `.`.
  */
-export function getJobId(runId: string, stepId: string, attempt: number): string {
-  return `${runId}.${encodeURIComponent(stepId)}.a${attempt}`;
+export function getJobId(runId: string, stepId: string, stepHash: string, attempt: number): string {
+  return `${runId}.${encodeURIComponent(stepId)}.${stepHash.slice(0, 8)}.a${attempt}`;
 }
 
 /** The Redis stream that carries one attempt's start, output and result back to the coordinator. */
@@ -134,6 +135,11 @@ export function getCancelChannel(repoId: string): string {
 /** The key that marks an attempt the coordinator cancelled (a worker must not start it). */
 export function getCancelKey(repoId: string, jobId: string): string {
   return `${KEY_PREFIX}:${repoId}:cancelled:${jobId}`;
+}
+
+/** The set of the ids of the workers registered for `repoId` (live or not: see their keys). */
+export function getWorkersKey(repoId: string): string {
+  return `${KEY_PREFIX}:${repoId}:workers`;
 }
 
 /** The registry key of one live worker (expires unless its worker refreshes it). */

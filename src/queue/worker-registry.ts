@@ -2,7 +2,7 @@
 // refreshed): a step whose labels no live worker has waits, and says so.
 
 import type { Redis } from 'ioredis';
-import { getWorkerKey } from './settings.js';
+import { getWorkerKey, getWorkersKey } from './settings.js';
 
 /** A live worker as it registers itself. */
 interface RegisteredWorker {
@@ -10,24 +10,28 @@ interface RegisteredWorker {
   labels: string[];
 }
 
-/** Lists the workers registered for `repoId` now. */
+/** Lists the workers registered for `repoId` now (forgetting those whose key expired). */
 export async function listLiveWorkers(redis: Redis, repoId: string): Promise<RegisteredWorker[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(
-      cursor,
-      'MATCH',
-      getWorkerKey(repoId, '*'),
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  if (keys.length === 0) return [];
-  const values = await redis.mget(...keys);
+  const ids = await redis.smembers(getWorkersKey(repoId));
+  if (ids.length === 0) return [];
+  const values = await redis.mget(...ids.map((id) => getWorkerKey(repoId, id)));
+  const gone = ids.filter((_, index) => values[index] === null);
+  if (gone.length > 0) void redis.srem(getWorkersKey(repoId), ...gone).catch(() => undefined);
   return values.flatMap((value) => (value ? [JSON.parse(value) as RegisteredWorker] : []));
+}
+
+/** Registers a live worker for `ttlMs` (it registers again before that, while it lives). */
+export async function registerWorker(
+  redis: Redis,
+  repoId: string,
+  worker: RegisteredWorker & Record<string, unknown>,
+  ttlMs: number,
+): Promise<void> {
+  await redis
+    .multi()
+    .sadd(getWorkersKey(repoId), worker.id)
+    .set(getWorkerKey(repoId, worker.id), JSON.stringify(worker), 'PX', ttlMs)
+    .exec();
 }
 
 /** Says that no live worker has `labels`, or undefined when one has. */

@@ -17,6 +17,7 @@ import {
   KEY_PREFIX,
   type QueueTimings,
 } from '../queue/settings.js';
+import { registerWorker } from '../queue/worker-registry.js';
 import { getProcessMasker } from '../util/secrets.js';
 import { CommitCheckouts } from './checkouts.js';
 import { Leases } from './leases.js';
@@ -61,14 +62,12 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
   let stopping = false;
 
   const register = () =>
-    redis
-      .set(
-        getWorkerKey(repoId, identity.id),
-        JSON.stringify({ ...identity, labels, concurrency }),
-        'PX',
-        3 * timings.pollMs + 2000,
-      )
-      .catch(() => undefined);
+    registerWorker(
+      redis,
+      repoId,
+      { ...identity, labels: [...labels], concurrency },
+      3 * timings.pollMs + 2000,
+    ).catch(() => undefined);
 
   const processJob = async (
     job: Job<StepJob>,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { countPriorAttempts } from '../../src/queue/attempt-numbers.js';
 import { checkQueueUrl, maskQueueUrl } from '../../src/queue/connection.js';
 import { decodeRecord, encodeRecord, type StreamRecord } from '../../src/queue/protocol.js';
-import { isRemoteStep } from '../../src/queue/queue-executor.js';
+import { isRemoteStep, pickReadSteps } from '../../src/queue/queue-executor.js';
 import { getJobId, listServedLabelSets, parseLabels } from '../../src/queue/settings.js';
 import { makeResolvedStep } from '../helpers/resolved-workflow.js';
 import { RunEvents } from '../helpers/run-events.js';
@@ -32,9 +32,9 @@ describe('labels and names', () => {
     ]);
   });
 
-  it('names a job by run, step and attempt, without a colon', () => {
-    expect(getJobId('20261203-070637-62331c', 'test:unit', 2)).toBe(
-      '20261203-070637-62331c.test%3Aunit.a2',
+  it('names a job by run, step, definition and attempt, without a colon', () => {
+    expect(getJobId('20261203-070637-62331c', 'test:unit', 'abcdef0123456789', 2)).toBe(
+      '20261203-070637-62331c.test%3Aunit.abcdef01.a2',
     );
   });
 });
@@ -113,5 +113,20 @@ describe('where a step runs', () => {
   ])('%s with runs_on %j goes to a worker: %s', (action, runsOn, remote) => {
     const step = makeResolvedStep('s', [], { action, ...(runsOn === undefined ? {} : { runsOn }) });
     expect(isRemoteStep(step)).toBe(remote);
+  });
+});
+
+describe('what a job carries of the steps before it', () => {
+  it('carries the outputs of the steps its definition names, not every step of the run', () => {
+    const step = makeResolvedStep('deploy', ['build'], {
+      with: { run: 'echo ${{ steps.build.outputs.sha }}' },
+      env: { TAG: '${{ steps.tag.outputs.name }}' },
+    });
+    const settled = {
+      build: { status: 'completed', outputs: { sha: 'abc' } },
+      tag: { status: 'completed', outputs: { name: 'v1' } },
+      lint: { status: 'completed', outputs: { stdout: 'x'.repeat(1000) } },
+    };
+    expect(Object.keys(pickReadSteps(step, settled)).sort()).toEqual(['build', 'tag']);
   });
 });
