@@ -110,7 +110,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
   const updatePauses = () => {
     const isFull = leases.size >= concurrency;
     for (const worker of workers.values()) {
-      if (isFull && !worker.isPaused()) worker.pause(true);
+      if (isFull && !worker.isPaused()) void worker.pause(true).catch(() => undefined);
       else if (!isFull && worker.isPaused() && !stopping) worker.resume();
     }
   };

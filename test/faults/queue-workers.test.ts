@@ -290,3 +290,26 @@ describe('mia worker, when Redis is gone', () => {
     }
   });
 });
+
+describe('a worker’s concurrency', () => {
+  it('holds across the label sets it serves: with --concurrency 1, its steps never overlap', async () => {
+    const both = (name: string) =>
+      `echo "start ${name}" >> "$SHARED/order"; sleep 0.3; echo "end ${name}" >> "$SHARED/order"`;
+    const { dir, shared } = await setUp(
+      step('plain', both('plain')) +
+        step('labelled', both('labelled'), '    runs_on: [box]\n') +
+        step('other', both('other'), '    runs_on: [box]\n'),
+    );
+    await workerOf(dir, { labels: 'box', concurrency: 1 });
+    const result = await runMia([...miaArgs('run', shared), '--concurrency', '3'], {
+      cwd: dir,
+      env: TEST_QUEUE_ENV,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const order = (await readText(join(shared, 'order'))).trim().split('\n');
+    expect(order).toHaveLength(6);
+    for (let i = 0; i < order.length; i += 2) {
+      expect(order[i + 1]).toBe(order[i]?.replace('start', 'end'));
+    }
+  });
+});
