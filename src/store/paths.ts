@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MiaError } from '../errors.js';
-import { isRunId, isStepId } from '../util/names.js';
+import { isRunId, isRunStepId, toStepFileStem } from '../util/names.js';
 
 /** File name of a run's event log inside its run directory. */
 export const EVENTS_FILE = 'events.jsonl';
@@ -37,14 +37,17 @@ export function getLogsDir(workspace: string, runId: string): string {
   return join(getRunDir(workspace, runId), 'logs');
 }
 
-/** The full stdout/stderr of one step (all attempts). Refuses an invalid step id (MIA_STORE_BAD_STEP_ID). */
+/**
+ * The full stdout/stderr of one step or matrix leg (all attempts); a leg's id is encoded into a
+ * safe file name (toStepFileStem). Refuses an invalid id (MIA_STORE_BAD_STEP_ID).
+ */
 export function getStepLogPath(workspace: string, runId: string, stepId: string): string {
-  if (!isStepId(stepId)) {
+  if (!isRunStepId(stepId)) {
     throw new MiaError('MIA_STORE_BAD_STEP_ID', `Invalid step id ${JSON.stringify(stepId)}.`, {
-      hint: 'A step id is lowercase letters, digits, "-" and "_", starting with a letter or digit.',
+      hint: 'A step id is lowercase letters, digits, "-" and "_", starting with a letter or digit; a matrix leg\'s is `<step>(<values>)`, as `mia workflow status` shows it.',
     });
   }
-  return join(getLogsDir(workspace, runId), `${stepId}.log`);
+  return join(getLogsDir(workspace, runId), `${toStepFileStem(stepId)}.log`);
 }
 
 /** The run told as a story. */
