@@ -1,6 +1,7 @@
 // A step's `strategy.matrix` expanded into its legs, by GitHub Actions' rules: the product of the
 // keys' lists, less `exclude`, plus `include`; and each leg's id, `<step>(<value>, …)`.
 
+import { MAX_LEG_ID_LENGTH } from '../util/names.js';
 import type { DataPath } from './parse.js';
 
 /** A value a matrix key takes in one leg. */
@@ -124,7 +125,12 @@ export function expandMatrix(
     for (const key of Object.keys(entry)) if (!keys.includes(key)) keys.push(key);
   }
   const unique = new Map<string, MatrixLeg>();
-  for (const leg of legs) unique.set(formatLegId(stepId, leg, keys), leg);
+  for (const leg of legs) {
+    const id = formatLegId(stepId, leg, keys);
+    const problem = checkLegId(id, where);
+    if (problem !== undefined) return fail(problem);
+    unique.set(id, leg);
+  }
   if (unique.size === 0) {
     return fail(
       `${where} has no legs (every combination is excluded, or it is empty), so the step would never run; give each key at least one value.`,
@@ -132,6 +138,18 @@ export function expandMatrix(
   }
   if (unique.size > MAX_MATRIX_LEGS) return fail(tooMany(where));
   return { matrix: { legs: [...unique.values()], keys } };
+}
+
+// A leg id is shown, logged and named in URLs: no control character, and not without end.
+function checkLegId(id: string, where: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  if (/[\u0000-\u001f\u007f]/.test(id)) {
+    return `${where} gives the leg ${JSON.stringify(id)}: a matrix value cannot hold control characters (a newline, a tab, an escape).`;
+  }
+  if (id.length > MAX_LEG_ID_LENGTH) {
+    return `${where} gives a leg id of ${id.length} characters (${id.slice(0, 40)}…): at most ${MAX_LEG_ID_LENGTH}; use shorter values.`;
+  }
+  return undefined;
 }
 
 function tooMany(where: string): string {

@@ -5,6 +5,9 @@ import pLimit from 'p-limit';
 import { isConditionTrue } from '../definition/expressions/evaluate.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
+import { getStepLogPath } from '../store/paths.js';
+import { recordMatrixEnd } from './matrix-end.js';
+import { runMatrixLegs } from './matrix-step.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';
 import { createStepRunner, type StepRunnerOptions } from './step-runner.js';
@@ -38,12 +41,9 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
     workflowName: workflow.name,
     kept,
   });
-  const runner = createStepRunner(options, {
-    context,
-    signal,
-    // The end of the longest chain is where the story peaks.
-    climaxStepId: workflow.steps.length > 1 ? criticalPath.at(-1) : undefined,
-  });
+  // The end of the longest chain is where the story peaks.
+  const climaxStepId = workflow.steps.length > 1 ? criticalPath.at(-1) : undefined;
+  const runner = createStepRunner(options, { context, signal, climaxStepId });
   const remaining = new Map<string, number>();
   const limit = pLimit(Math.max(1, options.handle.concurrency));
   let inFlight = 0;
@@ -78,6 +78,42 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
     });
   };
 
+  // A leg settles as a step of the run (expressions read it) but has no dependents of its own:
+  // its step's wait for every leg.
+  const settleLeg = async (leg: ResolvedStep, result: Settled) => {
+    settled.set(leg.id, result);
+    recordSettled(context, leg.id, result);
+    reportProgress(leg, result);
+    await events.flush();
+  };
+
+  const runMatrix = async (step: ResolvedStep): Promise<Settled> => {
+    const outcome = await runMatrixLegs(step, {
+      context,
+      signal,
+      kept,
+      runLeg: (leg) => limit(() => (signal.aborted ? undefined : runner.run(leg))),
+      failLeg: runner.fail,
+      skipLeg: async (leg, reason, cause) => {
+        events.append('workflow.step.skipped', { stepId: leg.id, reason, cause });
+        options.narrator.tellSkipped(leg, reason);
+        const result: Settled = { status: 'skipped', cause };
+        await settleLeg(leg, result);
+        return result;
+      },
+      settleLeg,
+    });
+    return recordMatrixEnd(step, outcome, {
+      events,
+      narrator: options.narrator,
+      context,
+      fail: runner.fail,
+      getLogPath: (id) => getStepLogPath(options.handle.workspace, runId, id),
+      climaxStepId,
+      hadTension: options.resume.hadTension,
+    });
+  };
+
   const settle = async (id: string, result: Settled) => {
     settled.set(id, result);
     recordSettled(context, id, result);
@@ -103,6 +139,8 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
       options.narrator.tellSkipped(step, reason);
       return settle(step.id, { status: 'skipped', cause: 'upstream' });
     }
+    // A matrix step's condition is its legs': each reads its own `matrix`.
+    if (step.strategy !== undefined) return settle(step.id, await runMatrix(step));
     if (step.when !== undefined) {
       let isTrue: boolean;
       try {

@@ -8,7 +8,7 @@ import type { Narrator } from '../narrative/narrator.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStepLogPath } from '../store/paths.js';
 import type { ResumeState, RunScope } from './lifecycle/types.js';
-import { recordSettled } from './run-context.js';
+import { getStepContext, recordSettled } from './run-context.js';
 import type { Settled } from './settled.js';
 import type { StepOutcome } from './step-attempts.js';
 
@@ -48,7 +48,12 @@ export function createStepEndRecorder(
       logPath: getStepLogPath(handle.workspace, handle.runId, step.id),
       attempt: 0,
     });
-    return { status: 'failed', continueOnError: step.continueOnError, outputs: {} };
+    return {
+      status: 'failed',
+      continueOnError: step.continueOnError,
+      outputs: {},
+      message: serialized.message,
+    };
   };
 
   const ended: StepEndRecorder['ended'] = (step, outcome, where) => {
@@ -56,7 +61,7 @@ export function createStepEndRecorder(
     if (outcome.kind === 'completed') {
       // The beat may tell the step's own outputs.
       recordSettled(context, step.id, { status: 'completed', outputs: outcome.outputs });
-      const beat = tellText(step.beat, context);
+      const beat = tellStepText(step.beat, getStepContext(context, step));
       events.append('workflow.step.completed', {
         stepId: step.id,
         durationMs: outcome.durationMs,
@@ -93,17 +98,31 @@ export function createStepEndRecorder(
     if (outcome.interrupted) return { status: 'interrupted' };
     // The tension may tell what the failed step produced (`steps.<id>.outputs.failed`).
     recordSettled(context, step.id, { status: 'failed', outputs: outcome.outputs });
-    narrator.tellTension(step, tellText(step.tension, context), outcome.error, {
-      logPath: where.logPath,
-      attempt: outcome.attempt,
-    });
-    return { status: 'failed', continueOnError: step.continueOnError, outputs: outcome.outputs };
+    narrator.tellTension(
+      step,
+      tellStepText(step.tension, getStepContext(context, step)),
+      outcome.error,
+      {
+        logPath: where.logPath,
+        attempt: outcome.attempt,
+      },
+    );
+    return {
+      status: 'failed',
+      continueOnError: step.continueOnError,
+      outputs: outcome.outputs,
+      message: outcome.error.message,
+    };
   };
 
   return { ended, failedEarly };
 }
 
-function tellText(text: string | undefined, context: ExpressionContext): string | undefined {
+/** A beat or tension as told: its expressions evaluated (as written when one fails). */
+export function tellStepText(
+  text: string | undefined,
+  context: ExpressionContext,
+): string | undefined {
   if (text === undefined) return undefined;
   try {
     return String(interpolate(text, context));
