@@ -63,7 +63,8 @@ export function recordMatrixEnd(
       continueOnError: step.continueOnError,
     });
     recordSettled(context, step.id, { status: 'failed', outputs });
-    narrator.tellTension(step, tellStepText(step.tension, context), error, {
+    const tension = isPerLeg(step.tension) ? undefined : tellStepText(step.tension, context);
+    narrator.tellTension(step, `${tension ?? `${step.id} failed`} (leg ${first.leg.id})`, error, {
       logPath: scope.getLogPath(first.leg.id),
       attempt: 1,
     });
@@ -82,9 +83,8 @@ export function recordMatrixEnd(
     return { status: 'skipped', cause: 'condition' };
   }
   recordSettled(context, step.id, { status: 'completed', outputs });
-  // A beat that tells a leg's values tells no value for the step as a whole.
-  const isPerLeg = /\bmatrix\s*[.[]/i.test(step.beat ?? '');
-  const told = (isPerLeg ? undefined : tellStepText(step.beat, context)) ?? `${step.id} is done`;
+  const told =
+    (isPerLeg(step.beat) ? undefined : tellStepText(step.beat, context)) ?? `${step.id} is done`;
   const completed = outcome.legs.filter(({ result }) => result.status === 'completed').length;
   const beat =
     completed === total
@@ -106,4 +106,9 @@ export function recordMatrixEnd(
     isClimax: step.id === scope.climaxStepId,
   });
   return { status: 'completed', outputs, beat };
+}
+
+/** A text that tells a leg's values (`${{ matrix.x }}`) tells nothing true of the step as a whole. */
+function isPerLeg(text: string | undefined): boolean {
+  return /\bmatrix\s*[.[]/i.test(text ?? '');
 }
