@@ -142,7 +142,6 @@ export function expandMatrix(
 
 // A leg id is shown, logged and named in URLs: no control character, and not without end.
 function checkLegId(id: string, where: string): string | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
   if (/[\u0000-\u001f\u007f]/.test(id)) {
     return `${where} gives the leg ${JSON.stringify(id)}: a matrix value cannot hold control characters (a newline, a tab, an escape).`;
   }

@@ -31,7 +31,6 @@ export const MAX_LEG_ID_LENGTH = 1000;
 export function isLegId(id: string): boolean {
   const open = id.indexOf('(');
   if (open <= 0 || !id.endsWith(')') || id.length > MAX_LEG_ID_LENGTH) return false;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
   return isStepId(id.slice(0, open)) && !/[\u0000-\u001f\u007f]/.test(id);
 }
 

@@ -172,7 +172,7 @@ describe('a matrix step', () => {
     }
     const tension = eventsFor(run.events, 'workflow.tension', 'test')[0]?.payload;
     expect(tension?.text).toContain('test(2)');
-    expect((tension?.error as { message: string }).message).toContain(
+    expect((tension?.error as { message: string } | undefined)?.message).toContain(
       'Leg "test(2)" of step "test" failed',
     );
     expect(eventsFor(run.events, 'workflow.tension', 'test(2)')[0]?.payload.text).toBe(
@@ -266,7 +266,7 @@ describe('a matrix step', () => {
     const run = await runWorkflow(ws, ['workflow', 'run', 'bad']);
     expect(run.exitCode).toBe(1);
     const failed = eventsFor(run.events, 'workflow.step.failed', 'test')[0]?.payload;
-    expect((failed?.error as { message: string }).message).toMatch(
+    expect((failed?.error as { message: string } | undefined)?.message).toMatch(
       /matrix of step "test" evaluated to \{"pkg":\[\]\}.*"pkg" is an empty list/,
     );
     expect(eventsFor(run.events, 'workflow.tension', 'test')).toHaveLength(1);
