@@ -77,7 +77,8 @@ function shorten(text: string): string {
 
 /** A matrix step's legs as chips coloured by status, each selectable, in its node. */
 function drawLegs(step: RunStepView, byId: ReadonlyMap<string, RunStepView>): SVGElement[] {
-  const legs = step.legs ?? [];
+  const legs = step.legs;
+  if (legs === undefined) return [];
   const chips = legs.slice(0, MAX_CHIPS).map((id, index) => {
     const leg = byId.get(id);
     const status = leg?.status ?? 'pending';
@@ -99,11 +100,16 @@ function drawLegs(step: RunStepView, byId: ReadonlyMap<string, RunStepView>): SV
     );
   });
   const done = legs.filter((id) => byId.get(id)?.status === 'completed').length;
-  const more = legs.length > MAX_CHIPS ? ` +${legs.length - MAX_CHIPS}` : '';
+  const drawn = legs.length > MAX_CHIPS ? `the first ${MAX_CHIPS} drawn; ` : '';
   const count = createSvgElement(
     'text',
-    { x: 12 + CHIPS_PER_ROW * (CHIP + CHIP_GAP), y: NODE_HEIGHT + 4, class: 'dag-sub' },
-    `${done}/${legs.length}${more}`,
+    { x: NODE_WIDTH - 10, y: 30, class: 'dag-sub', 'text-anchor': 'end' },
+    createSvgElement(
+      'title',
+      {},
+      `${done} of ${legs.length} legs completed (${drawn}the step list shows every leg)`,
+    ),
+    `${done}/${legs.length} legs`,
   );
   return [...chips, count];
 }

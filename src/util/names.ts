@@ -1,7 +1,5 @@
 // Path-safe names: workflow names, step ids and run ids become file names, so they are checked.
 
-import { createHash } from 'node:crypto';
-
 export const WORKFLOW_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export const STEP_ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -37,28 +35,4 @@ export function isLegId(id: string): boolean {
 /** True when `id` names a step of a run: a step id or a matrix leg's id. */
 export function isRunStepId(id: string): boolean {
   return isStepId(id) || isLegId(id);
-}
-
-const FILE_NAME_SAFE = /[A-Za-z0-9_(),-]/;
-const MAX_FILE_STEM = 200;
-
-/**
- * The file name stem of a step's files (its log): a step id as it is; a leg id with every
- * character but letters, digits, `_ - ( ) ,` percent-encoded (UTF-8), so that no value (`/`,
- * `..`, `@scope/pkg`, spaces, unicode) can leave the folder or break the name. A stem longer than
- * 200 characters is cut and ends with a hash of the whole id, so it stays unique and short.
- */
-export function toStepFileStem(id: string): string {
-  if (isStepId(id)) return id;
-  let stem = '';
-  for (const char of id) {
-    stem += FILE_NAME_SAFE.test(char)
-      ? char
-      : [...Buffer.from(char, 'utf8')]
-          .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
-          .join('');
-  }
-  if (stem.length <= MAX_FILE_STEM) return stem;
-  const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
-  return `${stem.slice(0, MAX_FILE_STEM - 17)}~${hash}`;
 }

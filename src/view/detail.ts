@@ -46,7 +46,7 @@ export function toRunDetail(state: RunState, context: DetailContext): RunDetail 
       error: s.error ?? null,
       skipReason: s.skipReason ?? null,
       continueOnError: s.continueOnError,
-      logPath: context.getLogPath(s.id),
+      logPath: context.getLogPath(getLogStep(s, legsOf.get(s.id), shown)),
       gates: s.gates.map((gate) => ({
         ...gate,
         command: formatApproveCommand(context.root.runId, `${context.root.prefix}${gate.path}`),
@@ -102,4 +102,15 @@ function listTensions(
   return tensions.sort(
     (a, b) => Number(a.isResolved) - Number(b.isResolved) || a.timestamp.localeCompare(b.timestamp),
   );
+}
+
+/** Whose log tells a step: its own, or a matrix step's first failed leg (else its first leg). */
+function getLogStep(
+  step: StepState,
+  legs: readonly string[] | undefined,
+  shown: readonly StepState[],
+): string {
+  if (legs === undefined || legs.length === 0) return step.id;
+  const failed = shown.find((s) => s.group === step.id && s.status === 'failed');
+  return failed?.id ?? legs[0] ?? step.id;
 }

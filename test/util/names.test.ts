@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLegId, isRunStepId, toStepFileStem } from '../../src/util/names.js';
+import { toStepFileStem } from '../../src/store/paths.js';
+import { isLegId, isRunStepId } from '../../src/util/names.js';
 
 describe('toStepFileStem', () => {
   it.each([
