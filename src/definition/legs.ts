@@ -31,6 +31,14 @@ export function hasExpression(value: unknown): boolean {
 }
 
 /**
+ * Whether a text reads a leg's values (`${{ matrix.x }}`): such a beat, tension or condition is
+ * each leg's, and says nothing of the step as a whole.
+ */
+export function readsMatrix(text: string | boolean | undefined): boolean {
+  return typeof text === 'string' && /\bmatrix\s*[.[]/i.test(text);
+}
+
+/**
  * The legs of a matrix step as steps: the step less its strategy, with the leg's id, `matrix`,
  * `group` (the step's id) and a hash of the step's hash and the leg's values.
  */

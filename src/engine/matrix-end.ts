@@ -3,6 +3,7 @@
 // legs' outputs gathered; one beat for the whole step, after the legs' own.
 
 import type { ExpressionContext } from '../definition/expressions/evaluate.js';
+import { readsMatrix } from '../definition/legs.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { MiaError, serializeError } from '../errors.js';
 import type { Narrator } from '../narrative/narrator.js';
@@ -63,7 +64,7 @@ export function recordMatrixEnd(
       continueOnError: step.continueOnError,
     });
     recordSettled(context, step.id, { status: 'failed', outputs });
-    const tension = isPerLeg(step.tension) ? undefined : tellStepText(step.tension, context);
+    const tension = readsMatrix(step.tension) ? undefined : tellStepText(step.tension, context);
     narrator.tellTension(step, `${tension ?? `${step.id} failed`} (leg ${first.leg.id})`, error, {
       logPath: scope.getLogPath(first.leg.id),
       attempt: 1,
@@ -84,7 +85,7 @@ export function recordMatrixEnd(
   }
   recordSettled(context, step.id, { status: 'completed', outputs });
   const told =
-    (isPerLeg(step.beat) ? undefined : tellStepText(step.beat, context)) ?? `${step.id} is done`;
+    (readsMatrix(step.beat) ? undefined : tellStepText(step.beat, context)) ?? `${step.id} is done`;
   const completed = outcome.legs.filter(({ result }) => result.status === 'completed').length;
   const beat =
     completed === total
@@ -106,9 +107,4 @@ export function recordMatrixEnd(
     isClimax: step.id === scope.climaxStepId,
   });
   return { status: 'completed', outputs, beat };
-}
-
-/** A text that tells a leg's values (`${{ matrix.x }}`) tells nothing true of the step as a whole. */
-function isPerLeg(text: string | undefined): boolean {
-  return /\bmatrix\s*[.[]/i.test(text ?? '');
 }

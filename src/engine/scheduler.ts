@@ -3,6 +3,7 @@
 
 import pLimit from 'p-limit';
 import { isConditionTrue } from '../definition/expressions/evaluate.js';
+import { readsMatrix } from '../definition/legs.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
 import { getStepLogPath } from '../store/paths.js';
@@ -139,8 +140,11 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
       options.narrator.tellSkipped(step, reason);
       return settle(step.id, { status: 'skipped', cause: 'upstream' });
     }
-    // A matrix step's condition is its legs': each reads its own `matrix`.
-    if (step.strategy !== undefined) return settle(step.id, await runMatrix(step));
+    // A condition that reads `matrix` is each leg's; any other is the step's, judged before its
+    // matrix expands (so that a matrix from an empty upstream list can be passed by).
+    if (step.strategy !== undefined && readsMatrix(step.when)) {
+      return settle(step.id, await runMatrix(step));
+    }
     if (step.when !== undefined) {
       let isTrue: boolean;
       try {
@@ -155,6 +159,7 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
         return settle(step.id, { status: 'skipped', cause: 'condition' });
       }
     }
+    if (step.strategy !== undefined) return settle(step.id, await runMatrix(step));
     // The slot is free once the step has ended: the fsync of its end and the start of its
     // dependents (settle) need not hold up independent steps.
     const result = await limit(() => (signal.aborted ? undefined : runner.run(step)));

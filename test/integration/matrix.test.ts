@@ -272,6 +272,41 @@ describe('a matrix step', () => {
     expect(eventsFor(run.events, 'workflow.tension', 'test')).toHaveLength(1);
   });
 
+  it('passes by a matrix step whose condition is false before its matrix expands, and a leg whose own condition is', async () => {
+    const ws = await createWorkspace({
+      cond: workflow(
+        'cond',
+        'steps:',
+        '  - id: list',
+        '    action: shell',
+        `    with: { run: "echo 'pkgs=[]' >> \\"$MIA_OUTPUT\\"" }`,
+        '  - id: none',
+        '    action: shell',
+        '    depends_on: [list]',
+        '    when: "${{ steps.list.outputs.pkgs != \'[]\' }}"',
+        '    strategy: { matrix: { pkg: "${{ fromJSON(steps.list.outputs.pkgs) }}" } }',
+        '    with: { run: "echo ${{ matrix.pkg }}" }',
+        '  - id: some',
+        '    action: shell',
+        '    when: "${{ matrix.n != 2 }}"',
+        '    strategy: { matrix: { n: [1, 2, 3] } }',
+        '    with: { run: "echo ${{ matrix.n }}" }',
+      ),
+    });
+    const run = await runWorkflow(ws, ['workflow', 'run', 'cond']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(eventsFor(run.events, 'workflow.step.skipped', 'none')[0]?.payload.cause).toBe(
+      'condition',
+    );
+    expect(startedIds(run.events)).toEqual(['list', 'some(1)', 'some(3)']);
+    expect(eventsFor(run.events, 'workflow.step.skipped', 'some(2)')[0]?.payload.reason).toBe(
+      'its condition is false for some(2)',
+    );
+    expect(eventsFor(run.events, 'workflow.step.completed', 'some')[0]?.payload.beat).toBe(
+      'some is done: 2 of its 3 legs completed',
+    );
+  });
+
   it('refuses bad matrices before anything runs, each at its place in the file', async () => {
     const ws = await createWorkspace({
       bad: workflow(
