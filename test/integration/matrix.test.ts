@@ -158,6 +158,9 @@ describe('a matrix step', () => {
     const story = await readFile(join(ws, '.mia/runs', run.runId, 'story.md'), 'utf8');
     expect(story).toContain('test(22, mac): Node 22 holds on mac');
     expect(story).toContain('test is done: all 4 legs completed');
+    expect(story).toContain('| test | engineer | completed |');
+    expect(story).toContain('| ↳ test(20, linux) | engineer | completed | 1 |');
+    expect(story).toContain('| report | engineer | completed | 1 |');
   });
 
   it('fails with a failed leg: its tension names the leg, fail_fast cancels the legs not yet started, the dependent waits', async () => {
