@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, runMia } from '../helpers/cli.js';
+import { isEvent, startLiveRun } from '../helpers/live-run.js';
 import { eventsFor, parseRunId, readRunEvents, type StoredEvent } from '../helpers/run-files.js';
 
 function workflow(name: string, ...lines: string[]): string {
@@ -250,6 +251,38 @@ describe('a matrix step', () => {
       'after',
     ]);
   });
+
+  it.each(['SIGKILL', 'SIGINT'] as const)(
+    'resumes a run cut by %s in the middle of its legs, keeping the legs that completed',
+    async (signal) => {
+      const ws = await createWorkspace({
+        slow: workflow(
+          'slow',
+          'steps:',
+          '  - id: s',
+          '    action: shell',
+          '    strategy: { matrix: { n: [1, 2, 3] }, max_parallel: 1 }',
+          '    with: { run: "if [ ${{ matrix.n }} = 2 ] && [ ! -f go ]; then sleep 30; fi; echo ${{ matrix.n }} >> ran.txt" }',
+          '  - id: after',
+          '    action: shell',
+          '    depends_on: [s]',
+          '    with: { run: echo after >> ran.txt }',
+        ),
+      });
+      const run = startLiveRun(['workflow', 'run', 'slow'], { cwd: ws });
+      await run.waitForEvents(isEvent('workflow.step.started', 's(2)'));
+      run.child.kill(signal);
+      await run.child;
+      await writeFile(join(ws, 'go'), '');
+      const resumed = await runMia(['workflow', 'resume', run.runId()!], { cwd: ws });
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      const events = await readRunEvents(ws, run.runId()!);
+      const at = events.findIndex((e) => e.type === 'workflow.resumed');
+      expect(events[at]?.payload.kept).toEqual(['s(1)']);
+      expect(startedIds(events.slice(at))).toEqual(['s(2)', 's(3)', 'after']);
+      expect(await readFile(join(ws, 'ran.txt'), 'utf8')).toBe('1\n2\n3\nafter\n');
+    },
+  );
 
   it('fails a step whose matrix from an upstream output is not one, with a tension that says why', async () => {
     const ws = await createWorkspace({
