@@ -2,7 +2,9 @@
 // changed or is `from`; `from` one leg re-runs that leg. And how the run view keeps the legs.
 
 import { describe, expect, it } from 'vitest';
+import { ActionRegistry } from '../../src/actions/registry.js';
 import { planWorkflow } from '../../src/definition/loaded-workflow.js';
+import { findOutdatedSteps } from '../../src/engine/outdated.js';
 import { planResume } from '../../src/engine/resume-plan.js';
 import { applyEvent, foldRunState } from '../../src/view/fold.js';
 import { listStepStates } from '../../src/view/run-state.js';
@@ -155,5 +157,23 @@ describe('the run view of a matrix step', () => {
     ]);
     applyEvent(resumed, log.events.at(-1)!);
     expect(resumed.stepStates.get('t(2)')?.attempts).toBe(1);
+  });
+});
+
+describe('findOutdatedSteps of a matrix step', () => {
+  it("runs the whole step again when one completed leg's result no longer holds", async () => {
+    const { state } = runThatReached({ a: 'completed', 't(1)': 'completed', 't(2)': 'failed' });
+    // The reached legs' outputs are { from: <leg id> }: t(1)'s merge moved since.
+    const registry = new ActionRegistry([
+      {
+        name: 'wait',
+        universes: ['engineer'],
+        run: async () => ({ outputs: {} }),
+        checkOutdated: async ({ outputs }) => (outputs.from === 't(1)' ? 'main moved' : undefined),
+      },
+    ]);
+    const outdated = await findOutdatedSteps(state, loadedOf().workflow, registry, '/w');
+    expect(outdated).toEqual({ t: 'leg t(1): main moved' });
+    expect(planResume(state, loadedOf(), undefined, outdated).kept).toEqual(['a']);
   });
 });
