@@ -1,6 +1,7 @@
 // Matrix steps through the CLI: legs as steps of the run, their logs, what dependents read,
 // fail_fast, max_parallel, resume and --from a leg, and bad matrices.
 
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -262,7 +263,7 @@ describe('a matrix step', () => {
           '  - id: s',
           '    action: shell',
           '    strategy: { matrix: { n: [1, 2, 3] }, max_parallel: 1 }',
-          '    with: { run: "if [ ${{ matrix.n }} = 2 ] && [ ! -f go ]; then sleep 30; fi; echo ${{ matrix.n }} >> ran.txt" }',
+          '    with: { run: "if [ ${{ matrix.n }} = 2 ] && [ ! -f go ]; then touch waiting; sleep 30; fi; echo ${{ matrix.n }} >> ran.txt" }',
           '  - id: after',
           '    action: shell',
           '    depends_on: [s]',
@@ -271,6 +272,8 @@ describe('a matrix step', () => {
       });
       const run = startLiveRun(['workflow', 'run', 'slow'], { cwd: ws });
       await run.waitForEvents(isEvent('workflow.step.started', 's(2)'));
+      // Leg 2 is past its check: it waits, whatever comes next.
+      await expect.poll(() => existsSync(join(ws, 'waiting')), { timeout: 20_000 }).toBe(true);
       run.child.kill(signal);
       await run.child;
       await writeFile(join(ws, 'go'), '');
