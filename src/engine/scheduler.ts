@@ -6,9 +6,7 @@ import { isConditionTrue } from '../definition/expressions/evaluate.js';
 import { readsMatrix } from '../definition/legs.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
-import { getStepLogPath } from '../store/paths.js';
-import { recordMatrixEnd } from './matrix-end.js';
-import { runMatrixLegs } from './matrix-step.js';
+import { createMatrixRunner } from './matrix-schedule.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';
 import { createStepRunner, type StepRunnerOptions } from './step-runner.js';
@@ -42,9 +40,12 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
     workflowName: workflow.name,
     kept,
   });
-  // The end of the longest chain is where the story peaks.
-  const climaxStepId = workflow.steps.length > 1 ? criticalPath.at(-1) : undefined;
-  const runner = createStepRunner(options, { context, signal, climaxStepId });
+  const runner = createStepRunner(options, {
+    context,
+    signal,
+    // The end of the longest chain is where the story peaks.
+    climaxStepId: workflow.steps.length > 1 ? criticalPath.at(-1) : undefined,
+  });
   const remaining = new Map<string, number>();
   const limit = pLimit(Math.max(1, options.handle.concurrency));
   let inFlight = 0;
@@ -88,32 +89,7 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
     await events.flush();
   };
 
-  const runMatrix = async (step: ResolvedStep): Promise<Settled> => {
-    const outcome = await runMatrixLegs(step, {
-      context,
-      signal,
-      kept,
-      runLeg: (leg) => limit(() => (signal.aborted ? undefined : runner.run(leg))),
-      failLeg: runner.fail,
-      skipLeg: async (leg, reason, cause) => {
-        events.append('workflow.step.skipped', { stepId: leg.id, reason, cause });
-        options.narrator.tellSkipped(leg, reason);
-        const result: Settled = { status: 'skipped', cause };
-        await settleLeg(leg, result);
-        return result;
-      },
-      settleLeg,
-    });
-    return recordMatrixEnd(step, outcome, {
-      events,
-      narrator: options.narrator,
-      context,
-      fail: runner.fail,
-      getLogPath: (id) => getStepLogPath(options.handle.workspace, runId, id),
-      climaxStepId,
-      hadTension: options.resume.hadTension,
-    });
-  };
+  const runMatrix = createMatrixRunner(options, { context, signal, limit, runner, settleLeg });
 
   const settle = async (id: string, result: Settled) => {
     settled.set(id, result);
