@@ -11,7 +11,7 @@ import type { EventLog } from '../store/event-log.js';
 import { gatherLegOutputs, type MatrixOutcome } from './matrix-step.js';
 import { recordSettled } from './run-context.js';
 import type { Settled } from './settled.js';
-import { tellStepText } from './step-end.js';
+import { tellText } from './step-end.js';
 
 /** What recording a matrix step's end needs. */
 export interface MatrixEndScope {
@@ -64,7 +64,7 @@ export function recordMatrixEnd(
       continueOnError: step.continueOnError,
     });
     recordSettled(context, step.id, { status: 'failed', outputs });
-    const tension = readsMatrix(step.tension) ? undefined : tellStepText(step.tension, context);
+    const tension = readsMatrix(step.tension) ? undefined : tellText(step.tension, context);
     narrator.tellTension(step, `${tension ?? `${step.id} failed`} (leg ${first.leg.id})`, error, {
       logPath: scope.getLogPath(first.leg.id),
       attempt: 1,
@@ -85,7 +85,7 @@ export function recordMatrixEnd(
   }
   recordSettled(context, step.id, { status: 'completed', outputs });
   const told =
-    (readsMatrix(step.beat) ? undefined : tellStepText(step.beat, context)) ?? `${step.id} is done`;
+    (readsMatrix(step.beat) ? undefined : tellText(step.beat, context)) ?? `${step.id} is done`;
   const completed = outcome.legs.filter(({ result }) => result.status === 'completed').length;
   const beat =
     completed === total

@@ -31,7 +31,6 @@ export function createStepEndRecorder(
 ): StepEndRecorder {
   const { narrator, handle } = options;
   const events: EventLog = handle.events;
-  const { context } = run;
 
   const failedEarly = (step: ResolvedStep, error: unknown): Settled => {
     const serialized = serializeError(error);
@@ -57,11 +56,13 @@ export function createStepEndRecorder(
   };
 
   const ended: StepEndRecorder['ended'] = (step, outcome, where) => {
+    // A matrix leg's beat and tension read its values.
+    const context = getStepContext(run.context, step);
     const vcs = where.vcs ? { vcs: where.vcs } : {};
     if (outcome.kind === 'completed') {
       // The beat may tell the step's own outputs.
       recordSettled(context, step.id, { status: 'completed', outputs: outcome.outputs });
-      const beat = tellStepText(step.beat, getStepContext(context, step));
+      const beat = tellText(step.beat, context);
       events.append('workflow.step.completed', {
         stepId: step.id,
         durationMs: outcome.durationMs,
@@ -98,15 +99,10 @@ export function createStepEndRecorder(
     if (outcome.interrupted) return { status: 'interrupted' };
     // The tension may tell what the failed step produced (`steps.<id>.outputs.failed`).
     recordSettled(context, step.id, { status: 'failed', outputs: outcome.outputs });
-    narrator.tellTension(
-      step,
-      tellStepText(step.tension, getStepContext(context, step)),
-      outcome.error,
-      {
-        logPath: where.logPath,
-        attempt: outcome.attempt,
-      },
-    );
+    narrator.tellTension(step, tellText(step.tension, context), outcome.error, {
+      logPath: where.logPath,
+      attempt: outcome.attempt,
+    });
     return {
       status: 'failed',
       continueOnError: step.continueOnError,
@@ -119,10 +115,7 @@ export function createStepEndRecorder(
 }
 
 /** A beat or tension as told: its expressions evaluated (as written when one fails). */
-export function tellStepText(
-  text: string | undefined,
-  context: ExpressionContext,
-): string | undefined {
+export function tellText(text: string | undefined, context: ExpressionContext): string | undefined {
   if (text === undefined) return undefined;
   try {
     return String(interpolate(text, context));
