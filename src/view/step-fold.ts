@@ -23,6 +23,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       const group = step.group === undefined ? undefined : state.stepStates.get(step.group);
       if (group && group.status === 'pending') {
         group.status = 'running';
+        group.attempts += 1;
         group.startedAt = event.timestamp;
         group.firstStartedAt ??= event.timestamp;
       }
