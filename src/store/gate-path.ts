@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { getLegGroup } from '../definition/matrix.js';
 import { MiaError } from '../errors.js';
-import { isRunStepId } from '../util/names.js';
+import { isLegId, isRunStepId } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { formatApproveCommand } from '../view/gates.js';
 import type { RunState } from '../view/run-state.js';
@@ -38,7 +38,9 @@ export async function findWaitingGate(
   runId: string,
   path: string,
 ): Promise<GateTarget> {
-  const segments = path.split('/');
+  const split = path.split('/');
+  // A matrix leg is named whole, even when its values hold the separator `/`.
+  const segments = !split.every(isRunStepId) && isLegId(path) ? [path] : split;
   const bad = segments.find((segment) => !isRunStepId(segment));
   if (bad !== undefined) {
     throw new MiaError(
@@ -64,7 +66,11 @@ export async function findWaitingGate(
       );
     }
     if (index === segments.length - 1) {
-      checkWaiting(runId, path, current, step.status, step.gates);
+      checkWaiting(runId, path, segment, {
+        runId: current,
+        status: step.status,
+        gates: step.gates,
+      });
       return { runId: current, stepId: segment, state };
     }
     if (started.action !== 'workflow') {
@@ -92,11 +98,13 @@ export async function findWaitingGate(
 function checkWaiting(
   rootRunId: string,
   path: string,
-  runId: string,
-  status: string,
-  gates: ReadonlyArray<{ path: string }>,
+  stepId: string,
+  {
+    runId,
+    status,
+    gates,
+  }: { runId: string; status: string; gates: ReadonlyArray<{ path: string }> },
 ): void {
-  const stepId = path.split('/').at(-1) ?? path;
   const isOwnGate = gates.some((gate) => gate.path === stepId);
   if (status === 'waiting' && isOwnGate) return;
   const prefix = path.slice(0, path.length - stepId.length);

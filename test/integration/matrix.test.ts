@@ -287,6 +287,29 @@ describe('a matrix step', () => {
     },
   );
 
+  it("answers each leg's gate by the leg's id, whatever its values", async () => {
+    const ws = await createWorkspace({
+      gates: workflow(
+        'gates',
+        'steps:',
+        '  - id: ok',
+        '    action: approve',
+        `    strategy: { matrix: { who: ["a/b", "it's me"] } }`,
+        '    with: { prompt: "Approve ${{ matrix.who }}?" }',
+      ),
+    });
+    const run = startLiveRun(['workflow', 'run', 'gates'], { cwd: ws });
+    await run.waitForEvents(isEvent('workflow.step.waiting', 'ok(a/b)'));
+    await run.waitForEvents(isEvent('workflow.step.waiting', "ok(it's me)"));
+    const status = await runMia(['workflow', 'status', run.runId()!], { cwd: ws });
+    expect(status.stdout).toContain(`mia workflow approve ${run.runId()} 'ok(it'\\''s me)'`);
+    for (const leg of ['ok(a/b)', "ok(it's me)"]) {
+      const answer = await runMia(['workflow', 'approve', run.runId()!, leg], { cwd: ws });
+      expect(answer.exitCode, answer.stderr).toBe(0);
+    }
+    expect((await run.child).exitCode).toBe(0);
+  });
+
   it('fails a step whose matrix from an upstream output is not one, with a tension that says why', async () => {
     const ws = await createWorkspace({
       bad: workflow(
