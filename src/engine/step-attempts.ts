@@ -38,6 +38,7 @@ export async function runStepAttempts(options: StepAttemptsOptions): Promise<Ste
         action: step.action,
         attempt,
         ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
+        ...(step.matrix === undefined ? {} : { matrix: step.matrix }),
         ...(details === undefined ? {} : { worker: details.worker }),
       });
     };

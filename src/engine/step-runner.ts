@@ -8,6 +8,7 @@ import { getStepLogPath } from '../store/paths.js';
 import { chooseExecutor, type StepExecutor } from './executors/step-executor.js';
 import type { GateKeeper } from './gates.js';
 import type { ExecuteRunOptions, ResumeState, RunScope } from './lifecycle/types.js';
+import { getStepContext } from './run-context.js';
 import type { Settled } from './settled.js';
 import { runStepAttempts } from './step-attempts.js';
 import { createStepEndRecorder, type StepEndRecorder } from './step-end.js';
@@ -57,7 +58,7 @@ export function createStepRunner(
     const executor = chooseExecutor(step, execution.executors ?? []) ?? options.local;
     let input: ReturnType<typeof prepareStepInput>;
     try {
-      input = prepareStepInput(step, adapter, context);
+      input = prepareStepInput(step, adapter, getStepContext(context, step));
     } catch (error) {
       return record.failedEarly(step, error);
     }

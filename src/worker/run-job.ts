@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { ActionRegistry } from '../actions/registry.js';
 import { LocalStepExecutor } from '../engine/executors/local.js';
-import { readProcessEnv } from '../engine/run-context.js';
+import { getStepContext, readProcessEnv } from '../engine/run-context.js';
 import { prepareStepInput } from '../engine/step-input.js';
 import { MiaError } from '../errors.js';
 import { type JobResult, type StepJob, toFailedResult } from '../queue/protocol.js';
@@ -44,13 +44,15 @@ export async function runJob(
     const checkout = await options.checkouts.prepare(job.commit);
     const workdir = join(checkout, job.workspacePath);
     const env = { ...readProcessEnv(), [WORKER_MARKER_VARIABLE]: options.workerId };
-    const input = prepareStepInput(step, adapter, {
+    const run = {
       inputs: job.inputs,
       steps: job.steps,
       env,
       run: { id: job.runId },
       workflow: { name: job.workflowName },
-    });
+    };
+    // A matrix leg reads its values as `matrix` (they travel with the step).
+    const input = prepareStepInput(step, adapter, getStepContext(run, step));
     const refuse = async (): Promise<never> => {
       throw new MiaError(
         'MIA_WORKER_HOME_ONLY',
