@@ -262,3 +262,29 @@ steps:
     expect(invalid.stdout + invalid.stderr).toContain('runs_on');
   });
 });
+
+describe('matrix legs on workers', () => {
+  it('runs each leg on a worker, reading its matrix values there', async () => {
+    const dir = await workspaceOf(`name: w
+narrative: "Legs"
+steps:
+  - id: test
+    action: shell
+    strategy: { matrix: { node: [20, 24], os: [linux] } }
+    with: { run: 'echo "node \${{ matrix.node }} on \${{ matrix.os }}"' }
+`);
+    const worker = await workerOf(dir, { concurrency: 2 });
+    const result = await run(dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = await readRunEvents(dir);
+    for (const [leg, text] of [
+      ['test(20, linux)', 'node 20 on linux'],
+      ['test(24, linux)', 'node 24 on linux'],
+    ]) {
+      const started = payloadsOf(events, 'workflow.step.started', leg)[0];
+      expect(((started?.worker ?? {}) as { pid?: number }).pid, leg).toBe(worker.pid);
+      const completed = payloadsOf(events, 'workflow.step.completed', leg)[0];
+      expect(((completed?.outputs ?? {}) as { stdout?: string }).stdout).toBe(text);
+    }
+  });
+});
