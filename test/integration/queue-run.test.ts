@@ -277,10 +277,11 @@ steps:
     const result = await run(dir);
     expect(result.exitCode, result.stderr).toBe(0);
     const events = await readRunEvents(dir);
-    for (const [leg, text] of [
+    const legs: Array<[string, string]> = [
       ['test(20, linux)', 'node 20 on linux'],
       ['test(24, linux)', 'node 24 on linux'],
-    ]) {
+    ];
+    for (const [leg, text] of legs) {
       const started = payloadsOf(events, 'workflow.step.started', leg)[0];
       expect(((started?.worker ?? {}) as { pid?: number }).pid, leg).toBe(worker.pid);
       const completed = payloadsOf(events, 'workflow.step.completed', leg)[0];
