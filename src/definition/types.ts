@@ -45,6 +45,17 @@ export interface StepDefinition {
   retry?: RetryDefinition;
   continue_on_error?: boolean;
   shell?: ShellName;
+  cache?: CacheDefinition;
+}
+
+/**
+ * A step's cache (`cache:`): files (globs, relative to the workspace) whose contents key it, files
+ * it produces and restores, and a free key of the user's.
+ */
+export interface CacheDefinition {
+  inputs?: string[];
+  outputs?: string[];
+  key?: string;
 }
 
 /** Top-level defaults of every step. */
@@ -91,6 +102,8 @@ export interface ResolvedStep {
   continueOnError: boolean;
   /** The shell of an action that runs a script (its own `shell`, else `defaults.shell`). */
   shell?: StepShell;
+  /** The step's cache, when it has one (see src/cache/). */
+  cache?: { inputs: string[]; outputs: string[]; key: string };
   /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */
   hash: string;
   position: SourcePosition | undefined;

@@ -80,7 +80,9 @@ export class Narrator {
     const facts = describeOutputFacts(this.#actions.get(step.action), outcome.outputs);
     const told = [
       ...facts.filter((fact) => !fact.isDetail).map((fact) => fact.text),
-      formatDuration(outcome.durationMs),
+      outcome.reusedFrom
+        ? `reused from run ${outcome.reusedFrom}, not run again`
+        : formatDuration(outcome.durationMs),
     ];
     const description = `${text ?? `${step.id} is done`} (${told.join('; ')})`;
     const about = this.#aboutStep(step, 'workflow.step.completed', {

@@ -35,6 +35,7 @@ export function toRunDetail(state: RunState, context: DetailContext): RunDetail 
       durationMs: s?.durationMs ?? null,
       error: s?.error ?? null,
       skipReason: s?.skipReason ?? null,
+      reusedFrom: s?.reusedFrom ?? null,
       continueOnError: s?.continueOnError ?? false,
       logPath: context.getLogPath(step.id),
       gates: (s?.gates ?? []).map((gate) => ({

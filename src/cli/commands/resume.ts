@@ -17,6 +17,8 @@ export interface ResumeOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  cache?: boolean;
+  dryRun?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */
@@ -25,6 +27,10 @@ export async function resumeWorkflowCommand(
   runRef: string | undefined,
   options: ResumeOptions,
 ): Promise<number> {
+  if (options.dryRun) {
+    const { dryRunResume } = await import('./dry-run.js');
+    return dryRunResume(ctx, runRef, options);
+  }
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
   const dashboard = await openRunDashboard(ctx, options);
   try {
@@ -59,6 +65,7 @@ async function resumeWithDashboard(
   const code = await driveRun(ctx, resumed, {
     isJson: options.json === true,
     autoApprove: options.yes === true,
+    noCache: options.cache === false,
     dashboard,
   });
   const { parent } = resumed;
@@ -76,7 +83,7 @@ async function resumeWithDashboard(
  * A run is resumed with its definition as it is now: a workflow file by path, others by name;
  * its recorded definition is reused when the files are unchanged.
  */
-async function reloadDefinition(
+export async function reloadDefinition(
   ctx: CommandContext,
   state: RunState,
   recorded: unknown,

@@ -1,0 +1,91 @@
+// The workspace files a step's cache reads and writes: globs matched inside the workspace only, and
+// contents copied and hashed in one pass.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { glob } from 'tinyglobby';
+
+/** Folders a cache never reads nor writes: the repository's and mia's own. */
+const NEVER_MATCHED = ['.git/**', '.mia/**', '**/node_modules/.cache/**'];
+
+/** A matched file as the cache sees it: its contents' hash, or the target of a symbolic link. */
+export type FileFact =
+  | { path: string; kind: 'file'; mode: number; size: number; sha256: string }
+  | { path: string; kind: 'link'; target: string };
+
+/**
+ * The files (and symbolic links) matched by `patterns`, relative to the workspace with `/`,
+ * sorted; never a path outside the workspace, nor under .git or .mia. Links are not followed.
+ */
+export async function matchFiles(
+  workspace: string,
+  patterns: readonly string[],
+): Promise<string[]> {
+  if (patterns.length === 0) return [];
+  const found = await glob([...patterns], {
+    cwd: workspace,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    expandDirectories: false,
+    ignore: NEVER_MATCHED,
+  });
+  return [...new Set(found.map((path) => path.split(sep).join('/')))]
+    .filter((path) => isInside(workspace, resolve(workspace, path)))
+    .sort();
+}
+
+/** Whether `path` is `root` itself or below it (lexically). */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** What a matched path holds: a file's mode, size and hash, or a link's target. */
+export async function describeFile(workspace: string, path: string): Promise<FileFact> {
+  const absolute = resolve(workspace, path);
+  const stats = await lstat(absolute);
+  if (stats.isSymbolicLink()) return { path, kind: 'link', target: await readlink(absolute) };
+  const { sha256, size } = await copyHashed(absolute, undefined);
+  return { path, kind: 'file', mode: stats.mode & 0o777, size, sha256 };
+}
+
+/**
+ * Reads `from` whole, hashing it, and writes it to `to` when given (a new file: never one that
+ * exists). One pass: what is hashed is exactly what is written.
+ */
+export async function copyHashed(
+  from: string,
+  to: string | undefined,
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const source = createReadStream(from);
+  if (to === undefined) {
+    tap.resume();
+    await pipeline(source, tap);
+  } else {
+    await pipeline(source, tap, createWriteStream(to, { flags: 'wx' }));
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Whether `folder` (which exists) really lies inside `workspace` once links are resolved: a
+ * restored file is never written through a link that leads out of the workspace.
+ */
+export async function isReallyInside(workspace: string, folder: string): Promise<boolean> {
+  const [root, real] = await Promise.all([realpath(workspace), realpath(folder)]);
+  return isInside(root, real);
+}
