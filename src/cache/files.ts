@@ -3,14 +3,14 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { glob } from 'tinyglobby';
+import picomatch from 'picomatch';
 
-/** Folders a cache never reads nor writes: the repository's and mia's own. */
-const NEVER_MATCHED = ['.git/**', '.mia/**', '**/node_modules/.cache/**'];
+/** Top folders of the workspace a cache never reads nor writes: the repository's and mia's own. */
+const NEVER_MATCHED = new Set(['.git', '.mia']);
 
 /** A matched file as the cache sees it: its contents' hash, or the target of a symbolic link. */
 export type FileFact =
@@ -18,25 +18,51 @@ export type FileFact =
   | { path: string; kind: 'link'; target: string };
 
 /**
- * The files (and symbolic links) matched by `patterns`, relative to the workspace with `/`,
- * sorted; never a path outside the workspace, nor under .git or .mia. Links are not followed.
+ * The files and symbolic links matched by `patterns` (globs, or a folder for everything under it),
+ * relative to the workspace with `/`, sorted; never a path outside the workspace, nor under .git
+ * or .mia. Links are listed as links, never followed.
  */
 export async function matchFiles(
   workspace: string,
   patterns: readonly string[],
 ): Promise<string[]> {
-  if (patterns.length === 0) return [];
-  const found = await glob([...patterns], {
-    cwd: workspace,
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    expandDirectories: false,
-    ignore: NEVER_MATCHED,
-  });
-  return [...new Set(found.map((path) => path.split(sep).join('/')))]
-    .filter((path) => isInside(workspace, resolve(workspace, path)))
-    .sort();
+  const found = new Set<string>();
+  for (const pattern of patterns) {
+    const { base, isGlob } = picomatch.scan(pattern);
+    const start = resolve(workspace, base);
+    if (!isInside(workspace, start)) continue;
+    const rel = toSlashes(relative(workspace, start));
+    if (NEVER_MATCHED.has(rel.split('/')[0] ?? '')) continue;
+    const stats = await lstat(start).catch(() => undefined);
+    if (!stats) continue;
+    if (!stats.isDirectory()) {
+      if (!isGlob) found.add(rel);
+      continue;
+    }
+    const isMatch = isGlob ? picomatch(pattern, { dot: true }) : () => true;
+    for (const path of await walk(workspace, start)) if (isMatch(path)) found.add(path);
+  }
+  return [...found].sort();
+}
+
+// Every file and link under `folder` (links not followed), relative to the workspace.
+async function walk(workspace: string, folder: string): Promise<string[]> {
+  const paths: string[] = [];
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const absolute = join(folder, entry.name);
+    const rel = toSlashes(relative(workspace, absolute));
+    if (entry.isDirectory()) {
+      if (!NEVER_MATCHED.has(rel)) paths.push(...(await walk(workspace, absolute)));
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      paths.push(rel);
+    }
+  }
+  return paths;
+}
+
+function toSlashes(path: string): string {
+  return path.split(sep).join('/');
 }
 
 /** Whether `path` is `root` itself or below it (lexically). */

@@ -3,7 +3,7 @@
 // renamed into place, so a damaged entry restores nothing (the step runs instead).
 
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type CacheEntry, getBlobPath } from './entry-store.js';
 import { copyHashed, isInside, isReallyInside } from './files.js';
@@ -19,10 +19,11 @@ export async function restoreEntry(
       const target = resolve(workspace, file.path);
       const folder = dirname(target);
       if (!isInside(workspace, target)) return `${file.path} would leave the workspace`;
-      await mkdir(folder, { recursive: true });
-      if (!(await isReallyInside(workspace, folder))) {
+      // Checked before making any folder: nothing is made through a link that leads out.
+      if (!(await isReallyInside(workspace, await findExisting(folder)))) {
         return `${file.path} is under a link that leads out of the workspace`;
       }
+      await mkdir(folder, { recursive: true });
       const temp = `${target}.mia-restore-${randomUUID()}`;
       staged.push({ temp, target });
       if (file.kind === 'link') {
@@ -43,6 +44,22 @@ export async function restoreEntry(
   } finally {
     await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
   }
+}
+
+// The folder itself, or its nearest ancestor that exists.
+async function findExisting(folder: string): Promise<string> {
+  let current = folder;
+  while (
+    !(await lstat(current).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return current;
 }
 
 /** Whether every blob of `entry` is whole (its hash read back), without restoring anything. */
