@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -76,18 +76,28 @@ export async function describeFile(workspace: string, path: string): Promise<Fil
   const absolute = resolve(workspace, path);
   const stats = await lstat(absolute);
   if (stats.isSymbolicLink()) return { path, kind: 'link', target: await readlink(absolute) };
-  const { sha256, size } = await copyHashed(absolute, undefined);
+  const { sha256, size } = await copyHashed(absolute, undefined, stats.size);
   return { path, kind: 'file', mode: stats.mode & 0o777, size, sha256 };
 }
 
+/** Files up to this size are read in one go; larger ones are streamed. */
+const WHOLE_READ_BYTES = 8 * 1024 * 1024;
+
 /**
  * Reads `from` whole, hashing it, and writes it to `to` when given (a new file: never one that
- * exists). One pass: what is hashed is exactly what is written.
+ * exists). One pass: what is hashed is exactly what is written. `knownSize` saves a stat.
  */
 export async function copyHashed(
   from: string,
   to: string | undefined,
+  knownSize?: number,
 ): Promise<{ sha256: string; size: number }> {
+  // A small file is read whole: much cheaper than a stream, for the many small files of a tree.
+  if ((knownSize ?? (await stat(from)).size) <= WHOLE_READ_BYTES) {
+    const bytes = await readFile(from);
+    if (to !== undefined) await writeFile(to, bytes, { flag: 'wx' });
+    return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+  }
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({

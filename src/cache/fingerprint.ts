@@ -2,11 +2,15 @@
 // its input files, and its key. Equal fingerprints mean the step would do the same work.
 
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { stableStringify } from '../definition/resolve.js';
 import { describeFile, type FileFact, matchFiles } from './files.js';
 
 /** The version of the fingerprint's recipe: a change of recipe is a change of every fingerprint. */
 export const FINGERPRINT_VERSION = 1;
+
+/** How many input files are read at once. */
+const FILES_AT_ONCE = 16;
 
 /** Everything a fingerprint is made of. */
 export interface FingerprintParts {
@@ -47,8 +51,7 @@ export async function describeInputFiles(
   patterns: readonly string[],
 ): Promise<FileFact[]> {
   const paths = await matchFiles(workspace, patterns);
-  const facts: FileFact[] = [];
-  // One at a time: a glob over a big tree must not open thousands of files at once.
-  for (const path of paths) facts.push(await describeFile(workspace, path));
-  return facts;
+  // A few at a time: a glob over a big tree must not open thousands of files at once.
+  const limit = pLimit(FILES_AT_ONCE);
+  return Promise.all(paths.map((path) => limit(() => describeFile(workspace, path))));
 }

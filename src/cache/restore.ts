@@ -30,7 +30,8 @@ export async function restoreEntry(
         await symlink(file.target, temp);
         continue;
       }
-      const copied = await copyHashed(getBlobPath(workspace, entry.fingerprint, file.blob), temp);
+      const blob = getBlobPath(workspace, entry.fingerprint, file.blob);
+      const copied = await copyHashed(blob, temp, file.size);
       if (copied.sha256 !== file.sha256 || copied.size !== file.size) {
         return `its cache entry's copy of ${file.path} is damaged`;
       }
