@@ -24,7 +24,8 @@ export async function measureCache({ runs, progress }) {
     samples,
     rows: [
       {
-        figure: '7. Step cache: a step of `sleep 1` (1 MiB output, 50 input files) reused vs run, in the engine',
+        figure:
+          '7. Step cache: a step of `sleep 1` (1 MiB output, 50 input files) reused vs run, in the engine',
         value: formatMs(hitMs),
         baseline: `${formatMs(missMs)} (run)`,
         ratio,

@@ -46,12 +46,17 @@ function runOnce() {
     .map((line) => JSON.parse(line));
   const begin = Date.parse(events.find((e) => e.type === 'workflow.started').timestamp);
   const done = events.find((e) => e.type === 'workflow.step.completed');
-  return { stepMs: Date.parse(done.timestamp) - begin, wallMs, hit: done.payload.cache?.hit === true };
+  return {
+    stepMs: Date.parse(done.timestamp) - begin,
+    wallMs,
+    hit: done.payload.cache?.hit === true,
+  };
 }
 
 const miss = runOnce();
 rmSync(join(workspace, 'dist'), { recursive: true });
 const hit = runOnce();
 rmSync(workspace, { recursive: true, force: true });
-if (miss.hit || !hit.hit) throw new Error(`expected a miss then a hit, got ${miss.hit}, ${hit.hit}`);
+if (miss.hit || !hit.hit)
+  throw new Error(`expected a miss then a hit, got ${miss.hit}, ${hit.hit}`);
 report({ miss, hit });
