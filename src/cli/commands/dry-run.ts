@@ -7,9 +7,18 @@ import { previewResume } from '../../engine/lifecycle/preview-resume.js';
 import { stripControlSequences as plain } from '../../util/terminal-text.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { reloadDefinition } from '../reload-definition.js';
 import { resolveRunId } from '../run-ref.js';
-import { type ResumeOptions, reloadDefinition } from './resume.js';
-import type { RunOptions } from './run.js';
+
+/** The options of run and resume that a dry run reads. */
+export interface DryRunOptions {
+  input?: Record<string, string>;
+  last?: boolean;
+  from?: string;
+  json?: boolean;
+  /** False with --no-cache: every step would run. */
+  cache?: boolean;
+}
 
 const SHOWN: Record<DryRunStep['verdict'], string> = {
   runs: 'runs',
@@ -22,7 +31,7 @@ const SHOWN: Record<DryRunStep['verdict'], string> = {
 export async function dryRunWorkflow(
   ctx: CommandContext,
   ref: string,
-  options: RunOptions,
+  options: DryRunOptions,
 ): Promise<number> {
   const registry = await ctx.getRegistry();
   const loaded = await loadWorkflow(ref, { workspace: ctx.workspace, registry });
@@ -44,7 +53,7 @@ export async function dryRunWorkflow(
 export async function dryRunResume(
   ctx: CommandContext,
   runRef: string | undefined,
-  options: ResumeOptions,
+  options: DryRunOptions,
 ): Promise<number> {
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
   const registry = await ctx.getRegistry();

@@ -1,11 +1,9 @@
 // `mia workflow resume [<run-id>|--last]`: continues a failed, interrupted or crashed run.
 
-import { loadWorkflow } from '../../definition/load.js';
-import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
-import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { reloadDefinition } from '../reload-definition.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';
 import { resolveRunId } from '../run-ref.js';
 import { driveRun } from '../run-session.js';
@@ -77,21 +75,4 @@ async function resumeWithDashboard(
   }
   await dashboard?.linger();
   return code;
-}
-
-/**
- * A run is resumed with its definition as it is now: a workflow file by path, others by name;
- * its recorded definition is reused when the files are unchanged.
- */
-export async function reloadDefinition(
-  ctx: CommandContext,
-  state: RunState,
-  recorded: unknown,
-): Promise<LoadedWorkflow> {
-  const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, {
-    workspace: ctx.workspace,
-    registry: await ctx.getRegistry(),
-    recorded,
-  });
 }
