@@ -3,6 +3,7 @@
 
 import { type ExpressionContext, interpolate } from '../definition/expressions/evaluate.js';
 import type { ResolvedStep } from '../definition/types.js';
+import { getProcessMasker } from '../util/secrets.js';
 import { type CacheEntry, readEntry, writeEntry } from './entry-store.js';
 import { computeFingerprint, describeInputFiles } from './fingerprint.js';
 import { restoreEntry } from './restore.js';
@@ -77,12 +78,20 @@ export async function reuseStepCache(
   return failed === undefined ? probe : { fingerprint: probe.fingerprint, miss: failed };
 }
 
-/** Saves what a completed attempt produced as the entry of its fingerprint. */
+/**
+ * Saves what a completed attempt produced as the entry of its fingerprint. Outputs that hold a
+ * secret of the environment are not saved (the event log masks them; the cache would not): that
+ * throws, and the step is simply not cached.
+ */
 export async function saveStepCache(
   workspace: string,
   step: ResolvedStep,
   made: { fingerprint: string; workflow: string; runId: string; outputs: Record<string, unknown> },
 ): Promise<CacheEntry> {
+  const text = JSON.stringify(made.outputs);
+  if (getProcessMasker().mask(text) !== text) {
+    throw new Error('its outputs hold a secret of the environment, which the cache never stores');
+  }
   return writeEntry(workspace, made.fingerprint, {
     workflow: made.workflow,
     stepId: step.id,

@@ -170,6 +170,33 @@ describe('the step cache', () => {
     expect(await readMarkers(join(ws, 'runs.log'))).toHaveLength(2);
   });
 
+  it('never caches outputs that hold a secret of the environment: the step runs every time', async () => {
+    const ws = await createWorkspace({
+      leak: [
+        'name: leak',
+        'narrative: "Secrets stay out of the cache"',
+        'steps:',
+        '  - id: leak',
+        '    action: shell',
+        '    with: { run: "echo run >> runs.log; echo $DEPLOY_TOKEN" }',
+        '    cache: { key: "v1" }',
+        '',
+      ].join('\n'),
+    });
+    const env = { DEPLOY_TOKEN: 'hunter2-very-secret' };
+    for (let i = 0; i < 2; i++) {
+      const result = await runMia(['workflow', 'run', 'leak'], { cwd: ws, env });
+      expect(result.exitCode, result.stderr).toBe(0);
+    }
+    expect(await readMarkers(join(ws, 'runs.log'))).toHaveLength(2);
+    const log = await readFile(
+      join(ws, '.mia/runs', (await readdir(join(ws, '.mia/runs')))[0] ?? '', 'logs/leak.log'),
+      'utf8',
+    );
+    expect(log).toContain('not cached: its outputs hold a secret');
+    expect(await readdir(join(ws, '.mia/cache')).catch(() => [])).toEqual([]);
+  });
+
   it('lists entries with their sizes and total, and clears them (older ones only with --older-than)', async () => {
     const ws = await setUp();
     const first = await run(ws);
