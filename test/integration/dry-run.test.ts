@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createWorkspace, runMia } from '../helpers/cli.js';
+import { createWorkspace, runMia, startMia } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/processes.js';
 import { parseRunId, readMarkers } from '../helpers/run-files.js';
 
 const WORKFLOW = [
@@ -138,6 +139,26 @@ describe('mia workflow resume --dry-run', () => {
     expect(await readMarkers(join(ws, 'ran.log'))).toEqual(['build', 'test']);
     expect(await readdir(join(ws, '.mia/runs', runId))).toEqual(eventsBefore);
     expect(await readFile(log, 'utf8')).toBe(before);
+  });
+
+  it('exits 2 for a run another process holds, as resume does, naming the process', async () => {
+    const ws = await createWorkspace({
+      gate: 'name: gate\nnarrative: "x"\nsteps:\n  - id: ask\n    action: approve\n',
+    });
+    const child = startMia(['workflow', 'run', 'gate'], { cwd: ws });
+    try {
+      const waiting = await waitUntil(async () => {
+        const status = await runMia(['workflow', 'status', '--last', '--json'], { cwd: ws });
+        return status.stdout.includes('"waiting"');
+      }, 30_000);
+      expect(waiting).toBe(true);
+      const result = await runMia(['workflow', 'resume', '--last', '--dry-run'], { cwd: ws });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(String(child.pid));
+    } finally {
+      child.kill('SIGKILL');
+      await child;
+    }
   });
 
   it('exits 2 for a step --from does not know, naming the steps', async () => {

@@ -3,8 +3,10 @@
 
 import type { ActionRegistry } from '../../actions/registry.js';
 import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
-import { UsageError } from '../../errors.js';
+import { RunLockedError, UsageError } from '../../errors.js';
 import { readDefinitionFile } from '../../store/definition-file.js';
+import { readRunLock } from '../../store/lock.js';
+import { getRunDir } from '../../store/paths.js';
 import { readRunEvents } from '../../store/run-events.js';
 import { formatSuggestion } from '../../util/suggest.js';
 import { foldRunState, markCrashed } from '../../view/fold.js';
@@ -30,6 +32,9 @@ export async function previewResume(options: {
   registry: ActionRegistry;
 }): Promise<ResumePreview> {
   const { workspace, runId, from } = options;
+  // As resume itself: a run another live process holds cannot be resumed, so has no preview.
+  const holder = await readRunLock(getRunDir(workspace, runId));
+  if (holder) throw new RunLockedError(runId, holder.pid);
   const state = foldRunState((await readRunEvents(workspace, runId)).events);
   markCrashed(state);
   const loaded = await options.loadDefinition(state, await readDefinitionFile(workspace, runId));
