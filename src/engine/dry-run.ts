@@ -88,7 +88,7 @@ export async function planDryRun(options: DryRunOptions): Promise<DryRunStep[]> 
       }
     }
     if (step.cache === undefined || options.noCache) {
-      judge('runs');
+      judge('runs', step.cache ? { reason: 'the cache is off (--no-cache)' } : {});
       continue;
     }
     const cached = await judgeCache(step, options, context, {

@@ -93,7 +93,7 @@ describe('mia workflow run --dry-run', () => {
     });
     expect(await listRuns(ws)).toEqual(runsBefore);
     const text = await runMia(['workflow', 'run', 'ship', '--dry-run', '--no-cache'], { cwd: ws });
-    expect(text.stdout).toMatch(/^ {2}runs +build$/m);
+    expect(text.stdout).toMatch(/^ {2}runs +build +the cache is off \(--no-cache\)$/m);
   });
 
   it('exits 2 for an invalid definition, and leaves no run', async () => {
