@@ -9,6 +9,9 @@ import {
   describeInputFiles,
   type FingerprintParts,
 } from '../../src/cache/fingerprint.js';
+import { fingerprintStep } from '../../src/cache/step-cache.js';
+import type { ResolvedStep } from '../../src/definition/types.js';
+import { makeResolvedStep } from '../helpers/resolved-workflow.js';
 
 const BASE: FingerprintParts = {
   definition: {
@@ -112,5 +115,38 @@ describe('describeInputFiles', () => {
     await mkdir(ws);
     await writeFile(join(parent, 'secret.txt'), 'outside');
     expect(await describeInputFiles(ws, ['../*.txt', '../**'])).toEqual([]);
+  });
+});
+
+describe('fingerprintStep', () => {
+  const context = {
+    inputs: {},
+    steps: {},
+    env: { NODE: '22' },
+    run: { id: 'run-1' },
+    workflow: { name: 'w' },
+  };
+  const input = {
+    with: { run: 'make' },
+    expressionEnv: {},
+    env: { PATH: '/bin', MIA_RUN_ID: 'x' },
+  };
+
+  it('reads a leg’s `matrix` values, the key’s expressions, and never the run’s own environment', async () => {
+    const ws = await mkdtemp(join(tmpdir(), 'mia-fp-'));
+    const step = makeResolvedStep('test', [], {
+      action: 'shell',
+      cache: { inputs: [], outputs: [], key: '${{ env.NODE }}' },
+    });
+    const print = (overrides: object, env = input.env, ctx = context) =>
+      fingerprintStep(ws, { ...step, ...overrides } as ResolvedStep, { ...input, env }, ctx);
+    const base = await print({});
+    expect(await print({ matrix: { node: '20' } })).not.toBe(base);
+    expect(await print({ matrix: { node: '20' } })).not.toBe(
+      await print({ matrix: { node: '22' } }),
+    );
+    expect(await print({}, { PATH: '/usr/bin', MIA_RUN_ID: 'y' })).toBe(base);
+    expect(await print({}, input.env, { ...context, env: { NODE: '20' } })).not.toBe(base);
+    expect(await print({ env: { CC: 'gcc' } }, { ...input.env, CC: 'gcc' })).not.toBe(base);
   });
 });
