@@ -129,7 +129,7 @@ describe('fingerprintStep', () => {
   const input = {
     with: { run: 'make' },
     expressionEnv: {},
-    env: { PATH: '/bin', MIA_RUN_ID: 'x' },
+    env: { PATH: '/bin', MIA_RUN_ID: 'x' } as Record<string, string>,
   };
 
   it('reads a leg’s `matrix` values, the key’s expressions, and never the run’s own environment', async () => {
