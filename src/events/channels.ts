@@ -1,10 +1,8 @@
 // The channels a run's events go out on (the mia `<domain>:<id>` pattern): pure, so the page
 // names them as the server does.
 
-import type { EventType } from './types.js';
-
 /** The channel of a run's events of a type: chart events on the chart's, the others on the run's. */
-export function getEventChannel(runId: string, type: EventType): string {
+export function getEventChannel(runId: string, type: string): string {
   return type === 'chart.progress' ? getChartChannel(runId) : getRunChannel(runId);
 }
 
