@@ -3,7 +3,7 @@
 // renamed into place, so a reader sees a whole entry or none: a crash mid-write is a miss.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { copyHashed, describeFile, type FileFact, matchFiles } from './files.js';
 
@@ -68,6 +68,7 @@ export async function writeEntry(
     };
     await writeFile(join(temp, ENTRY_FILE), `${JSON.stringify(entry)}\n`, { flush: true });
     await moveIntoPlace(root, temp, join(root, fingerprint));
+    await sweepLeftovers(root);
     return entry;
   } finally {
     await rm(temp, { recursive: true, force: true });
@@ -95,6 +96,20 @@ async function moveIntoPlace(root: string, temp: string, target: string): Promis
   await rename(target, trash).catch(() => undefined);
   await rename(temp, target).catch(() => undefined);
   await rm(trash, { recursive: true, force: true });
+}
+
+/** Folders left by a process killed while writing are removed a day later (never read before). */
+export const LEFTOVER_AGE_MS = 24 * 60 * 60 * 1000;
+
+async function sweepLeftovers(root: string, now = Date.now()): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.startsWith('.write-') && !name.startsWith('.old-')) continue;
+    const folder = join(root, name);
+    const info = await stat(folder).catch(() => undefined);
+    if (info && now - info.mtimeMs > LEFTOVER_AGE_MS) {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Why an entry cannot serve: absent, unreadable, of another version, or missing files. */

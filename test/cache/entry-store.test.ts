@@ -13,6 +13,7 @@ import {
   stat,
   symlink,
   truncate,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   type CacheEntry,
   getBlobPath,
   getCacheDir,
+  LEFTOVER_AGE_MS,
   readEntry,
   writeEntry,
 } from '../../src/cache/entry-store.js';
@@ -80,6 +82,31 @@ describe('cache entries', () => {
     await save(ws);
     await save(ws);
     expect(await readdir(getCacheDir(ws))).toEqual([FP]);
+  });
+
+  it('removes what killed writes left once it is a day old, and nothing younger', async () => {
+    const ws = await createWorkspace();
+    const old = join(getCacheDir(ws), '.write-abc-old');
+    const young = join(getCacheDir(ws), '.write-abc-young');
+    await mkdir(old, { recursive: true });
+    await mkdir(young, { recursive: true });
+    const dayAndMinuteAgo = new Date(Date.now() - LEFTOVER_AGE_MS - 60_000);
+    await utimes(old, dayAndMinuteAgo, dayAndMinuteAgo);
+    await save(ws);
+    expect((await readdir(getCacheDir(ws))).sort()).toEqual(['.write-abc-young', FP]);
+  });
+
+  it('keeps one whole entry when several processes write the same fingerprint at once', async () => {
+    const ws = await createWorkspace();
+    await Promise.all(Array.from({ length: 6 }, () => save(ws)));
+    expect(await readdir(getCacheDir(ws))).toEqual([FP]);
+    const entry = await readWhole(ws);
+    expect(await verifyEntry(ws, entry)).toBe(true);
+    expect(entry.files.map((file) => file.path)).toEqual([
+      'dist/app.js',
+      'dist/bin/tool',
+      'dist/latest.js',
+    ]);
   });
 
   it.each<[string, (ws: string, entry: CacheEntry) => Promise<void>, RegExp]>([

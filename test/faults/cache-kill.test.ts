@@ -54,7 +54,7 @@ describe('a cache entry written when the process is killed', () => {
     const entries = (await readdir(join(ws, '.mia/cache'))).filter((name) => !name.startsWith('.'));
     expect(entries).toEqual([]);
     const shown = await runMia(['cache', 'show'], { cwd: ws });
-    expect(shown.stdout).toContain('a write that never finished (never used)');
+    expect(shown.stdout).toContain('left by a write that never finished (never used');
 
     await rm(join(ws, 'dist'), { recursive: true, force: true });
     const before = (await readMarkers(join(ws, 'runs.log'))).length;

@@ -53,7 +53,7 @@ function describeItem(item: CacheItem): string {
   const name = item.name.slice(0, 12);
   const size = formatBytes(item.bytes).padStart(9);
   if (item.kind === 'unfinished')
-    return `${name}  ${size}  a write that never finished (never used)`;
+    return `${name}  ${size}  left by a write that never finished (never used; removed after a day)`;
   if (item.kind === 'broken')
     return `${name}  ${size}  broken: ${item.problem} (a miss; rewritten when its step runs)`;
   return `${name}  ${size}  ${item.workflow}/${item.stepId} from run ${item.runId}, ${item.files} file(s), ${item.createdAt}`;
