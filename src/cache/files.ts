@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
@@ -35,6 +35,8 @@ export async function matchFiles(
     if (NEVER_MATCHED.has(rel.split('/')[0] ?? '')) continue;
     const stats = await lstat(start).catch(() => undefined);
     if (!stats) continue;
+    // A glob's base reached through a link that leads out of the workspace is not read.
+    if (!(await isReallyInside(workspace, stats.isDirectory() ? start : dirname(start)))) continue;
     if (!stats.isDirectory()) {
       if (!isGlob) found.add(rel);
       continue;

@@ -109,6 +109,20 @@ describe('describeInputFiles', () => {
     expect(facts[2]).toEqual({ path: 'src/link', kind: 'link', target: 'b.txt' });
   });
 
+  it('reads nothing through a folder link that leads out of the workspace', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'mia-outside-'));
+    await mkdir(join(outside, 'sub'));
+    await writeFile(join(outside, 'sub/secret.txt'), 'outside');
+    const ws = await mkdtemp(join(tmpdir(), 'mia-fp-'));
+    await symlink(outside, join(ws, 'out'));
+    const patterns = ['out/sub/secret.txt', 'out/sub/**', 'out/**'];
+    expect(await describeInputFiles(ws, patterns)).toEqual([]);
+    // Named itself, the link counts as a link: by its target, never by what it leads to.
+    expect(await describeInputFiles(ws, ['out'])).toEqual([
+      { path: 'out', kind: 'link', target: outside },
+    ]);
+  });
+
   it('matches nothing outside the workspace, even through a pattern that climbs out', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'mia-fp-'));
     const ws = join(parent, 'ws');
