@@ -94,9 +94,9 @@ function printDryRun(
     ctx.io.out(`${JSON.stringify({ dryRun: true, ...result })}\n`);
     return;
   }
-  ctx.io.out(
-    `dry run ${result.workflow}${result.runId ? ` (resume of run ${result.runId})` : ''}\n`,
-  );
+  // The first line is exactly `dry run <workflow>`, for scripts; a resume names its run after it.
+  ctx.io.out(`dry run ${result.workflow}\n`);
+  if (result.runId) ctx.io.out(`resume of run ${result.runId}\n`);
   const width = Math.max(0, ...result.steps.map((step) => step.id.length));
   for (const step of result.steps) {
     const why = step.verdict === 'cache' ? `reused from run ${step.from}` : (step.reason ?? '');
