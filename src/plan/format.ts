@@ -68,6 +68,7 @@ function describeStep(step: ResolvedStep): string[] {
     );
   }
   if (step.continueOnError) parts.push('continues on error');
+  if (step.cache) parts.push(`cached (inputs: ${step.cache.inputs.join(', ') || 'none'})`);
   return parts;
 }
 
@@ -103,6 +104,7 @@ export function toPlanJson(
       retry: step.retry,
       continueOnError: step.continueOnError,
       shell: (step.shell === 'default' ? options.defaultShell : step.shell) ?? null,
+      cache: step.cache ?? null,
       hash: step.hash,
     })),
   };
