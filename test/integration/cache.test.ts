@@ -130,6 +130,8 @@ describe('the step cache', () => {
     const first = await run(ws);
     const entry = join(ws, '.mia/cache', String(first.cache.fingerprint));
     await damage(entry);
+    const shown = JSON.parse((await runMia(['cache', 'show', '--json'], { cwd: ws })).stdout);
+    expect(shown.entries).toMatchObject([{ kind: 'broken', name: first.cache.fingerprint }]);
     await rm(join(ws, 'dist'), { recursive: true });
     const second = await run(ws);
     expect(second.cache).toMatchObject({ hit: false, fingerprint: first.cache.fingerprint });
