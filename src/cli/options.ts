@@ -81,7 +81,11 @@ export const OPTIONS: { readonly [K in OptionName]-?: OptionSpec<CliOptions[K]> 
   yes: { description: 'answer every gate with approval (recorded as automatic)' },
   dashboard: { description: 'serve the live dashboard while the run goes (prints its URL)' },
   last: { description: 'the latest run' },
-  from: { argument: '<step>', description: 're-run this step and everything downstream of it' },
+  from: {
+    argument: '<step>',
+    description:
+      "re-run this step and everything downstream of it (a matrix leg: '<step>(<values>)', that leg alone)",
+  },
   reject: { description: 'reject instead of approving (a tension)' },
   reason: { argument: '<text>', description: 'why; shown in the story' },
   port: { argument: '<n>', description: 'port to listen on (0: any free port)', parse: parsePort },

@@ -6,15 +6,18 @@ import type { RunDetail, RunStepView } from '../server/protocol.js';
 /** More steps not started yet than this are summed up in one line, until the reader asks. */
 const MAX_PENDING_SHOWN = 3;
 
-/** The steps in plan order (level by level), so the chart reads as the path from reality. */
+/** The steps in plan order (level by level, each matrix step's legs after it), so the chart reads as the path from reality. */
 export function orderSteps(run: RunDetail): RunStepView[] {
   const byId = new Map(run.steps.map((step) => [step.id, step]));
   const ordered: RunStepView[] = [];
-  for (const id of run.levels.flat()) {
+  const take = (id: string) => {
     const step = byId.get(id);
     if (step) ordered.push(step);
     byId.delete(id);
-  }
+    // A matrix step's legs follow it.
+    for (const leg of step?.legs ?? []) take(leg);
+  };
+  for (const id of run.levels.flat()) take(id);
   return [...ordered, ...byId.values()];
 }
 

@@ -63,9 +63,12 @@ function updateStepItem(item: HTMLElement, step: RunStepView, options: ChartOpti
     'step',
     isSelected ? 'is-selected' : '',
     isCompact(step, options) ? 'is-compact' : '',
+    // A matrix leg is listed under its step, indented.
+    step.group === undefined ? '' : 'is-leg',
   ];
   updateAttributes(item, {
     'data-testid': `step-${step.id}`,
+    'data-group': step.group ?? null,
     'data-status': step.status,
     'data-universe': step.universe,
     'data-allowed-to-fail': step.status === 'failed' && step.continueOnError ? 'true' : null,

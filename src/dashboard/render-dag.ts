@@ -11,6 +11,13 @@ const ROW_GAP = 30;
 const PADDING = 10;
 const MAX_LABEL = 18;
 const MIN_SCALE = 0.8;
+/** A matrix step's node shows its legs as chips, this many at most (then "+N"). */
+const MAX_CHIPS = 24;
+const CHIP = 8;
+const CHIP_GAP = 2;
+const CHIPS_PER_ROW = 12;
+/** The height a node gains to hold its legs' chips (two rows). */
+const LEGS_HEIGHT = 2 * (CHIP + CHIP_GAP) + 4;
 
 interface NodePlace {
   step: RunStepView;
@@ -18,7 +25,14 @@ interface NodePlace {
   y: number;
 }
 
-function placeNodes(run: RunDetail): Map<string, NodePlace> {
+/** The height of every node: taller when a matrix step's legs are drawn in it. */
+function getNodeHeight(run: RunDetail): number {
+  return run.steps.some((step) => step.legs !== undefined)
+    ? NODE_HEIGHT + LEGS_HEIGHT
+    : NODE_HEIGHT;
+}
+
+function placeNodes(run: RunDetail, nodeHeight: number): Map<string, NodePlace> {
   const byId = new Map(run.steps.map((step) => [step.id, step]));
   const levels = run.levels.length > 0 ? run.levels : [run.steps.map((step) => step.id)];
   const widest = Math.max(1, ...levels.map((level) => level.length));
@@ -32,16 +46,21 @@ function placeNodes(run: RunDetail): Map<string, NodePlace> {
       places.set(id, {
         step,
         x: PADDING + offset + column * (NODE_WIDTH + COLUMN_GAP),
-        y: PADDING + row * (NODE_HEIGHT + ROW_GAP),
+        y: PADDING + row * (nodeHeight + ROW_GAP),
       });
     });
   });
   return places;
 }
 
-function drawEdge(from: NodePlace, to: NodePlace, isCritical: boolean): SVGElement {
+function drawEdge(
+  from: NodePlace,
+  to: NodePlace,
+  isCritical: boolean,
+  nodeHeight: number,
+): SVGElement {
   const x1 = from.x + NODE_WIDTH / 2;
-  const y1 = from.y + NODE_HEIGHT;
+  const y1 = from.y + nodeHeight;
   const x2 = to.x + NODE_WIDTH / 2;
   const y2 = to.y;
   const bend = Math.max(12, (y2 - y1) / 2);
@@ -56,7 +75,51 @@ function shorten(text: string): string {
   return text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
 }
 
-function drawNode(place: NodePlace, isSelected: boolean): SVGElement {
+/** A matrix step's legs as chips coloured by status, each selectable, in its node. */
+function drawLegs(step: RunStepView, byId: ReadonlyMap<string, RunStepView>): SVGElement[] {
+  const legs = step.legs;
+  if (legs === undefined) return [];
+  const chips = legs.slice(0, MAX_CHIPS).map((id, index) => {
+    const leg = byId.get(id);
+    const status = leg?.status ?? 'pending';
+    return createSvgElement(
+      'rect',
+      {
+        class: 'dag-leg',
+        'data-status': status,
+        'data-action': 'select-step',
+        'data-step': id,
+        'data-group': step.id,
+        x: 12 + (index % CHIPS_PER_ROW) * (CHIP + CHIP_GAP),
+        y: NODE_HEIGHT - 4 + Math.floor(index / CHIPS_PER_ROW) * (CHIP + CHIP_GAP),
+        width: CHIP,
+        height: CHIP,
+        rx: 2,
+      },
+      createSvgElement('title', {}, `${id}: ${status}`),
+    );
+  });
+  const done = legs.filter((id) => byId.get(id)?.status === 'completed').length;
+  const drawn = legs.length > MAX_CHIPS ? `the first ${MAX_CHIPS} drawn; ` : '';
+  const count = createSvgElement(
+    'text',
+    { x: NODE_WIDTH - 10, y: 30, class: 'dag-sub', 'text-anchor': 'end' },
+    createSvgElement(
+      'title',
+      {},
+      `${done} of ${legs.length} legs completed (${drawn}the step list shows every leg)`,
+    ),
+    `${done}/${legs.length} legs`,
+  );
+  return [...chips, count];
+}
+
+function drawNode(
+  place: NodePlace,
+  isSelected: boolean,
+  nodeHeight: number,
+  byId: ReadonlyMap<string, RunStepView>,
+): SVGElement {
   const { step, x, y } = place;
   return createSvgElement(
     'g',
@@ -68,9 +131,10 @@ function drawNode(place: NodePlace, isSelected: boolean): SVGElement {
       transform: `translate(${x} ${y})`,
     },
     createSvgElement('title', {}, `${step.id}: ${step.status}`),
-    createSvgElement('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8 }),
+    createSvgElement('rect', { width: NODE_WIDTH, height: nodeHeight, rx: 8 }),
     createSvgElement('text', { x: 12, y: 16, class: 'dag-label' }, shorten(step.id)),
     createSvgElement('text', { x: 12, y: 30, class: 'dag-sub' }, step.status),
+    ...drawLegs(step, byId),
   );
 }
 
@@ -83,18 +147,27 @@ export function renderDag(
   const signature = JSON.stringify([run.levels, run.steps.map((s) => s.status), selectedStepId]);
   if (container.dataset.signature === signature) return;
   container.dataset.signature = signature;
-  const places = placeNodes(run);
+  const nodeHeight = getNodeHeight(run);
+  const places = placeNodes(run, nodeHeight);
+  const byId = new Map(run.steps.map((step) => [step.id, step]));
   const rows = Math.max(1, run.levels.length);
   const columns = Math.max(1, ...run.levels.map((level) => level.length));
   const width = PADDING * 2 + columns * NODE_WIDTH + (columns - 1) * COLUMN_GAP;
-  const height = PADDING * 2 + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP;
+  const height = PADDING * 2 + rows * nodeHeight + (rows - 1) * ROW_GAP;
   const critical = new Set(run.criticalPath);
   const edges: SVGElement[] = [];
   for (const place of places.values()) {
     for (const dependency of place.step.dependsOn) {
       const from = places.get(dependency);
       if (from)
-        edges.push(drawEdge(from, place, critical.has(dependency) && critical.has(place.step.id)));
+        edges.push(
+          drawEdge(
+            from,
+            place,
+            critical.has(dependency) && critical.has(place.step.id),
+            nodeHeight,
+          ),
+        );
     }
   }
   const svg = createSvgElement(
@@ -124,7 +197,9 @@ export function renderDag(
       ),
     ),
     ...edges,
-    ...[...places.values()].map((place) => drawNode(place, place.step.id === selectedStepId)),
+    ...[...places.values()].map((place) =>
+      drawNode(place, place.step.id === selectedStepId, nodeHeight, byId),
+    ),
   );
   // A wide plan shrinks to fit, but not below a readable size: past that, the panel scrolls.
   svg.style.minWidth = `${Math.round(width * MIN_SCALE)}px`;

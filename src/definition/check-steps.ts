@@ -5,6 +5,7 @@ import type { ActionAdapter } from '../actions/types.js';
 import type { DefinitionProblem } from '../errors.js';
 import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
 import { formatSuggestion } from '../util/suggest.js';
+import { checkMatrixReference, checkStepMatrix, toReferencedStep } from './check-matrix.js';
 import {
   checkExpression,
   collectReferences,
@@ -32,6 +33,7 @@ export function checkSteps(
     const report = (message: string, path: DataPath, key = false) =>
       problems.push({ message, position: step.locate(path, { key }) });
     const adapter = checkAction(step, registry, report);
+    const matrix = checkStepMatrix(step, problems);
     if (adapter !== undefined) {
       const withValue = step.data.with ?? {};
       if (asRecord(withValue) !== undefined) {
@@ -56,7 +58,10 @@ export function checkSteps(
           // The beat and the tension are told after the step, so they may read its own outputs
           // (a failed step keeps what it produced).
           const canReadSelf = path[0] === 'beat' || path[0] === 'tension';
-          const message = checkReference(reference, { id, inputs, ids, isUpstream, canReadSelf });
+          const message =
+            reference[0] === 'matrix' && reference[1] !== undefined
+              ? checkMatrixReference(reference[1], id, matrix, String(path[0]))
+              : checkReference(reference, { id, inputs, ids, isUpstream, canReadSelf });
           if (message !== undefined) report(`In ${field}: ${message}`, path);
         }
       }
@@ -125,7 +130,8 @@ function checkReference(reference: readonly string[], scope: ReferenceScope): st
     return `inputs.${name} is not a declared input.${formatSuggestion(name, scope.inputs)}${declared}`;
   }
   if (context !== 'steps') return undefined;
-  const target = scope.ids.find((id) => id.toLowerCase() === name.toLowerCase());
+  const step = toReferencedStep(name);
+  const target = scope.ids.find((id) => id.toLowerCase() === step.toLowerCase());
   if (target === undefined) {
     return `steps.${name} is not a step.${formatSuggestion(name, scope.ids)}`;
   }
@@ -177,6 +183,7 @@ function collectTexts(step: Record<string, unknown>): [DataPath, string][] {
     }
   };
   for (const field of ['beat', 'tension', 'when', 'with', 'env']) walk(step[field], [field]);
+  walk(asRecord(step.strategy)?.matrix, ['strategy', 'matrix']);
   return texts;
 }
 

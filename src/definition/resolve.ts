@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { asRecord, type MergedDefinition, type MergedStep } from './extends.js';
+import { resolveStrategy } from './legs.js';
 import type {
   DefinitionSource,
   InputDefinition,
@@ -96,6 +97,8 @@ function resolveStep(
   if (adapter?.scriptField !== undefined) {
     resolved.shell = (data.shell ?? defaults.shell ?? 'default') as StepShell;
   }
+  const strategy = resolveStrategy(resolved.id, data.strategy);
+  if (strategy !== undefined) resolved.strategy = strategy;
   const cache = asRecord(data.cache);
   if (cache) resolved.cache = resolveCache(cache);
   return { ...resolved, hash: hashStep(resolved) };
@@ -112,7 +115,7 @@ function resolveCache(cache: Record<string, unknown>): NonNullable<ResolvedStep[
 
 /**
  * sha256 of what a step does (action, universe, with, env, when, timeout, retry,
- * continue_on_error, a shell it names), not of how it is told (beat, tension) nor of its place in
+ * continue_on_error, a shell it names, a strategy), not of how it is told (beat, tension) nor of its place in
  * the graph. The default shell is left out, so steps written before `shell:` keep their hash.
  */
 export function hashStep(
@@ -127,6 +130,7 @@ export function hashStep(
     | 'retry'
     | 'continueOnError'
     | 'shell'
+    | 'strategy'
   >,
 ): string {
   const what = {
@@ -139,6 +143,12 @@ export function hashStep(
     retry: step.retry,
     continueOnError: step.continueOnError,
     shell: step.shell === 'default' ? undefined : step.shell,
+    // Absent on a step without a matrix, so that its hash is what it was before `strategy:`.
+    strategy: step.strategy && {
+      matrix: step.strategy.matrix,
+      maxParallel: step.strategy.maxParallel,
+      failFast: step.strategy.failFast,
+    },
   };
   return createHash('sha256').update(stableStringify(what)).digest('hex');
 }

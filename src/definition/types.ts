@@ -1,6 +1,7 @@
 // The shapes of a workflow definition, as written in YAML and as resolved for a run.
 
 import type { SourcePosition } from '../errors.js';
+import type { MatrixLeg } from './matrix.js';
 
 /** The three universes an action can serve. */
 export const UNIVERSES = ['engineer', 'ceremony', 'story'] as const;
@@ -45,7 +46,29 @@ export interface StepDefinition {
   retry?: RetryDefinition;
   continue_on_error?: boolean;
   shell?: ShellName;
+  strategy?: StrategyDefinition;
   cache?: CacheDefinition;
+}
+
+/** `strategy:` of a step: run it once per combination of the matrix's values. */
+export interface StrategyDefinition {
+  /** Keys with lists, `include`/`exclude`, or an expression (`${{ fromJSON(…) }}`) anywhere in it. */
+  matrix: Record<string, unknown> | string;
+  max_parallel?: number;
+  fail_fast?: boolean;
+}
+
+/** A matrix step's strategy, resolved. */
+export interface ResolvedStrategy {
+  /** The matrix as written: expanded by expandMatrix, after its expressions when it has any. */
+  matrix: unknown;
+  /** The legs, when the matrix holds no expression (else they are known when the step is ready). */
+  legs: MatrixLeg[] | undefined;
+  /** The order of the matrix's keys, which the legs' ids follow (with `legs`). */
+  keys: string[] | undefined;
+  maxParallel: number | undefined;
+  /** A failed leg cancels the legs not yet started (default true). */
+  failFast: boolean;
 }
 
 /**
@@ -102,6 +125,12 @@ export interface ResolvedStep {
   continueOnError: boolean;
   /** The shell of an action that runs a script (its own `shell`, else `defaults.shell`). */
   shell?: StepShell;
+  /** Set on a matrix step: how it runs as legs. */
+  strategy?: ResolvedStrategy;
+  /** Set on a matrix leg: its values, read by `${{ matrix.<key> }}` (and by a step cache's fingerprint). */
+  matrix?: MatrixLeg;
+  /** Set on a matrix leg: the id of its step. */
+  group?: string;
   /** The step's cache, when it has one (see src/cache/). */
   cache?: { inputs: string[]; outputs: string[]; key: string };
   /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */

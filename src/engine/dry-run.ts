@@ -65,8 +65,8 @@ export async function planDryRun(options: DryRunOptions): Promise<DryRunStep[]> 
       continue;
     }
     const unknown = (texts: unknown) => findUnknownReference(texts, known, options.runId);
-    const matrix = (step as { strategy?: { matrix?: unknown } }).strategy?.matrix;
-    if (typeof matrix === 'string' && unknown(matrix)) {
+    const matrix = step.strategy?.matrix;
+    if (matrix !== undefined && unknown(matrix)) {
       judge('runtime', { reason: `its matrix reads ${unknown(matrix)}, known only at run time` });
       continue;
     }
@@ -86,6 +86,10 @@ export async function planDryRun(options: DryRunOptions): Promise<DryRunStep[]> 
         });
         continue;
       }
+    }
+    if (step.strategy !== undefined && step.cache !== undefined && !options.noCache) {
+      judge('runtime', { reason: "each leg's cache entry is looked up as the leg starts" });
+      continue;
     }
     if (step.cache === undefined || options.noCache) {
       judge('runs', step.cache ? { reason: 'the cache is off (--no-cache)' } : {});
@@ -159,6 +163,8 @@ function findUnknownReference(
           return name === undefined ? 'steps' : `steps.${name}`;
         }
         if (context === 'run' && runId === undefined) return 'run.id';
+        // A matrix value differs from leg to leg: only the legs, at run time, know it.
+        if (context === 'matrix') return name === undefined ? 'matrix' : `matrix.${name}`;
       }
     }
     return undefined;

@@ -17,14 +17,22 @@ export async function findOutdatedSteps(
   const env: Record<string, string | undefined> = { ...process.env };
   const outdated: Record<string, string> = {};
   for (const step of workflow.steps) {
-    const done = state.stepStates.get(step.id);
     const check = registry.get(step.action)?.checkOutdated;
-    if (done?.status !== 'completed' || check === undefined) continue;
-    // A check that cannot tell (git missing, say) keeps the step, as a resume without it would.
-    const reason = await check({ outputs: done.outputs, workdir: workspace, env }).catch(
-      () => undefined,
-    );
-    if (reason !== undefined) outdated[step.id] = reason;
+    if (check === undefined) continue;
+    // A matrix step's results are its legs': one that no longer holds runs the step again.
+    const results = step.strategy
+      ? [...state.stepStates.values()].filter((leg) => leg.group === step.id)
+      : [state.stepStates.get(step.id)];
+    for (const done of results) {
+      if (done?.status !== 'completed') continue;
+      // A check that cannot tell (git missing, say) keeps the step, as a resume without it would.
+      const reason = await check({ outputs: done.outputs, workdir: workspace, env }).catch(
+        () => undefined,
+      );
+      if (reason === undefined) continue;
+      outdated[step.id] = step.strategy ? `leg ${done.id}: ${reason}` : reason;
+      break;
+    }
   }
   return outdated;
 }

@@ -2,6 +2,7 @@
 // and gathers what the earlier sessions leave to the new one.
 
 import type { LoadedWorkflow } from '../definition/loaded-workflow.js';
+import { getLegGroup } from '../definition/matrix.js';
 import { getDownstream } from '../plan/plan.js';
 import { getRunningMsSoFar } from '../view/fold.js';
 import type { RunState } from '../view/run-state.js';
@@ -19,7 +20,10 @@ export interface ResumePlan {
 
 /**
  * Completed steps whose definition is unchanged are kept; everything else runs, and so does
- * everything downstream of a changed or outdated step or of `from` (a step, or several).
+ * everything downstream of a changed or outdated step or of `from` (a step, or several). A matrix
+ * step that runs again re-runs only its legs that did not complete, unless it changed, is
+ * downstream of what runs again, or is `from` itself; `from` a leg (`test(22, linux)`) re-runs
+ * that leg, its step's other unfinished legs, and what is downstream of its step.
  */
 export function planResume(
   state: RunState,
@@ -38,16 +42,30 @@ export function planResume(
     return before !== undefined && before.depends_on.join('\0') !== step.dependsOn.join('\0');
   });
 
+  const fromIds = [from ?? []].flat();
+  const fromLegs = new Set(fromIds.filter((id) => getLegGroup(id) !== undefined));
   const forced = getDownstream(
-    [...changed, ...Object.keys(outdated), ...[from ?? []].flat()],
+    [...changed, ...Object.keys(outdated), ...fromIds.filter((id) => !fromLegs.has(id))],
+    plan.dependents,
+  );
+  const legForced = getDownstream(
+    [...fromLegs].map((id) => getLegGroup(id)!),
     plan.dependents,
   );
   const rerun: string[] = [];
   const kept: string[] = [];
   for (const step of workflow.steps) {
     const isDone = state.stepStates.get(step.id)?.status === 'completed';
-    if (isDone && !forced.has(step.id)) kept.push(step.id);
-    else rerun.push(step.id);
+    const isForced = forced.has(step.id);
+    const isKept = isDone && !isForced && !legForced.has(step.id);
+    (isKept ? kept : rerun).push(step.id);
+    if (step.strategy === undefined) continue;
+    for (const leg of state.stepStates.values()) {
+      if (leg.group !== step.id) continue;
+      const isLegDone =
+        isKept || (leg.status === 'completed' && !isForced && !fromLegs.has(leg.id));
+      (isLegDone ? kept : rerun).push(leg.id);
+    }
   }
   return {
     rerun,

@@ -30,6 +30,14 @@ export function createRunContext(options: {
   };
 }
 
+/** The context of one step: a matrix leg's adds its values as `matrix` (the run's `steps` shared). */
+export function getStepContext(
+  context: ExpressionContext,
+  step: { matrix?: ExpressionContext['matrix'] },
+): ExpressionContext {
+  return step.matrix === undefined ? context : { ...context, matrix: step.matrix };
+}
+
 /** Makes a settled step (its status, and the outputs it produced, failed or not) visible to expressions. */
 export function recordSettled(context: ExpressionContext, id: string, view: SettledView): void {
   context.steps[id] = { status: view.status, outputs: view.outputs ?? {} };

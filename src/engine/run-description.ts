@@ -1,6 +1,7 @@
 // What the events that open a run and each resume say about its steps and the workspace's checkout.
 
 import { execa } from 'execa';
+import { listStaticLegs } from '../definition/legs.js';
 import type { ResolvedWorkflow } from '../definition/types.js';
 import type { StartedStep } from '../events/types.js';
 import { findGitDir, readHeadCommit } from './vcs.js';
@@ -14,6 +15,7 @@ export function describeSteps(workflow: ResolvedWorkflow): StartedStep[] {
     beat: step.beat ?? null,
     depends_on: step.dependsOn,
     hash: step.hash,
+    ...(step.strategy ? { legs: (listStaticLegs(step) ?? []).map((leg) => leg.id) } : {}),
   }));
 }
 

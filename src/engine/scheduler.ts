@@ -3,8 +3,10 @@
 
 import pLimit from 'p-limit';
 import { isConditionTrue } from '../definition/expressions/evaluate.js';
+import { readsMatrix } from '../definition/legs.js';
 import type { ResolvedStep } from '../definition/types.js';
 import { describeActionTitle } from '../narrative/chart.js';
+import { createMatrixRunner } from './matrix-schedule.js';
 import { createRunContext, recordSettled } from './run-context.js';
 import { type ExecuteResult, findBlocker, type Settled, summarizeRun } from './settled.js';
 import { createStepRunner, type StepRunnerOptions } from './step-runner.js';
@@ -78,6 +80,17 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
     });
   };
 
+  // A leg settles as a step of the run (expressions read it) but has no dependents of its own:
+  // its step's wait for every leg.
+  const settleLeg = async (leg: ResolvedStep, result: Settled) => {
+    settled.set(leg.id, result);
+    recordSettled(context, leg.id, result);
+    reportProgress(leg, result);
+    await events.flush();
+  };
+
+  const runMatrix = createMatrixRunner(options, { context, signal, limit, runner, settleLeg });
+
   const settle = async (id: string, result: Settled) => {
     settled.set(id, result);
     recordSettled(context, id, result);
@@ -103,6 +116,11 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
       options.narrator.tellSkipped(step, reason);
       return settle(step.id, { status: 'skipped', cause: 'upstream' });
     }
+    // A condition that reads `matrix` is each leg's; any other is the step's, judged before its
+    // matrix expands (so that a matrix from an empty upstream list can be passed by).
+    if (step.strategy !== undefined && readsMatrix(step.when)) {
+      return settle(step.id, await runMatrix(step));
+    }
     if (step.when !== undefined) {
       let isTrue: boolean;
       try {
@@ -117,6 +135,7 @@ export async function scheduleSteps(options: StepRunnerOptions): Promise<Execute
         return settle(step.id, { status: 'skipped', cause: 'condition' });
       }
     }
+    if (step.strategy !== undefined) return settle(step.id, await runMatrix(step));
     // The slot is free once the step has ended: the fsync of its end and the start of its
     // dependents (settle) need not hold up independent steps.
     const result = await limit(() => (signal.aborted ? undefined : runner.run(step)));

@@ -12,7 +12,13 @@ export type Settled =
       /** Its beat as told (expressions evaluated). */
       beat?: string;
     }
-  | { status: 'failed'; continueOnError: boolean; outputs: Record<string, unknown> }
+  | {
+      status: 'failed';
+      continueOnError: boolean;
+      outputs: Record<string, unknown>;
+      /** Why it failed (what a matrix step's failure says of its failed leg). */
+      message?: string;
+    }
   | { status: 'skipped'; cause: 'condition' | 'upstream' }
   | { status: 'interrupted' };
 

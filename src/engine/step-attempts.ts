@@ -34,6 +34,7 @@ export async function runStepAttempts(options: StepAttemptsOptions): Promise<Ste
       action: step.action,
       attempt,
       ...(options.context.shell === undefined ? {} : { shell: options.context.shell }),
+      ...(step.matrix === undefined ? {} : { matrix: step.matrix }),
     });
     if (attempt > 1) log.info(`attempt ${attempt} of ${step.retry.attempts}`);
     const result = await runTimedAttempt(options, attempt);

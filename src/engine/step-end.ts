@@ -8,7 +8,7 @@ import type { Narrator } from '../narrative/narrator.js';
 import type { EventLog } from '../store/event-log.js';
 import { getStepLogPath } from '../store/paths.js';
 import type { ResumeState, RunScope } from './lifecycle/types.js';
-import { recordSettled } from './run-context.js';
+import { getStepContext, recordSettled } from './run-context.js';
 import type { Settled } from './settled.js';
 import type { StepOutcome } from './step-attempts.js';
 import type { CacheMark } from './step-cache-hook.js';
@@ -37,7 +37,6 @@ export function createStepEndRecorder(
 ): StepEndRecorder {
   const { narrator, handle } = options;
   const events: EventLog = handle.events;
-  const { context } = run;
 
   const failedEarly = (step: ResolvedStep, error: unknown): Settled => {
     const serialized = serializeError(error);
@@ -54,10 +53,17 @@ export function createStepEndRecorder(
       logPath: getStepLogPath(handle.workspace, handle.runId, step.id),
       attempt: 0,
     });
-    return { status: 'failed', continueOnError: step.continueOnError, outputs: {} };
+    return {
+      status: 'failed',
+      continueOnError: step.continueOnError,
+      outputs: {},
+      message: serialized.message,
+    };
   };
 
   const ended: StepEndRecorder['ended'] = (step, outcome, where) => {
+    // A matrix leg's beat and tension read its values.
+    const context = getStepContext(run.context, step);
     const vcs = where.vcs ? { vcs: where.vcs } : {};
     if (outcome.kind === 'completed') {
       // The beat may tell the step's own outputs.
@@ -105,13 +111,19 @@ export function createStepEndRecorder(
       logPath: where.logPath,
       attempt: outcome.attempt,
     });
-    return { status: 'failed', continueOnError: step.continueOnError, outputs: outcome.outputs };
+    return {
+      status: 'failed',
+      continueOnError: step.continueOnError,
+      outputs: outcome.outputs,
+      message: outcome.error.message,
+    };
   };
 
   return { ended, failedEarly };
 }
 
-function tellText(text: string | undefined, context: ExpressionContext): string | undefined {
+/** A beat or tension as told: its expressions evaluated (as written when one fails). */
+export function tellText(text: string | undefined, context: ExpressionContext): string | undefined {
   if (text === undefined) return undefined;
   try {
     return String(interpolate(text, context));

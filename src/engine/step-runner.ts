@@ -8,6 +8,7 @@ import { getStepLogPath } from '../store/paths.js';
 import { chooseExecutor, type StepExecutor } from './executors/step-executor.js';
 import type { GateKeeper } from './gates.js';
 import type { ExecuteRunOptions, ResumeState, RunScope } from './lifecycle/types.js';
+import { getStepContext } from './run-context.js';
 import type { Settled } from './settled.js';
 import { runStepAttempts } from './step-attempts.js';
 import { checkStepCache, storeStepCache } from './step-cache-hook.js';
@@ -58,14 +59,16 @@ export function createStepRunner(
     const executor = chooseExecutor(step, execution.executors ?? []) ?? options.local;
     let input: ReturnType<typeof prepareStepInput>;
     try {
-      input = prepareStepInput(step, adapter, context);
+      input = prepareStepInput(step, adapter, getStepContext(context, step));
     } catch (error) {
       return record.failedEarly(step, error);
     }
     const logPath = getStepLogPath(handle.workspace, handle.runId, step.id);
     const log = new StepLogWriter(logPath, handle.events, step.id);
     const firstStartedAt = new Date(options.resume.firstStartedAt.get(step.id) ?? Date.now());
-    const cacheScope = { ...handle, workflow: handle.workflow.name, context, log };
+    // A leg's key may read `${{ matrix.* }}`: the cache sees the step's own context.
+    const stepContext = getStepContext(context, step);
+    const cacheScope = { ...handle, workflow: handle.workflow.name, context: stepContext, log };
     const checkedAt = performance.now();
     const cached = execution.noCache ? undefined : await checkStepCache(step, input, cacheScope);
     if (cached && 'reused' in cached) {

@@ -59,6 +59,11 @@ export interface StartedStep {
   depends_on: string[];
   /** Hash of what the step does; a change re-runs it on resume. */
   hash: string;
+  /**
+   * Set on a matrix step: its legs' ids, `<id>(<values>)`, when the matrix is written out; empty
+   * when it is expanded at run time (its legs appear as they start).
+   */
+  legs?: string[];
 }
 
 export interface RunSource {
@@ -117,6 +122,8 @@ export interface EventPayloads {
     attempt: number;
     /** The shell that runs the step's script (actions that run one: shell, run-tests). */
     shell?: ShellName;
+    /** Set on a matrix leg (`stepId` is `<step>(<values>)`): its values, by key. */
+    matrix?: Record<string, string | number | boolean>;
   };
   'workflow.step.log': {
     stepId: string;

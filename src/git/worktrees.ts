@@ -6,6 +6,7 @@ import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { MiaError } from '../errors.js';
+import { toStepFileStem } from '../store/paths.js';
 import { readGitMessage } from './refs.js';
 
 /** The environment variable that moves the worktrees elsewhere. */
@@ -85,7 +86,9 @@ export async function addWorktree(
     (await git.raw(['rev-parse', '--git-common-dir'])).trim(),
   );
   const repoKey = `${basename(options.repoRoot).replace(/[^\w.-]/g, '_')}-${createHash('sha256').update(commonDir).digest('hex').slice(0, 8)}`;
-  const path = join(root, repoKey, `${options.owner.runId}-${options.owner.stepId}`);
+  // A matrix leg's id is encoded: its values never leave the folder nor break the lock's reason.
+  const stem = toStepFileStem(options.owner.stepId);
+  const path = join(root, repoKey, `${options.owner.runId}-${stem}`);
   await removeLeftovers(git, options.owner);
   try {
     await mkdir(join(root, repoKey), { recursive: true, mode: 0o700 });
@@ -102,7 +105,7 @@ export async function addWorktree(
       },
     );
   }
-  const reason = `mia-workflow run ${options.owner.runId} step ${options.owner.stepId} pid ${process.pid} host ${hostname()}`;
+  const reason = `mia-workflow run ${options.owner.runId} step ${stem} pid ${process.pid} host ${hostname()}`;
   await git.raw(['worktree', 'lock', '--reason', reason, path]).catch(() => undefined);
   return {
     path,
@@ -145,7 +148,7 @@ async function removeLeftovers(git: SimpleGit, owner: WorktreeOwner): Promise<vo
     const found = OWNER_PATTERN.exec(worktree.locked ?? '');
     if (!found) continue;
     const [, runId, stepId, pid, host] = found;
-    const isMine = runId === owner.runId && stepId === owner.stepId;
+    const isMine = runId === owner.runId && stepId === toStepFileStem(owner.stepId);
     if (isMine || (host === hostname() && !isProcessAlive(Number(pid)))) {
       await removeWorktree(git, worktree.path);
     }

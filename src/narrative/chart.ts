@@ -6,7 +6,7 @@ import type { MiaEvent } from '../events/types.js';
 import { formatDuration } from '../util/duration.js';
 import { applyEvent, foldRunState } from '../view/fold.js';
 import { describeReality } from '../view/reality.js';
-import type { RunState, StepState } from '../view/run-state.js';
+import { listStepStates, type RunState, type StepState } from '../view/run-state.js';
 
 /** Something the run met on the way (a tension, a turn, a resume, a step passed by). */
 export interface StcObservation {
@@ -52,12 +52,14 @@ export function buildChart(state: RunState, observations: readonly StcObservatio
     reality: describeReality(state),
     createdAt: state.startedAt,
     updatedAt: state.updatedAt,
-    actions: state.steps.map((step, order) => {
-      const s = state.stepStates.get(step.id);
-      const isCompleted = s?.status === 'completed';
+    // A matrix step's legs are action steps of their own, after it, each titled with its id.
+    actions: listStepStates(state).map((s, order) => {
+      const step = state.steps.find((started) => started.id === (s.group ?? s.id));
+      const title = describeActionTitle({ id: s.id, beat: step?.beat ?? null }, s.beatText);
+      const isCompleted = s.status === 'completed';
       return {
-        id: step.id,
-        title: describeActionTitle(step, s?.beatText),
+        id: s.id,
+        title: s.group === undefined || title.startsWith(s.id) ? title : `${s.id}: ${title}`,
         reality: describeActionReality(s),
         completed: isCompleted,
         ...(isCompleted && s.endedAt ? { completedAt: s.endedAt } : {}),

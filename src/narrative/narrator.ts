@@ -84,7 +84,10 @@ export class Narrator {
         ? `reused from run ${outcome.reusedFrom}, not run again`
         : formatDuration(outcome.durationMs),
     ];
-    const description = `${text ?? `${step.id} is done`} (${told.join('; ')})`;
+    // A leg's beat is its step's: it is told with the leg's id, so that each leg's is its own.
+    const said =
+      text === undefined ? `${step.id} is done` : step.group ? `${step.id}: ${text}` : text;
+    const description = `${said} (${told.join('; ')})`;
     const about = this.#aboutStep(step, 'workflow.step.completed', {
       attempt: outcome.attempt,
       durationMs: outcome.durationMs,
@@ -111,7 +114,8 @@ export class Narrator {
     error: SerializedError,
     failure: { logPath: string; attempt: number },
   ): void {
-    const told = text ?? `${step.id} failed`;
+    const told =
+      text === undefined ? `${step.id} failed` : step.group ? `${step.id}: ${text}` : text;
     this.#events.append('workflow.tension', {
       stepId: step.id,
       universe: step.universe,

@@ -72,11 +72,12 @@ export function renderStory(events: readonly MiaEvent[], workspace: string, isLi
     '| step | universe | status | attempts | time |',
     '|---|---|---|---|---|',
   );
-  const shown = listShownSteps(state, status);
-  for (const [index, step] of state.steps.entries()) {
-    const s = shown[index];
+  const universes = new Map(state.steps.map((step) => [step.id, step.universe]));
+  // A matrix step's legs follow it, each in its step's universe.
+  for (const s of listShownSteps(state, status)) {
+    const id = s.group === undefined ? s.id : `↳ ${plain(s.id).replaceAll('|', '\\|')}`;
     lines.push(
-      `| ${step.id} | ${step.universe} | ${s?.status ?? 'pending'} | ${s?.attempts ?? 0} | ${formatDuration(s?.durationMs)} |`,
+      `| ${id} | ${universes.get(s.group ?? s.id)} | ${s.status} | ${s.attempts} | ${formatDuration(s.durationMs)} |`,
     );
   }
   const next = describeNextMove(state, status);

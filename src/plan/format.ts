@@ -1,5 +1,6 @@
 // Renders a plan for `mia workflow show`: readable text, a plain JSON object, or a Mermaid graph.
 
+import { listStaticLegs } from '../definition/legs.js';
 import type { ResolvedStep, ResolvedWorkflow } from '../definition/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Plan } from './plan.js';
@@ -68,8 +69,17 @@ function describeStep(step: ResolvedStep): string[] {
     );
   }
   if (step.continueOnError) parts.push('continues on error');
+  if (step.strategy) parts.push(describeMatrix(step));
   if (step.cache) parts.push(`cached (inputs: ${step.cache.inputs.join(', ') || 'none'})`);
   return parts;
+}
+
+/** A matrix step's legs, or when they are decided. */
+function describeMatrix(step: ResolvedStep): string {
+  const legs = listStaticLegs(step);
+  if (legs === undefined) return 'matrix: legs decided when its upstream completes';
+  const shown = legs.slice(0, 4).map((leg) => leg.id);
+  return `matrix: ${legs.length} leg${legs.length === 1 ? '' : 's'} (${shown.join(', ')}${legs.length > 4 ? ', …' : ''})`;
 }
 
 /** The plan as a plain JSON-ready object. */
@@ -106,6 +116,8 @@ export function toPlanJson(
       shell: (step.shell === 'default' ? options.defaultShell : step.shell) ?? null,
       cache: step.cache ?? null,
       hash: step.hash,
+      // A matrix step's legs; [] when its matrix is expanded at run time.
+      ...(step.strategy ? { legs: (listStaticLegs(step) ?? []).map((leg) => leg.id) } : {}),
     })),
   };
 }

@@ -94,6 +94,12 @@ export interface RunStepView {
    * `POST …/steps/<path, URL-encoded>/approve`.
    */
   gates: Array<{ path: string; prompt: string; command: string }>;
+  /** Set on a matrix leg: the id of its step, which it is listed after (and drawn in). */
+  group?: string;
+  /** Set on a matrix leg once it has started: its values, by key. */
+  matrix?: Record<string, string | number | boolean>;
+  /** Set on a matrix step: its legs' ids, in order. */
+  legs?: string[];
 }
 
 /** A tension of a step: what failed, why, what to do, and where the full log is. */

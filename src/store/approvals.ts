@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApprovalAnswer } from '../events/types.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
-import { getRunDir, getStepLogPath } from './paths.js';
+import { getRunDir, getStepLogPath, toStepFileStem } from './paths.js';
 
 /** An answer as stored: when it was given decides whether a gate still takes it. */
 export interface StoredApproval extends ApprovalAnswer {
@@ -16,10 +16,13 @@ export function getApprovalsDir(workspace: string, runId: string): string {
   return join(getRunDir(workspace, runId), 'approvals');
 }
 
-/** Where the answer to one step's gate goes (the step id is checked like a log name). */
+/**
+ * Where the answer to one step's gate goes: the step id is checked and encoded like a log name,
+ * so a matrix leg's values (`/`, `..`) never leave the folder.
+ */
 export function getApprovalPath(workspace: string, runId: string, stepId: string): string {
   getStepLogPath(workspace, runId, stepId);
-  return join(getApprovalsDir(workspace, runId), `${stepId}.json`);
+  return join(getApprovalsDir(workspace, runId), `${toStepFileStem(stepId)}.json`);
 }
 
 /** Writes an answer atomically (temp file, then rename), so a reader never sees half of it. */

@@ -1,16 +1,23 @@
 // Gates by path: a gate of a run (`<gate-step>`), or one inside a chapter of it
 // (`<chapter-step>/<gate-step>`, one more segment per chapter deeper), as `mia workflow approve` takes it.
 
+import { createHash } from 'node:crypto';
+import { getLegGroup } from '../definition/matrix.js';
 import { MiaError } from '../errors.js';
-import { isStepId } from '../util/names.js';
+import { isLegId, isRunStepId } from '../util/names.js';
 import { formatSuggestion } from '../util/suggest.js';
 import { formatApproveCommand } from '../view/gates.js';
 import type { RunState } from '../view/run-state.js';
 import { readRunState } from './load-run.js';
 
-/** The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`). */
+/**
+ * The run id of the chapter that step `stepId` of run `runId` runs (`<run-id>-<step-id>`); a
+ * matrix leg's is `<run-id>-<step-id>-<hash of the leg id>`, a plain name whatever its values.
+ */
 export function getChapterRunId(runId: string, stepId: string): string {
-  return `${runId}-${stepId}`;
+  const group = getLegGroup(stepId);
+  if (group === undefined) return `${runId}-${stepId}`;
+  return `${runId}-${group}-${createHash('sha256').update(stepId).digest('hex').slice(0, 12)}`;
 }
 
 /** The gate a path names: the run that holds it (the innermost chapter) and its step. */
@@ -31,14 +38,16 @@ export async function findWaitingGate(
   runId: string,
   path: string,
 ): Promise<GateTarget> {
-  const segments = path.split('/');
-  const bad = segments.find((segment) => !isStepId(segment));
+  const split = path.split('/');
+  // A matrix leg is named whole, even when its values hold the separator `/`.
+  const segments = !split.every(isRunStepId) && isLegId(path) ? [path] : split;
+  const bad = segments.find((segment) => !isRunStepId(segment));
   if (bad !== undefined) {
     throw new MiaError(
       'MIA_STORE_BAD_STEP_ID',
       `Invalid step id ${JSON.stringify(bad)} in "${path}".`,
       {
-        hint: 'Name a gate by its step id, or `<chapter-step>/<gate-step>` for one inside a chapter.',
+        hint: 'Name a gate by its step id (a matrix leg by `<step>(<values>)`), or `<chapter-step>/<gate-step>` for one inside a chapter.',
       },
     );
   }
@@ -46,7 +55,8 @@ export async function findWaitingGate(
   let state = (await readRunState(workspace, current)).state;
   for (const [index, segment] of segments.entries()) {
     const step = state.stepStates.get(segment);
-    const started = state.steps.find((candidate) => candidate.id === segment);
+    // A matrix leg is its step's: same action.
+    const started = state.steps.find((candidate) => candidate.id === (step?.group ?? segment));
     if (!step || !started) {
       const ids = state.steps.map((candidate) => candidate.id);
       throw new MiaError(
@@ -56,7 +66,11 @@ export async function findWaitingGate(
       );
     }
     if (index === segments.length - 1) {
-      checkWaiting(runId, path, current, step.status, step.gates);
+      checkWaiting(runId, path, segment, {
+        runId: current,
+        status: step.status,
+        gates: step.gates,
+      });
       return { runId: current, stepId: segment, state };
     }
     if (started.action !== 'workflow') {
@@ -84,11 +98,13 @@ export async function findWaitingGate(
 function checkWaiting(
   rootRunId: string,
   path: string,
-  runId: string,
-  status: string,
-  gates: ReadonlyArray<{ path: string }>,
+  stepId: string,
+  {
+    runId,
+    status,
+    gates,
+  }: { runId: string; status: string; gates: ReadonlyArray<{ path: string }> },
 ): void {
-  const stepId = path.split('/').at(-1) ?? path;
   const isOwnGate = gates.some((gate) => gate.path === stepId);
   if (status === 'waiting' && isOwnGate) return;
   const prefix = path.slice(0, path.length - stepId.length);

@@ -1,9 +1,9 @@
 // Where a run lives on disk: `<workspace>/.mia/runs/<run-id>/…` (contract section 1), and new run ids.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MiaError } from '../errors.js';
-import { isRunId, isStepId } from '../util/names.js';
+import { isRunId, isRunStepId, isStepId } from '../util/names.js';
 
 /** File name of a run's event log inside its run directory. */
 export const EVENTS_FILE = 'events.jsonl';
@@ -37,14 +37,17 @@ export function getLogsDir(workspace: string, runId: string): string {
   return join(getRunDir(workspace, runId), 'logs');
 }
 
-/** The full stdout/stderr of one step (all attempts). Refuses an invalid step id (MIA_STORE_BAD_STEP_ID). */
+/**
+ * The full stdout/stderr of one step or matrix leg (all attempts); a leg's id is encoded into a
+ * safe file name (toStepFileStem). Refuses an invalid id (MIA_STORE_BAD_STEP_ID).
+ */
 export function getStepLogPath(workspace: string, runId: string, stepId: string): string {
-  if (!isStepId(stepId)) {
+  if (!isRunStepId(stepId)) {
     throw new MiaError('MIA_STORE_BAD_STEP_ID', `Invalid step id ${JSON.stringify(stepId)}.`, {
-      hint: 'A step id is lowercase letters, digits, "-" and "_", starting with a letter or digit.',
+      hint: 'A step id is lowercase letters, digits, "-" and "_", starting with a letter or digit; a matrix leg\'s is `<step>(<values>)`, as `mia workflow status` shows it.',
     });
   }
-  return join(getLogsDir(workspace, runId), `${stepId}.log`);
+  return join(getLogsDir(workspace, runId), `${toStepFileStem(stepId)}.log`);
 }
 
 /** The run told as a story. */
@@ -61,4 +64,28 @@ export function createRunId(now: Date = new Date()): string {
   const date = iso.slice(0, 10).replaceAll('-', '');
   const time = iso.slice(11, 19).replaceAll(':', '');
   return `${date}-${time}-${randomBytes(3).toString('hex')}`;
+}
+
+const FILE_NAME_SAFE = /[A-Za-z0-9_(),-]/;
+const MAX_FILE_STEM = 200;
+
+/**
+ * The file name stem of a step's files (its log): a step id as it is; a leg id with every
+ * character but letters, digits, `_ - ( ) ,` percent-encoded (UTF-8), so that no value (`/`,
+ * `..`, `@scope/pkg`, spaces, unicode) can leave the folder or break the name. A stem longer than
+ * 200 characters is cut and ends with a hash of the whole id, so it stays unique and short.
+ */
+export function toStepFileStem(id: string): string {
+  if (isStepId(id)) return id;
+  let stem = '';
+  for (const char of id) {
+    stem += FILE_NAME_SAFE.test(char)
+      ? char
+      : [...Buffer.from(char, 'utf8')]
+          .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+          .join('');
+  }
+  if (stem.length <= MAX_FILE_STEM) return stem;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
+  return `${stem.slice(0, MAX_FILE_STEM - 17)}~${hash}`;
 }

@@ -21,29 +21,44 @@ export interface DetailContext {
 /** The run with its steps, plan, tensions and current reality. */
 export function toRunDetail(state: RunState, context: DetailContext): RunDetail {
   const status = getShownStatus(state, context.isLive);
-  const shown = new Map(listShownSteps(state, status).map((step) => [step.id, step]));
-  const pairs = state.steps.map((step): [StepState | undefined, RunStepView] => {
-    const s = shown.get(step.id);
+  const shown = listShownSteps(state, status);
+  const started = new Map(state.steps.map((step) => [step.id, step]));
+  const legsOf = new Map<string, string[]>();
+  for (const s of shown) {
+    if (s.group === undefined) continue;
+    const legs = legsOf.get(s.group);
+    if (legs) legs.push(s.id);
+    else legsOf.set(s.group, [s.id]);
+  }
+  // Each matrix leg follows its step, with its step's action, universe, beat and dependencies.
+  const pairs = shown.flatMap((s): [StepState, RunStepView][] => {
+    const step = started.get(s.group ?? s.id);
+    if (step === undefined) return [];
     const view: RunStepView = {
-      id: step.id,
+      id: s.id,
       action: step.action,
       universe: step.universe,
       beat: step.beat,
       dependsOn: step.depends_on,
-      status: s?.status ?? 'pending',
-      attempts: s?.attempts ?? 0,
-      durationMs: s?.durationMs ?? null,
-      error: s?.error ?? null,
-      skipReason: s?.skipReason ?? null,
-      reusedFrom: s?.reusedFrom ?? null,
-      continueOnError: s?.continueOnError ?? false,
-      logPath: context.getLogPath(step.id),
-      gates: (s?.gates ?? []).map((gate) => ({
+      status: s.status,
+      attempts: s.attempts,
+      durationMs: s.durationMs ?? null,
+      error: s.error ?? null,
+      skipReason: s.skipReason ?? null,
+      reusedFrom: s.reusedFrom ?? null,
+      continueOnError: s.continueOnError,
+      logPath: context.getLogPath(getLogStep(s, legsOf.get(s.id), shown)),
+      gates: s.gates.map((gate) => ({
         ...gate,
         command: formatApproveCommand(context.root.runId, `${context.root.prefix}${gate.path}`),
       })),
+      ...(s.group === undefined ? {} : { group: s.group }),
+      ...(s.matrix === undefined ? {} : { matrix: s.matrix }),
+      ...(s.group === undefined && step.legs !== undefined
+        ? { legs: legsOf.get(step.id) ?? [] }
+        : {}),
     };
-    return [s, view];
+    return [[s, view]];
   });
   const steps = pairs.map(([, view]) => view);
   return {
@@ -88,4 +103,15 @@ function listTensions(
   return tensions.sort(
     (a, b) => Number(a.isResolved) - Number(b.isResolved) || a.timestamp.localeCompare(b.timestamp),
   );
+}
+
+/** Whose log tells a step: its own, or a matrix step's first failed leg (else its first leg). */
+function getLogStep(
+  step: StepState,
+  legs: readonly string[] | undefined,
+  shown: readonly StepState[],
+): string {
+  if (legs === undefined || legs.length === 0) return step.id;
+  const failed = shown.find((s) => s.group === step.id && s.status === 'failed');
+  return failed?.id ?? legs[0] ?? step.id;
 }

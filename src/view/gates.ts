@@ -24,7 +24,9 @@ export interface GateView {
 
 /** The command that answers a gate, given the run the user started and the gate's path. */
 export function formatApproveCommand(runId: string, path: string): string {
-  return `mia workflow approve ${runId} ${path}`;
+  // A matrix leg's path holds parentheses, spaces and more: quoted for the shell.
+  const shown = /^[A-Za-z0-9_/-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+  return `mia workflow approve ${runId} ${shown}`;
 }
 
 /** The run itself as the root (a run the user started). */

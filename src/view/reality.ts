@@ -11,8 +11,10 @@ import { isUnresolvedFailure, listShownSteps, type RunState } from './run-state.
  */
 export function describeReality(state: RunState, status: ShownRunStatus = state.status): string {
   const steps = listShownSteps(state, status);
-  const done = steps.filter((step) => step.status === 'completed').length;
-  const total = steps.length;
+  // A matrix step counts once; its legs are told where they hold a tension or move.
+  const counted = steps.filter((step) => step.group === undefined);
+  const done = counted.filter((step) => step.status === 'completed').length;
+  const total = counted.length;
   if (status === 'completed') {
     if (done === total) return `The desired outcome is reached: all ${total} steps are complete.`;
     // Steps passed by or allowed to fail are not complete: say so, never "all".

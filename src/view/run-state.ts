@@ -26,6 +26,10 @@ export interface TensionState {
 
 export interface StepState {
   id: string;
+  /** Set on a matrix leg: the id of its step (legs are listed under it). */
+  group?: string;
+  /** Set on a matrix leg once it has started: its values, by key. */
+  matrix?: Record<string, string | number | boolean>;
   status: StepStatus;
   /** How many times the step started, over every session of the run (retries and resumes). */
   attempts: number;
@@ -139,9 +143,19 @@ export function createStepState(id: string): StepState {
   };
 }
 
-/** The states of the run's current steps, in the order the run lists them. */
+/** The states of the run's current steps, in the order the run lists them, each matrix step's legs after it. */
 export function listStepStates(state: RunState): StepState[] {
-  return state.steps.map((step) => state.stepStates.get(step.id) ?? createStepState(step.id));
+  const legs = new Map<string, StepState[]>();
+  for (const step of state.stepStates.values()) {
+    if (step.group === undefined) continue;
+    const list = legs.get(step.group);
+    if (list) list.push(step);
+    else legs.set(step.group, [step]);
+  }
+  return state.steps.flatMap((step) => [
+    state.stepStates.get(step.id) ?? createStepState(step.id),
+    ...(legs.get(step.id) ?? []),
+  ]);
 }
 
 /** A step as a crashed run leaves it: cut off if it was running or waiting, no gate open. */

@@ -1,6 +1,7 @@
 // The part of the fold that moves one step: started, waiting, answered, completed, failed,
 // skipped, told as a tension; and the reset of the steps a resume runs again.
 
+import { getLegGroup } from '../definition/matrix.js';
 import type { MiaEvent, StartedStep } from '../events/types.js';
 import { createStepState, type RunState, type StepState } from './run-state.js';
 
@@ -17,6 +18,15 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.error = undefined;
       step.skipReason = undefined;
       step.gates = [];
+      if (event.payload.matrix) step.matrix = event.payload.matrix;
+      // A matrix step runs while any of its legs does.
+      const group = step.group === undefined ? undefined : state.stepStates.get(step.group);
+      if (group && group.status === 'pending') {
+        group.status = 'running';
+        group.attempts += 1;
+        group.startedAt = event.timestamp;
+        group.firstStartedAt ??= event.timestamp;
+      }
       break;
     }
     case 'workflow.step.waiting': {
@@ -64,6 +74,13 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       const step = getStep(state, event.payload.stepId);
       step.status = 'skipped';
       step.skipReason = event.payload.reason;
+      // A matrix step passed by passes by its legs, which never start.
+      for (const leg of state.stepStates.values()) {
+        if (leg.group === step.id && leg.status === 'pending') {
+          leg.status = 'skipped';
+          leg.skipReason = event.payload.reason;
+        }
+      }
       break;
     }
     case 'workflow.tension': {
@@ -98,19 +115,29 @@ export function resetSteps(
   const previous = state.stepStates;
   const reset = new Set(rerun);
   state.stepStates = new Map();
-  for (const step of steps) {
-    const before = previous.get(step.id);
-    if (before && !reset.has(step.id)) {
-      state.stepStates.set(step.id, before);
-      continue;
+  const keep = (id: string, group?: string) => {
+    const before = previous.get(id);
+    if (before && !reset.has(id)) {
+      state.stepStates.set(id, before);
+      return;
     }
-    const fresh = createStepState(step.id);
+    const fresh = createStepState(id);
+    if (group !== undefined) fresh.group = group;
+    if (before?.matrix) fresh.matrix = before.matrix;
     // A re-run keeps when it first started, so a durable wait resumes where it was.
     if (before && before.status !== 'completed') fresh.firstStartedAt = before.firstStartedAt;
     fresh.attempts = before?.attempts ?? 0;
     fresh.hadTension = before?.hadTension ?? false;
     fresh.tension = before?.tension;
-    state.stepStates.set(step.id, fresh);
+    state.stepStates.set(id, fresh);
+  };
+  for (const step of steps) {
+    keep(step.id);
+    if (step.legs === undefined) continue;
+    // A matrix step's legs follow it: those it lists (written out), then those that ran before.
+    const legs = new Set(step.legs);
+    for (const before of previous.values()) if (before.group === step.id) legs.add(before.id);
+    for (const leg of legs) keep(leg, step.id);
   }
 }
 
@@ -118,6 +145,8 @@ function getStep(state: RunState, id: string): StepState {
   let step = state.stepStates.get(id);
   if (!step) {
     step = createStepState(id);
+    const group = getLegGroup(id);
+    if (group !== undefined && state.steps.some((s) => s.id === group)) step.group = group;
     state.stepStates.set(id, step);
   }
   return step;

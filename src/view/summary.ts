@@ -40,9 +40,9 @@ export function getShownStatus(state: RunState, isLive: boolean): ShownRunStatus
   return state.status === 'running' && !isLive ? 'crashed' : state.status;
 }
 
-/** How many of the run's steps are complete, out of how many. */
+/** How many of the run's steps are complete, out of how many (a matrix step counts once, not per leg). */
 export function countSteps(state: RunState): { completed: number; total: number } {
-  const steps = listStepStates(state);
+  const steps = listStepStates(state).filter((step) => step.group === undefined);
   return {
     completed: steps.filter((step) => step.status === 'completed').length,
     total: steps.length,

@@ -90,6 +90,29 @@ describe('planDryRun', () => {
       { verdict: 'runs', reason: 'the cache is off (--no-cache)' },
     ],
     [
+      'a condition on a matrix value is decided at run time, leg by leg',
+      [{ ...shell('a', [], { when: "${{ matrix.node == '20' }}" }) }],
+      {},
+      { verdict: 'runtime', reason: 'its condition reads matrix.node, known only at run time' },
+    ],
+    [
+      'a matrix step with a cache is looked up leg by leg, at run time',
+      [
+        {
+          ...shell('a', [], { cache: cache([]) }),
+          strategy: {
+            matrix: { node: ['20', '22'] },
+            legs: undefined,
+            keys: undefined,
+            maxParallel: undefined,
+            failFast: true,
+          },
+        },
+      ],
+      {},
+      { verdict: 'runtime', reason: expect.stringContaining("each leg's cache") },
+    ],
+    [
       'a matrix computed from an upstream output is decided at run time',
       [
         shell('a', []),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { expandMatrix, formatLegId } from '../../src/definition/matrix.js';
 import { createDemoRepository } from '../../src/demo/demo-repo.js';
 import { formatDuration } from '../../src/util/duration.js';
 import { PACKAGE_ROOT, runMia } from '../helpers/cli.js';
@@ -67,6 +68,20 @@ interface TemplateStep {
   action: string;
   beat: string;
   depends_on?: string[];
+  strategy?: { matrix: unknown };
+}
+
+/** The ids of a step's legs (none without a matrix): the matrix expanded as the engine does. */
+function listLegs(step: TemplateStep): string[] {
+  if (step.strategy === undefined) return [];
+  const expanded = expandMatrix(step.id, step.strategy.matrix);
+  if ('problem' in expanded) throw new Error(expanded.problem.message);
+  return expanded.matrix.legs.map((leg) => formatLegId(step.id, leg, expanded.matrix.keys));
+}
+
+/** The template's steps, each matrix step's legs after it, as status, the chart and resume list them. */
+function listRunSteps(template: Template): string[] {
+  return template.steps.flatMap((step) => [step.id, ...listLegs(step)]);
 }
 
 interface Template {
@@ -180,7 +195,7 @@ async function expectDelivered(
   expect(chart.status).toBe('resolved');
   expect(chart.outcome).toBe(template.narrative);
   expect(chart.actions.map((a) => [a.id, a.completed, a.order])).toEqual(
-    template.steps.map((step, i) => [step.id, true, i + 1]),
+    listRunSteps(template).map((id, i) => [id, true, i + 1]),
   );
   expect(await readCheckout(repo)).toEqual({ branch: 'main', status: '', worktrees: 1 });
   const tested = eventsFor(events, 'workflow.step.completed', c.testStep).at(-1)?.payload
@@ -308,9 +323,13 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     expect(parseRunId(resumed.stdout)).toBe(runId);
     const { events, story, chart } = await readRunFiles(repo, runId);
     const [resumedEvent] = eventsFor(events, 'workflow.resumed');
-    expect(resumedEvent?.payload.kept).toEqual(kept);
+    // A kept matrix step keeps its legs.
+    const keptWithLegs = template.steps
+      .filter((step) => kept.includes(step.id))
+      .flatMap((step) => [step.id, ...listLegs(step)]);
+    expect(resumedEvent?.payload.kept).toEqual(keptWithLegs);
     expect(resumedEvent?.payload.rerun).toEqual(
-      template.steps.map((s) => s.id).filter((id) => !kept.includes(id)),
+      listRunSteps(template).filter((id) => !keptWithLegs.includes(id)),
     );
     expect(Object.keys((resumedEvent?.payload.outdated as object) ?? {})).toEqual(
       c.outdatedByFix ?? [],
@@ -318,7 +337,9 @@ describe.each(TEMPLATES)('the $name template', (c) => {
     const starts = countStarts(events);
     for (const step of template.steps) {
       const ranFirst = step.id === c.testStep || finished.includes(step.id);
-      expect(starts[step.id], step.id).toBe(Number(ranFirst) + Number(!kept.includes(step.id)));
+      // A matrix step starts as its legs: each as often as the step would.
+      const startedAs = listLegs(step)[0] ?? step.id;
+      expect(starts[startedAs], step.id).toBe(Number(ranFirst) + Number(!kept.includes(step.id)));
     }
     // What landed (or was tagged) holds the fix: it is the commit the resumed run tested.
     const tested = eventsFor(events, 'workflow.step.completed', c.testStep).at(-1)?.payload

@@ -36,6 +36,20 @@ async function serveLog(log: string | Buffer | undefined) {
 }
 
 describe('the step log endpoint', () => {
+  it("reads a matrix leg's log from its encoded file, whatever the leg's values", async () => {
+    const { port, token, logs } = await serveLog('step a\n');
+    const leg = 'a(@scope/pkg, ..)';
+    await writeFile(join(logs, 'a(%40scope%2Fpkg,%20%2E%2E).log'), 'leg output\n');
+    const path = `/api/workflow/runs/${RUN}/steps/${encodeURIComponent(leg)}/log`;
+    const answer = await request(port, path, { token });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      stepId: leg,
+      logPath: `.mia/runs/${RUN}/logs/a(%40scope%2Fpkg,%20%2E%2E).log`,
+      text: 'leg output\n',
+    });
+  });
+
   it('reads the log from a byte offset and says where the next read starts', async () => {
     const { read } = await serveLog('first line\nsecond line\n');
     const all = await read('');
@@ -126,6 +140,17 @@ describe('the step log endpoint', () => {
       const answer = await request(port, path, { token });
       expect({ path, status: answer.status }).toEqual({ path, status: 400 });
       expect(answer.text).not.toContain('private');
+    }
+    // A matrix leg whose values hold `..` and `/` reads its own encoded file, never another.
+    for (const leg of ['a(../../events.jsonl)', 'a(..)', 'a(../../../outside.txt)']) {
+      const path = `/api/workflow/runs/${RUN}/steps/${encodeURIComponent(leg)}/log`;
+      const answer = await request(port, path, { token });
+      // Its own file, which it never wrote: an empty log, nothing of another file.
+      expect({ leg, status: answer.status }).toEqual({ leg, status: 200 });
+      expect(answer.json).toMatchObject({ text: '', size: 0 });
+      expect((answer.json as StepLogChunk).logPath).toMatch(
+        new RegExp(`^\\.mia/runs/${RUN}/logs/a\\([^/]+\\)\\.log$`),
+      );
     }
     await symlink(join(workspace, 'outside.txt'), join(logs, 'b.log'));
     const linked = await request(port, `/api/workflow/runs/${RUN}/steps/b/log`, { token });

@@ -51,8 +51,10 @@ export async function statusCommand(
       formatAttempts(step.attempts),
       plain(describeStep(step)),
     ];
+    // A matrix step's legs are listed under it, indented.
+    const id = step.group === undefined ? step.id : `  ${plain(step.id)}`;
     ctx.io.out(
-      `  ${step.status.padEnd(11)} ${step.id.padEnd(20)} ${told.filter(Boolean).join(' · ')}\n`,
+      `  ${step.status.padEnd(11)} ${id.padEnd(20)} ${told.filter(Boolean).join(' · ')}\n`,
     );
   }
   for (const gate of summary.waitingGates) {

@@ -30,6 +30,8 @@ export interface ExpressionContext {
   env: Record<string, string>;
   run: { id: string };
   workflow: { name: string };
+  /** A matrix leg's values (`${{ matrix.<key> }}`); absent outside a leg. */
+  matrix?: Record<string, string | number | boolean>;
 }
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -64,6 +66,7 @@ function toContextData(context: ExpressionContext): MapDictionary {
   dictionary.add('env', toExpressionData(context.env));
   dictionary.add('run', toExpressionData(context.run));
   dictionary.add('workflow', toExpressionData(context.workflow));
+  dictionary.add('matrix', toExpressionData(context.matrix ?? {}));
   return dictionary;
 }
 

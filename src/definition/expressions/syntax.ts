@@ -29,7 +29,7 @@ export interface ExpressionSpan {
 }
 
 /** The context names an expression may read. */
-export const CONTEXT_NAMES = ['inputs', 'steps', 'env', 'run', 'workflow'] as const;
+export const CONTEXT_NAMES = ['inputs', 'steps', 'env', 'run', 'workflow', 'matrix'] as const;
 
 /** What may follow a context name (or `steps.<id>`); undefined means any key. */
 const MEMBERS: Record<string, readonly string[] | undefined> = {

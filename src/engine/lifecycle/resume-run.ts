@@ -4,6 +4,7 @@
 import { access } from 'node:fs/promises';
 import type { ActionRegistry } from '../../actions/registry.js';
 import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
+import type { ResolvedWorkflow } from '../../definition/types.js';
 import { UsageError } from '../../errors.js';
 import { StoryWriter, writeRunStory } from '../../narrative/story-writer.js';
 import { readDefinitionFile, writeDefinitionFile } from '../../store/definition-file.js';
@@ -52,11 +53,11 @@ export async function resumeRun(options: {
     await reapOrphans(runId);
     const loaded = await options.loadDefinition(state, await readDefinitionFile(workspace, runId));
     const { workflow } = loaded;
-    if (options.from !== undefined && !workflow.steps.some((s) => s.id === options.from)) {
+    if (options.from !== undefined && !hasStep(state, workflow, options.from)) {
       const ids = workflow.steps.map((s) => s.id);
       throw new UsageError(
         `Run ${runId} has no step "${options.from}".${formatSuggestion(options.from, ids)}`,
-        `Steps: ${ids.join(', ')}.`,
+        `Steps: ${ids.join(', ')}; a matrix step's legs are \`<step>(<values>)\`, as \`mia workflow status ${runId}\` lists them.`,
       );
     }
     if (state.status === 'completed' && options.from === undefined && !restart) {
@@ -104,4 +105,11 @@ export async function resumeRun(options: {
     await lock.release();
     throw error;
   }
+}
+
+/** Whether `id` is a step of the workflow, or a leg the run's matrix step ran (or lists). */
+function hasStep(state: RunState, workflow: ResolvedWorkflow, id: string): boolean {
+  if (workflow.steps.some((step) => step.id === id)) return true;
+  const leg = state.stepStates.get(id);
+  return leg?.group !== undefined && workflow.steps.some((s) => s.id === leg.group && s.strategy);
 }

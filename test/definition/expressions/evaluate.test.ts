@@ -140,8 +140,8 @@ describe('checkExpression', () => {
   });
 
   it('lists the context names an expression can read when the name is unknown', () => {
-    expect(checkExpression('matrix.os')).toMatch(
-      /Expressions can read: inputs, steps, env, run, workflow/,
+    expect(checkExpression('secrets.os')).toMatch(
+      /Expressions can read: inputs, steps, env, run, workflow, matrix/,
     );
   });
 });
