@@ -225,3 +225,40 @@ describe('the step cache', () => {
     expect(bad.stderr).toContain('--older-than "soon" is not a duration');
   });
 });
+
+describe('the step cache and matrices', () => {
+  function matrixWorkflow(versions: string[]): string {
+    return [
+      'name: legs',
+      'narrative: "Each leg is reused on its own"',
+      'steps:',
+      '  - id: test',
+      '    action: shell',
+      `    strategy: { matrix: { node: [${versions.map((v) => `"${v}"`).join(', ')}] } }`,
+      '    with: { run: "echo ${{ matrix.node }} >> legs.log; mkdir -p out; echo ${{ matrix.node }} > out/${{ matrix.node }}.txt" }',
+      '    cache: { outputs: ["out/**"], key: "node-${{ matrix.node }}" }',
+      '',
+    ].join('\n');
+  }
+
+  it('reuses each leg by its own values, and runs only a leg whose value changed', async () => {
+    const ws = await createWorkspace({ legs: matrixWorkflow(['20', '22']) });
+    const runLegs = async () => {
+      const result = await runMia(['workflow', 'run', 'legs'], { cwd: ws });
+      expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+      const events = await readRunEvents(ws, parseRunId(result.stdout));
+      return Object.fromEntries(
+        eventsFor(events, 'workflow.step.completed')
+          .filter((event) => String(event.payload.stepId).startsWith('test('))
+          .map((event) => [event.payload.stepId, (event.payload.cache as { hit: boolean }).hit]),
+      );
+    };
+    expect(await runLegs()).toEqual({ 'test(20)': false, 'test(22)': false });
+    await rm(join(ws, 'out'), { recursive: true });
+    expect(await runLegs()).toEqual({ 'test(20)': true, 'test(22)': true });
+    expect((await readdir(join(ws, 'out'))).sort()).toEqual(['20.txt', '22.txt']);
+    await writeFile(join(ws, '.mia/workflows/legs.yaml'), matrixWorkflow(['20', '24']));
+    expect(await runLegs()).toEqual({ 'test(20)': true, 'test(24)': false });
+    expect((await readMarkers(join(ws, 'legs.log'))).sort()).toEqual(['20', '22', '24']);
+  });
+});
