@@ -1,4 +1,4 @@
-// Scenario 7: steps on workers (`--queue`) through a real redis-server on loopback: what a
+// Scenario 8: steps on workers (`--queue`) through a real redis-server on loopback: what a
 // remote step of `true` adds over a local one (median, warm: checkout reused), and how 24 steps
 // of `sleep 1` speed up with 1, 2 and 4 workers of concurrency 1 (run concurrency 8).
 
@@ -76,20 +76,20 @@ export async function measureQueue({ runs, progress }) {
       samples: { added, localGaps, remoteGaps, means, seconds },
       rows: [
         {
-          figure: `7. Queue: a remote step of \`true\` over a local one (loopback, warm, median per step; means ${median(means.local).toFixed(1)} / ${median(means.remote).toFixed(1)} ms)`,
+          figure: `8. Queue: a remote step of \`true\` over a local one (loopback, warm, median per step; means ${median(means.local).toFixed(1)} / ${median(means.remote).toFixed(1)} ms)`,
           value: `+${addedMs.toFixed(1)} ms`,
           baseline: `${formatMs(median(localGaps))} (local step)`,
           target: `≤ +${TARGET_ADDED_MS} ms`,
           met: addedMs <= TARGET_ADDED_MS,
         },
         {
-          figure: `7. Queue: 24 × sleep 1, 2 workers vs 1 (${seconds[1].toFixed(1)} s → ${seconds[2].toFixed(1)} s)`,
+          figure: `8. Queue: 24 × sleep 1, 2 workers vs 1 (${seconds[1].toFixed(1)} s → ${seconds[2].toFixed(1)} s)`,
           value: `${two.toFixed(2)}× faster`,
           target: `≥ ${TARGET_TWO}×`,
           met: two >= TARGET_TWO,
         },
         {
-          figure: `7. Queue: 24 × sleep 1, 4 workers vs 1 (${seconds[1].toFixed(1)} s → ${seconds[4].toFixed(1)} s)`,
+          figure: `8. Queue: 24 × sleep 1, 4 workers vs 1 (${seconds[1].toFixed(1)} s → ${seconds[4].toFixed(1)} s)`,
           value: `${four.toFixed(2)}× faster`,
           target: `≥ ${TARGET_FOUR}×`,
           met: four >= TARGET_FOUR,

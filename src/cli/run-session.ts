@@ -21,6 +21,7 @@ export async function driveRun(
   options: {
     isJson: boolean;
     autoApprove: boolean;
+    noCache?: boolean;
     dashboard?: RunDashboard | undefined;
     /** Executors asked before the local one (the queue's, with --queue). */
     executors?: readonly StepExecutor[];
@@ -53,6 +54,7 @@ export async function driveRun(
       eventLogFs: ctx.eventLogFs,
       signal: controller.signal,
       autoApprove: options.autoApprove,
+      noCache: options.noCache === true,
       executors: options.executors ?? [],
     });
   } finally {

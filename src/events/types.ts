@@ -171,6 +171,8 @@ export interface EventPayloads {
     vcs?: { before: string | null; after: string | null };
     /** The step's beat text as told, its expressions evaluated. */
     beat?: string;
+    /** A step with `cache:`: its fingerprint; `hit`: not run, restored from run `from`'s entry. */
+    cache?: { hit: boolean; fingerprint: string; from?: string };
   };
   'workflow.step.failed': {
     stepId: string;

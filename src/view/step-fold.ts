@@ -56,6 +56,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.endedAt = event.timestamp;
       step.error = undefined;
       step.beatText = event.payload.beat;
+      step.reusedFrom = event.payload.cache?.hit ? event.payload.cache.from : undefined;
       if (step.tension) step.tension.isResolved = true;
       break;
     }

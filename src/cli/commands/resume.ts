@@ -1,13 +1,11 @@
 // `mia workflow resume [<run-id>|--last]`: continues a failed, interrupted or crashed run.
 
-import { loadWorkflow } from '../../definition/load.js';
-import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
 import type { StepExecutor } from '../../engine/executors/step-executor.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
-import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withQueueExecutors } from '../queue-option.js';
+import { reloadDefinition } from '../reload-definition.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';
 import { resolveRunId } from '../run-ref.js';
 import { driveRun } from '../run-session.js';
@@ -19,6 +17,8 @@ export interface ResumeOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  cache?: boolean;
+  dryRun?: boolean;
   queue?: string;
   allowDirty?: boolean;
 }
@@ -29,6 +29,10 @@ export async function resumeWorkflowCommand(
   runRef: string | undefined,
   options: ResumeOptions,
 ): Promise<number> {
+  if (options.dryRun) {
+    const { dryRunResume } = await import('./dry-run.js');
+    return dryRunResume(ctx, runRef, options);
+  }
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
   return withQueueExecutors(ctx, options, async (executors) => {
     const dashboard = await openRunDashboard(ctx, options);
@@ -66,6 +70,7 @@ async function resumeWithDashboard(
   const code = await driveRun(ctx, resumed, {
     isJson: options.json === true,
     autoApprove: options.yes === true,
+    noCache: options.cache === false,
     dashboard,
     executors,
   });
@@ -78,21 +83,4 @@ async function resumeWithDashboard(
   }
   await dashboard?.linger();
   return code;
-}
-
-/**
- * A run is resumed with its definition as it is now: a workflow file by path, others by name;
- * its recorded definition is reused when the files are unchanged.
- */
-async function reloadDefinition(
-  ctx: CommandContext,
-  state: RunState,
-  recorded: unknown,
-): Promise<LoadedWorkflow> {
-  const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, {
-    workspace: ctx.workspace,
-    registry: await ctx.getRegistry(),
-    recorded,
-  });
 }

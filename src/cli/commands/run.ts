@@ -13,6 +13,8 @@ export interface RunOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  cache?: boolean;
+  dryRun?: boolean;
   queue?: string;
   allowDirty?: boolean;
 }
@@ -23,6 +25,10 @@ export async function runWorkflowCommand(
   ref: string,
   options: RunOptions,
 ): Promise<number> {
+  if (options.dryRun) {
+    const { dryRunWorkflow } = await import('./dry-run.js');
+    return dryRunWorkflow(ctx, ref, options);
+  }
   const loaded = await loadWorkflow(ref, {
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
@@ -42,6 +48,7 @@ export async function runWorkflowCommand(
       const code = await driveRun(ctx, handle, {
         isJson: options.json === true,
         autoApprove: options.yes === true,
+        noCache: options.cache === false,
         dashboard,
         executors,
       });
