@@ -47,8 +47,13 @@ export interface QueueExecutorOptions {
   onProblem(message: string): void;
 }
 
-/** Whether a step is dispatched to workers: not a home action, not `runs_on: local`. */
+/**
+ * Whether a step is dispatched to workers: not a home action, not `runs_on: local`, and without
+ * a `cache:` whose `outputs` name files (those are saved and restored in the coordinator's
+ * workspace, where a worker's step never writes them).
+ */
 export function isRemoteStep(step: ResolvedStep): boolean {
+  if (step.cache !== undefined && step.cache.outputs.length > 0) return false;
   return !HOME_ACTIONS.has(step.action) && step.runsOn !== 'local';
 }
 

@@ -114,6 +114,13 @@ describe('where a step runs', () => {
     const step = makeResolvedStep('s', [], { action, ...(runsOn === undefined ? {} : { runsOn }) });
     expect(isRemoteStep(step)).toBe(remote);
   });
+
+  it('keeps home a step whose cache restores files (they live in the coordinator’s workspace)', () => {
+    const cache = { inputs: ['src/**'], outputs: ['dist/**'], key: '' };
+    expect(isRemoteStep(makeResolvedStep('s', [], { action: 'shell', cache }))).toBe(false);
+    const keyed = { inputs: ['src/**'], outputs: [], key: '' };
+    expect(isRemoteStep(makeResolvedStep('s', [], { action: 'shell', cache: keyed }))).toBe(true);
+  });
 });
 
 describe('what a job carries of the steps before it', () => {
