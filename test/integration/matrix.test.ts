@@ -200,6 +200,19 @@ describe('a matrix step', () => {
     expect(eventsFor(run.events, 'workflow.step.failed', 'test')).toHaveLength(1);
   });
 
+  it('lets the run go on past a failed leg of a step allowed to fail', async () => {
+    const lines = FLAKY.map((line) =>
+      line === '      max_parallel: 1' ? '    continue_on_error: true' : line,
+    );
+    const ws = await createWorkspace({ flaky: workflow('flaky', ...lines) });
+    const run = await runWorkflow(ws, ['workflow', 'run', 'flaky']);
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(eventsFor(run.events, 'workflow.step.failed', 'test')[0]?.payload.continueOnError).toBe(
+      true,
+    );
+    expect(startedIds(run.events)).toContain('after');
+  });
+
   it.each([1, 2])('runs at most max_parallel: %i legs at once', async (most) => {
     const ws = await createWorkspace({
       par: workflow(
