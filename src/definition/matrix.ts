@@ -122,6 +122,8 @@ export function expandMatrix(
       }
     }
     if (!isAdded) legs.push({ ...entry });
+    // Checked as it grows: a huge include list must not take the square of its size to refuse.
+    if (legs.length > MAX_MATRIX_LEGS) return fail(tooMany(where), ['include']);
     for (const key of Object.keys(entry)) if (!keys.includes(key)) keys.push(key);
   }
   const unique = new Map<string, MatrixLeg>();

@@ -121,13 +121,19 @@ describe('expandMatrix', () => {
       `more than ${MAX_MATRIX_LEGS} legs through include`,
       { include: Array.from({ length: 257 }, (_, i) => ({ n: i })) },
       /more than 256 legs/,
-      [],
+      ['include'],
     ],
   ];
   it.each(problems)('refuses %s and says where', (_title, matrix, message, path) => {
     const result = expandMatrix('test', matrix);
     expect('problem' in result && result.problem.message).toMatch(message);
     expect('problem' in result && result.problem.path).toEqual(path);
+  });
+
+  it('refuses a huge include list without going through all of it', () => {
+    const include = Array.from({ length: 200_000 }, (_, i) => ({ n: i }));
+    const result = expandMatrix('test', { include });
+    expect('problem' in result && result.problem.message).toMatch(/more than 256 legs/);
   });
 
   it('accepts exactly the limit of legs', () => {
