@@ -37,6 +37,7 @@ export function recordMatrixEnd(
   if (outcome.kind === 'interrupted') return { status: 'interrupted' };
   const { events, narrator, context } = scope;
   const outputs = gatherLegOutputs(outcome.legs);
+  const legs = outcome.legs.map(({ leg }) => leg.id);
   const total = outcome.legs.length;
   // Legs share their step's continue_on_error: a failed leg fails the step, allowed or not.
   const failed = outcome.legs.filter(({ result }) => result.status === 'failed');
@@ -61,6 +62,7 @@ export function recordMatrixEnd(
       attempt: 1,
       interrupted: false,
       continueOnError: step.continueOnError,
+      legs,
     });
     recordSettled(context, step.id, { status: 'failed', outputs });
     const tension = readsMatrix(step.tension) ? undefined : tellText(step.tension, context);
@@ -96,6 +98,7 @@ export function recordMatrixEnd(
     outputs,
     attempt: 1,
     beat,
+    legs,
   });
   narrator.tellCompleted(step, beat, {
     durationMs: outcome.durationMs,

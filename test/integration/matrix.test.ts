@@ -323,6 +323,37 @@ describe('a matrix step', () => {
     expect((await run.child).exitCode).toBe(0);
   });
 
+  it('forgets the legs of an earlier expansion once the matrix expands anew on resume', async () => {
+    const ws = await createWorkspace({
+      anew: workflow(
+        'anew',
+        'steps:',
+        '  - id: list',
+        '    action: shell',
+        `    with: { run: "echo pkgs=$(cat pkgs.json) >> \\"$MIA_OUTPUT\\"" }`,
+        '  - id: pkg',
+        '    action: shell',
+        '    depends_on: [list]',
+        '    strategy: { matrix: { pkg: "${{ fromJSON(steps.list.outputs.pkgs) }}" } }',
+        '    with: { run: "echo ${{ matrix.pkg }}" }',
+      ),
+    });
+    await writeFile(join(ws, 'pkgs.json'), '["a","b"]');
+    const first = await runWorkflow(ws, ['workflow', 'run', 'anew']);
+    expect(first.exitCode, first.stdout).toBe(0);
+    await writeFile(join(ws, 'pkgs.json'), '["a","c"]');
+    const again = await runMia(['workflow', 'resume', first.runId, '--from', 'list'], { cwd: ws });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const status = await runMia(['workflow', 'status', first.runId, '--json'], { cwd: ws });
+    const steps = JSON.parse(status.stdout).steps as { id: string; status: string }[];
+    expect(steps.map((step) => [step.id, step.status])).toEqual([
+      ['list', 'completed'],
+      ['pkg', 'completed'],
+      ['pkg(a)', 'completed'],
+      ['pkg(c)', 'completed'],
+    ]);
+  });
+
   it('fails a step whose matrix from an upstream output is not one, with a tension that says why', async () => {
     const ws = await createWorkspace({
       bad: workflow(
