@@ -161,7 +161,7 @@ describe('a matrix step', () => {
     expect(story).toContain('test(22, mac): Node 22 holds on mac');
     expect(story).toContain('test is done: all 4 legs completed');
     expect(story).toContain('| test | engineer | completed |');
-    expect(story).toContain('| ↳ test(20, linux) | engineer | completed | 1 |');
+    expect(story).toContain('| test(20, linux) | engineer | completed | 1 |');
     expect(story).toContain('| report | engineer | completed | 1 |');
   });
 
