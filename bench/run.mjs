@@ -1,12 +1,13 @@
 // `npm run bench`: measures mia-workflow against the floor of this machine, in one run.
 // Usage: node bench/run.mjs [--quick] [scenario...]   (scenarios: shell in-process makespan
-// resume fan-out startup; default: all). Prints the table and writes bench/results.json.
+// resume fan-out startup cache; default: all). Prints the table and writes bench/results.json.
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from './lib/table.mjs';
+import { measureCache } from './scenarios/cache.mjs';
 import { measureFanOut } from './scenarios/fan-out.mjs';
 import { measureInProcess } from './scenarios/in-process.mjs';
 import { measureMakespan } from './scenarios/makespan.mjs';
@@ -22,6 +23,7 @@ const SCENARIOS = {
   resume: { measure: measureResume, runs: 3, quickRuns: 1 },
   'fan-out': { measure: measureFanOut, runs: 3, quickRuns: 1 },
   startup: { measure: measureStartup, runs: 15, quickRuns: 3 },
+  cache: { measure: measureCache, runs: 5, quickRuns: 1 },
 };
 
 const args = process.argv.slice(2);

@@ -37,6 +37,7 @@ export interface CommandSpec<
 /** Command groups (`mia workflow …`) and what they are for. */
 export const GROUPS: Readonly<Record<string, string>> = {
   workflow: 'define, run and follow workflows',
+  cache: 'see and clear the step cache (.mia/cache/): what steps with `cache:` reuse',
 };
 
 /** The options a command's function reads (the keys of its last parameter). */
@@ -104,14 +105,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['workflow', 'run'],
     description: 'run a workflow; the first line printed is `run <run-id>`',
     arguments: ['workflow'],
-    options: ['input', 'concurrency', 'yes', 'dashboard', 'json'],
+    options: ['input', 'concurrency', 'yes', 'dashboard', 'json', 'cache', 'dryRun'],
     run: lazy(() => import('./commands/run.js'), 'runWorkflowCommand'),
   }),
   defineCommand({
     path: ['workflow', 'resume'],
     description: 'continue a failed, interrupted or crashed run',
     arguments: ['run'],
-    options: ['last', 'from', 'concurrency', 'yes', 'dashboard', 'json'],
+    options: ['last', 'from', 'concurrency', 'yes', 'dashboard', 'json', 'cache', 'dryRun'],
     run: lazy(() => import('./commands/resume.js'), 'resumeWorkflowCommand'),
   }),
   defineCommand({
@@ -141,6 +142,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     arguments: [],
     options: ['json'],
     run: lazy(() => import('./commands/runs.js'), 'runsCommand'),
+  }),
+  defineCommand({
+    path: ['cache', 'show'],
+    description: 'list the step cache: each entry (step, run, files, size) and the total',
+    arguments: [],
+    options: ['json'],
+    run: lazy(() => import('./commands/cache.js'), 'showCacheCommand'),
+  }),
+  defineCommand({
+    path: ['cache', 'clear'],
+    description: 'delete the step cache, or only its entries older than --older-than',
+    arguments: [],
+    options: ['olderThan', 'json'],
+    run: lazy(() => import('./commands/cache.js'), 'clearCacheCommand'),
   }),
   defineCommand({
     path: ['dashboard'],

@@ -90,8 +90,11 @@ function createOption(name: OptionName): Option {
     argument?: string;
     parse?(value: string, previous: unknown): unknown;
     default?: unknown;
+    negated?: true;
   } = OPTIONS[name];
-  const long = `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  const kebab = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  // A negated flag (`--no-cache`) sets its option to false; commander defaults it to true.
+  const long = `--${spec.negated ? 'no-' : ''}${kebab}`;
   const flags = [spec.short, spec.argument === undefined ? long : `${long} ${spec.argument}`];
   const option = new Option(flags.filter(Boolean).join(', '), spec.description);
   if (spec.parse) option.argParser(spec.parse);

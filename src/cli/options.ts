@@ -2,6 +2,7 @@
 // parser; the command table (command-table.ts) says which command takes which.
 
 import { UsageError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
 
 /** The formats of `mia workflow show`. */
 export const SHOW_FORMATS = ['text', 'json', 'mermaid'] as const;
@@ -25,6 +26,10 @@ export interface CliOptions {
   port?: number;
   host?: string;
   allowRemote?: boolean;
+  /** False with `--no-cache`. */
+  cache?: boolean;
+  dryRun?: boolean;
+  olderThan?: number;
 }
 
 export type OptionName = keyof CliOptions;
@@ -37,7 +42,7 @@ export type OptionName = keyof CliOptions;
 export type OptionSpec<V> = { description: string; short?: `-${string}` } & ([
   NonNullable<V>,
 ] extends [boolean]
-  ? { argument?: never; parse?: never }
+  ? { argument?: never; parse?: never; negated?: true }
   : {
       argument: `<${string}>`;
     } & (string extends NonNullable<V>
@@ -87,6 +92,19 @@ export const OPTIONS: { readonly [K in OptionName]-?: OptionSpec<CliOptions[K]> 
   host: { argument: '<host>', description: 'address to listen on (default 127.0.0.1)' },
   allowRemote: {
     description: 'allow a --host other machines can reach (the token is the only protection)',
+  },
+  cache: {
+    description: 'run every step: the step cache is neither read nor written',
+    negated: true,
+  },
+  dryRun: {
+    description:
+      'print what would run, be skipped or come from the cache; run nothing, leave no run',
+  },
+  olderThan: {
+    argument: '<duration>',
+    description: 'only entries older than this: 30m, 12h, 7d…',
+    parse: parseAge,
   },
 };
 
@@ -138,6 +156,19 @@ export function parseShowFormat(value: string): ShowFormat {
     `--format "${value}" is not one of ${SHOW_FORMATS.join(', ')}.`,
     'For example: --format mermaid.',
   );
+}
+
+/** `--older-than D`: a duration (ms, s, m, h, or d for days). */
+export function parseAge(value: string): number {
+  const days = /^(\d+(?:\.\d+)?)\s*d$/.exec(value.trim());
+  const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new UsageError(
+      `--older-than "${value}" is not a duration.`,
+      'For example: --older-than 7d, --older-than 12h or --older-than 30m.',
+    );
+  }
+  return ms;
 }
 
 /** `--port N`: 0 (any free port) to 65535. */

@@ -17,7 +17,12 @@ import type { RunDashboard } from './run-dashboard.js';
 export async function driveRun(
   ctx: CommandContext,
   handle: RunHandle,
-  options: { isJson: boolean; autoApprove: boolean; dashboard?: RunDashboard | undefined },
+  options: {
+    isJson: boolean;
+    autoApprove: boolean;
+    noCache?: boolean;
+    dashboard?: RunDashboard | undefined;
+  },
 ): Promise<number> {
   const mode = chooseRenderMode(ctx.io, options.isJson);
   const renderer = createEventRenderer(ctx.io, mode, {
@@ -46,6 +51,7 @@ export async function driveRun(
       eventLogFs: ctx.eventLogFs,
       signal: controller.signal,
       autoApprove: options.autoApprove,
+      noCache: options.noCache === true,
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -28,6 +28,8 @@ function describeStepDetail(step: RunStepView): string {
   const duration = formatDuration(step.durationMs);
   if (duration) parts.push(duration);
   if (step.status === 'skipped' && step.skipReason) parts.push(step.skipReason);
+  if (step.status === 'completed' && step.reusedFrom)
+    parts.push(`reused from run ${step.reusedFrom}`);
   if (step.status === 'failed' && step.continueOnError) parts.push('allowed to fail');
   return parts.join(' · ');
 }

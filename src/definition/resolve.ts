@@ -99,7 +99,18 @@ function resolveStep(
   }
   const strategy = resolveStrategy(resolved.id, data.strategy);
   if (strategy !== undefined) resolved.strategy = strategy;
+  const cache = asRecord(data.cache);
+  if (cache) resolved.cache = resolveCache(cache);
   return { ...resolved, hash: hashStep(resolved) };
+}
+
+function resolveCache(cache: Record<string, unknown>): NonNullable<ResolvedStep['cache']> {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  return {
+    inputs: list(cache.inputs),
+    outputs: list(cache.outputs),
+    key: typeof cache.key === 'string' ? cache.key : '',
+  };
 }
 
 /**

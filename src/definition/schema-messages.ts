@@ -31,6 +31,8 @@ const PATTERN_PHRASES: Record<string, string> = {
     'must start with a letter or underscore, followed by letters, digits, underscores or dashes',
   '^[A-Za-z_][A-Za-z0-9_]*$':
     'must be an environment variable name: letters, digits and underscores, not starting with a digit',
+  '^(?![/\\\\])(?!(.*[/\\\\])?\\.\\.([/\\\\]|$))':
+    'must stay inside the workspace: a glob relative to it (like "src/**"), not starting with / and without a .. segment',
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -47,6 +47,7 @@ export interface StepDefinition {
   continue_on_error?: boolean;
   shell?: ShellName;
   strategy?: StrategyDefinition;
+  cache?: CacheDefinition;
 }
 
 /** `strategy:` of a step: run it once per combination of the matrix's values. */
@@ -68,6 +69,16 @@ export interface ResolvedStrategy {
   maxParallel: number | undefined;
   /** A failed leg cancels the legs not yet started (default true). */
   failFast: boolean;
+}
+
+/**
+ * A step's cache (`cache:`): files (globs, relative to the workspace) whose contents key it, files
+ * it produces and restores, and a free key of the user's.
+ */
+export interface CacheDefinition {
+  inputs?: string[];
+  outputs?: string[];
+  key?: string;
 }
 
 /** Top-level defaults of every step. */
@@ -120,6 +131,8 @@ export interface ResolvedStep {
   matrix?: MatrixLeg;
   /** Set on a matrix leg: the id of its step. */
   group?: string;
+  /** The step's cache, when it has one (see src/cache/). */
+  cache?: { inputs: string[]; outputs: string[]; key: string };
   /** Hash of what the step does (not of its narrative texts): a change means a re-run on resume. */
   hash: string;
   position: SourcePosition | undefined;

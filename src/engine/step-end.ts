@@ -11,6 +11,7 @@ import type { ResumeState, RunScope } from './lifecycle/types.js';
 import { getStepContext, recordSettled } from './run-context.js';
 import type { Settled } from './settled.js';
 import type { StepOutcome } from './step-attempts.js';
+import type { CacheMark } from './step-cache-hook.js';
 
 /** Records the ends of the steps of one run. */
 export interface StepEndRecorder {
@@ -18,7 +19,12 @@ export interface StepEndRecorder {
   ended(
     step: ResolvedStep,
     outcome: StepOutcome,
-    where: { logPath: string; vcs: { before: string | null; after: string | null } | undefined },
+    where: {
+      logPath: string;
+      vcs: { before: string | null; after: string | null } | undefined;
+      /** The step's cache mark; `hit`: it did not run, its entry stood for it. */
+      cache?: CacheMark | undefined;
+    },
   ): Settled;
   /** Records that `step` failed before it could run (a bad condition or input). */
   failedEarly(step: ResolvedStep, error: unknown): Settled;
@@ -70,6 +76,7 @@ export function createStepEndRecorder(
         attempt: outcome.attempt,
         ...(beat === undefined ? {} : { beat }),
         ...vcs,
+        ...(where.cache ? { cache: where.cache } : {}),
       });
       const overcame =
         outcome.attempt > 1
@@ -83,6 +90,7 @@ export function createStepEndRecorder(
         attempt: outcome.attempt,
         overcame,
         isClimax: step.id === run.climaxStepId,
+        ...(where.cache?.hit ? { reusedFrom: where.cache.from } : {}),
       });
       return { status: 'completed', outputs: outcome.outputs, beat };
     }

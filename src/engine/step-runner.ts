@@ -11,6 +11,7 @@ import type { ExecuteRunOptions, ResumeState, RunScope } from './lifecycle/types
 import { getStepContext } from './run-context.js';
 import type { Settled } from './settled.js';
 import { runStepAttempts } from './step-attempts.js';
+import { checkStepCache, storeStepCache } from './step-cache-hook.js';
 import { createStepEndRecorder, type StepEndRecorder } from './step-end.js';
 import { prepareStepInput } from './step-input.js';
 import { StepLogWriter } from './step-log.js';
@@ -65,6 +66,18 @@ export function createStepRunner(
     const logPath = getStepLogPath(handle.workspace, handle.runId, step.id);
     const log = new StepLogWriter(logPath, handle.events, step.id);
     const firstStartedAt = new Date(options.resume.firstStartedAt.get(step.id) ?? Date.now());
+    // A leg's key may read `${{ matrix.* }}`: the cache sees the step's own context.
+    const stepContext = getStepContext(context, step);
+    const cacheScope = { ...handle, workflow: handle.workflow.name, context: stepContext, log };
+    const checkedAt = performance.now();
+    const cached = execution.noCache ? undefined : await checkStepCache(step, input, cacheScope);
+    if (cached && 'reused' in cached) {
+      await log.close();
+      const { outputs, ...mark } = cached.reused;
+      const durationMs = Math.round(performance.now() - checkedAt);
+      const reused = { kind: 'completed', outputs, attempt: 0, durationMs } as const;
+      return record.ended(step, reused, { logPath, vcs: undefined, cache: { hit: true, ...mark } });
+    }
     const gitDir = await findGitDirOnce();
     const headBefore = gitDir ? await readHeadCommit(gitDir) : undefined;
     const outcome = await runStepAttempts({
@@ -104,11 +117,15 @@ export function createStepRunner(
     if (outcome.kind === 'failed' && !outcome.interrupted) {
       log.info(`failed: ${outcome.error.message}`);
     }
+    const cache =
+      outcome.kind === 'completed' && cached
+        ? await storeStepCache(step, cached.fingerprint, outcome.outputs, cacheScope)
+        : undefined;
     await log.close();
     const vcs = gitDir
       ? { before: headBefore ?? null, after: (await readHeadCommit(gitDir)) ?? null }
       : undefined;
-    return record.ended(step, outcome, { logPath, vcs });
+    return record.ended(step, outcome, { logPath, vcs, cache });
   };
 
   return { run: runStep, fail: record.failedEarly };

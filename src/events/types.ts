@@ -171,6 +171,8 @@ export interface EventPayloads {
     beat?: string;
     /** Set on a matrix step: the ids of the legs it ran as, in order. */
     legs?: string[];
+    /** A step with `cache:`: its fingerprint; `hit`: not run, restored from run `from`'s entry. */
+    cache?: { hit: boolean; fingerprint: string; from?: string };
   };
   'workflow.step.failed': {
     stepId: string;

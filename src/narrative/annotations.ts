@@ -25,6 +25,8 @@ export interface CompletedOutcome {
   /** How the step overcame an earlier failure (`on attempt 2`, `after the run was resumed`). */
   overcame: string | undefined;
   isClimax: boolean;
+  /** Set when the step did not run: the run whose cached result it reused. */
+  reusedFrom?: string;
 }
 
 /** A completed step: its facts by universe, its time for the engineer, its turn for the story. */
@@ -39,6 +41,7 @@ export function annotateCompleted(
     const took = formatDuration(outcome.durationMs);
     lines.engineer.push(outcome.attempt > 1 ? `${took}, on attempt ${outcome.attempt}` : took);
   }
+  if (outcome.reusedFrom) lines.engineer.push(`reused from run ${outcome.reusedFrom}`);
   if (outcome.overcame) lines.story.push(`it failed before, and succeeds ${outcome.overcame}`);
   if (outcome.isClimax) lines.story.push('the end of the longest chain of steps: the story peaks');
   return joinLines(lines);

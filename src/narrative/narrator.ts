@@ -80,7 +80,9 @@ export class Narrator {
     const facts = describeOutputFacts(this.#actions.get(step.action), outcome.outputs);
     const told = [
       ...facts.filter((fact) => !fact.isDetail).map((fact) => fact.text),
-      formatDuration(outcome.durationMs),
+      outcome.reusedFrom
+        ? `reused from run ${outcome.reusedFrom}, not run again`
+        : formatDuration(outcome.durationMs),
     ];
     // A leg's beat is its step's: it is told with the leg's id, so that each leg's is its own.
     const said =

@@ -70,6 +70,7 @@ function describeStep(step: ResolvedStep): string[] {
   }
   if (step.continueOnError) parts.push('continues on error');
   if (step.strategy) parts.push(describeMatrix(step));
+  if (step.cache) parts.push(`cached (inputs: ${step.cache.inputs.join(', ') || 'none'})`);
   return parts;
 }
 
@@ -113,6 +114,7 @@ export function toPlanJson(
       retry: step.retry,
       continueOnError: step.continueOnError,
       shell: (step.shell === 'default' ? options.defaultShell : step.shell) ?? null,
+      cache: step.cache ?? null,
       hash: step.hash,
       // A matrix step's legs; [] when its matrix is expanded at run time.
       ...(step.strategy ? { legs: (listStaticLegs(step) ?? []).map((leg) => leg.id) } : {}),

@@ -83,6 +83,8 @@ export interface RunStepView {
   durationMs: number | null;
   error: { message: string; hint?: string; code?: string } | null;
   skipReason: string | null;
+  /** The run whose cached result the step reused instead of running (`cache:`), else null. */
+  reusedFrom: string | null;
   /** The step failed but was allowed to (`continue_on_error`): the run went on. */
   continueOnError: boolean;
   logPath: string;

@@ -98,7 +98,9 @@ function formatEventLine(event: MiaEvent, io: Io, isAutoApproved: boolean): stri
         ? `${c.cyan('▸')} ${event.payload.stepId} (attempt ${event.payload.attempt})`
         : `${c.cyan('▸')} ${event.payload.stepId} ${c.dim(`[${event.payload.universe}/${event.payload.action}]`)}`;
     case 'workflow.step.completed':
-      return `${c.green('✓')} ${event.payload.stepId} ${c.dim(formatDuration(event.payload.durationMs))}`;
+      return event.payload.cache?.hit
+        ? `${c.green('✓')} ${event.payload.stepId} ${c.dim(`reused from run ${event.payload.cache.from} (cache)`)}`
+        : `${c.green('✓')} ${event.payload.stepId} ${c.dim(formatDuration(event.payload.durationMs))}`;
     case 'workflow.step.failed':
       return event.payload.interrupted
         ? `${c.yellow('■')} ${event.payload.stepId} interrupted`

@@ -45,6 +45,7 @@ export function toRunDetail(state: RunState, context: DetailContext): RunDetail 
       durationMs: s.durationMs ?? null,
       error: s.error ?? null,
       skipReason: s.skipReason ?? null,
+      reusedFrom: s.reusedFrom ?? null,
       continueOnError: s.continueOnError,
       logPath: context.getLogPath(getLogStep(s, legsOf.get(s.id), shown)),
       gates: s.gates.map((gate) => ({

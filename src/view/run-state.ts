@@ -49,6 +49,8 @@ export interface StepState {
   tension: TensionState | undefined;
   /** The beat as told when the step completed (expressions evaluated). */
   beatText: string | undefined;
+  /** The run whose cached result the step reused instead of running (its `cache.from`). */
+  reusedFrom: string | undefined;
   continueOnError: boolean;
   /**
    * The gates the step waits at: its own (path = its id) or, for a chapter step, gates inside its
@@ -136,6 +138,7 @@ export function createStepState(id: string): StepState {
     tension: undefined,
     continueOnError: false,
     beatText: undefined,
+    reusedFrom: undefined,
     gates: [],
   };
 }

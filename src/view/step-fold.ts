@@ -55,6 +55,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.endedAt = event.timestamp;
       step.error = undefined;
       step.beatText = event.payload.beat;
+      step.reusedFrom = event.payload.cache?.hit ? event.payload.cache.from : undefined;
       if (step.tension) step.tension.isResolved = true;
       if (event.payload.legs) keepLegs(state, step.id, event.payload.legs);
       break;

@@ -32,7 +32,7 @@ async function runMain(args: string[]): Promise<{ code: number; out: string; err
 const squeeze = (text: string) => text.replace(/\s+/g, ' ');
 
 const flagOf = (name: OptionName) =>
-  `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  `--${'negated' in OPTIONS[name] ? 'no-' : ''}${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 describe('the command table', () => {
   it('lists every command with its arguments and options, in the words the table declares', async () => {

@@ -1,11 +1,9 @@
 // `mia workflow resume [<run-id>|--last]`: continues a failed, interrupted or crashed run.
 
-import { loadWorkflow } from '../../definition/load.js';
-import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
-import type { RunState } from '../../view/run-state.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { reloadDefinition } from '../reload-definition.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';
 import { resolveRunId } from '../run-ref.js';
 import { driveRun } from '../run-session.js';
@@ -17,6 +15,8 @@ export interface ResumeOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  cache?: boolean;
+  dryRun?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */
@@ -25,6 +25,10 @@ export async function resumeWorkflowCommand(
   runRef: string | undefined,
   options: ResumeOptions,
 ): Promise<number> {
+  if (options.dryRun) {
+    const { dryRunResume } = await import('./dry-run.js');
+    return dryRunResume(ctx, runRef, options);
+  }
   const runId = await resolveRunId(ctx.workspace, runRef, options.last === true);
   const dashboard = await openRunDashboard(ctx, options);
   try {
@@ -59,6 +63,7 @@ async function resumeWithDashboard(
   const code = await driveRun(ctx, resumed, {
     isJson: options.json === true,
     autoApprove: options.yes === true,
+    noCache: options.cache === false,
     dashboard,
   });
   const { parent } = resumed;
@@ -70,21 +75,4 @@ async function resumeWithDashboard(
   }
   await dashboard?.linger();
   return code;
-}
-
-/**
- * A run is resumed with its definition as it is now: a workflow file by path, others by name;
- * its recorded definition is reused when the files are unchanged.
- */
-async function reloadDefinition(
-  ctx: CommandContext,
-  state: RunState,
-  recorded: unknown,
-): Promise<LoadedWorkflow> {
-  const ref = state.source.kind === 'file' ? state.source.path : state.workflow;
-  return loadWorkflow(ref, {
-    workspace: ctx.workspace,
-    registry: await ctx.getRegistry(),
-    recorded,
-  });
 }

@@ -12,6 +12,8 @@ export interface RunOptions {
   json?: boolean;
   yes?: boolean;
   dashboard?: boolean;
+  cache?: boolean;
+  dryRun?: boolean;
 }
 
 /** Loads and checks the workflow (exit 2 on any problem), then runs it. */
@@ -20,6 +22,10 @@ export async function runWorkflowCommand(
   ref: string,
   options: RunOptions,
 ): Promise<number> {
+  if (options.dryRun) {
+    const { dryRunWorkflow } = await import('./dry-run.js');
+    return dryRunWorkflow(ctx, ref, options);
+  }
   const loaded = await loadWorkflow(ref, {
     workspace: ctx.workspace,
     registry: await ctx.getRegistry(),
@@ -37,6 +43,7 @@ export async function runWorkflowCommand(
     const code = await driveRun(ctx, handle, {
       isJson: options.json === true,
       autoApprove: options.yes === true,
+      noCache: options.cache === false,
       dashboard,
     });
     await dashboard?.linger();

@@ -75,6 +75,7 @@ function describeStep(step: StepState): string {
     return `${allowed}${step.error?.message ?? ''}`;
   }
   if (step.status === 'skipped') return step.skipReason ?? '';
+  if (step.status === 'completed' && step.reusedFrom) return `reused from run ${step.reusedFrom}`;
   if (step.status === 'waiting') {
     return step.gates.map((gate) => `gate ${gate.path}: ${gate.prompt}`).join('; ');
   }

@@ -61,6 +61,8 @@ export interface ExecuteRunOptions {
   signal: AbortSignal;
   /** `--yes`: every gate is approved at once, recorded as automatic. */
   autoApprove?: boolean;
+  /** `--no-cache`: every step runs; the step cache is neither read nor written. */
+  noCache?: boolean;
 }
 
 /** A step's request to run another workflow as its chapter. */

@@ -84,8 +84,10 @@ describe('request-review on GitHub', () => {
   it('requests the users and teams on the pull request, with the token', async () => {
     routeRequested();
     const { outputs } = await runReview({ reviewers: ['alice', '@bob', 'octo-org/core'] });
-    expect(github.requests).toHaveLength(1);
-    expect(github.requests[0]).toMatchObject({
+    // Only this test's request: a poll of the abortable case before it may still land, late.
+    const posted = github.requests.filter((request) => request.method === 'POST');
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({
       method: 'POST',
       path: `${PULL}/requested_reviewers`,
       body: { reviewers: ['alice', 'bob'], team_reviewers: ['core'] },
