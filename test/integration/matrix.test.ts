@@ -245,6 +245,12 @@ describe('a matrix step', () => {
     expect(startedIds(events.slice(resumedAt))).toEqual(['test(2)', 'test(3)', 'test(4)', 'after']);
     expect(await readFile(join(ws, 'ran.txt'), 'utf8')).toBe('ran 1\nran 2\nran 3\nran 4\nafter\n');
 
+    const preview = await runMia(
+      ['workflow', 'resume', first.runId, '--from', 'test(3)', '--dry-run'],
+      { cwd: ws },
+    );
+    expect(preview.exitCode, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/runs +test\n/);
     const again = await runMia(['workflow', 'resume', first.runId, '--from', 'test(3)'], {
       cwd: ws,
     });
