@@ -23,11 +23,13 @@ export function checkStepMatrix(
   const matrix = strategy.matrix;
   if (hasExpression(matrix)) return { keys: undefined };
   const expanded = expandMatrix(String(step.data.id), matrix);
-  if ('problem' in expanded) {
-    problems.push({
-      message: expanded.problem.message,
-      position: step.locate(['strategy', 'matrix', ...expanded.problem.path]),
-    });
+  if ('problems' in expanded) {
+    for (const problem of expanded.problems) {
+      problems.push({
+        message: problem.message,
+        position: step.locate(['strategy', 'matrix', ...problem.path]),
+      });
+    }
     return { keys: undefined };
   }
   return { keys: expanded.matrix.keys };

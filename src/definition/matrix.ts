@@ -41,71 +41,28 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export function expandMatrix(
   stepId: string,
   matrix: unknown,
-): { matrix: ExpandedMatrix } | { problem: MatrixProblem } {
-  const fail = (message: string, path: DataPath = []) => ({ problem: { message, path } });
+): { matrix: ExpandedMatrix } | { problems: MatrixProblem[] } {
+  const fail = (message: string, path: DataPath = []) => ({ problems: [{ message, path }] });
   const where = `"strategy.matrix" of step "${stepId}"`;
   if (!isRecord(matrix)) {
     return fail(
       `${where} must be a mapping of keys to lists (e.g. { node: [20, 22] }), or include/exclude; got ${describe(matrix)}.`,
     );
   }
+  const problems = findShapeProblems(where, matrix);
+  if (problems.length > 0) return { problems };
   const keys: string[] = [];
   let legs: MatrixLeg[] = [{}];
   for (const [key, list] of Object.entries(matrix)) {
     if (key === 'include' || key === 'exclude') continue;
-    if (!Array.isArray(list)) {
-      return fail(
-        `${where}: "${key}" must be a list of values (e.g. ${key}: [a, b]); got ${describe(list)}.`,
-        [key],
-      );
-    }
-    if (list.length === 0) {
-      return fail(
-        `${where}: "${key}" is an empty list, so the step would never run; give it at least one value.`,
-        [key],
-      );
-    }
-    const bad = list.findIndex((value) => !isScalar(value));
-    if (bad >= 0) {
-      return fail(
-        `${where}: "${key}" holds ${describe(list[bad])}; a matrix value is a string, a number or a boolean.`,
-        [key, bad],
-      );
-    }
     keys.push(key);
-    if (legs.length * list.length > MAX_MATRIX_LEGS) return fail(tooMany(where), [key]);
-    legs = legs.flatMap((leg) =>
-      (list as MatrixValue[]).map((value) => ({ ...leg, [key]: value })),
-    );
+    const values = list as MatrixValue[];
+    if (legs.length * values.length > MAX_MATRIX_LEGS) return fail(tooMany(where), [key]);
+    legs = legs.flatMap((leg) => values.map((value) => ({ ...leg, [key]: value })));
   }
   if (keys.length === 0) legs = [];
-  const entries = (name: 'include' | 'exclude') => {
-    const raw = matrix[name];
-    if (raw === undefined) return { list: [] as MatrixLeg[] };
-    if (!Array.isArray(raw)) {
-      return fail(`${where}: "${name}" must be a list of mappings; got ${describe(raw)}.`, [name]);
-    }
-    for (const [index, entry] of raw.entries()) {
-      if (!isRecord(entry) || Object.keys(entry).length === 0) {
-        return fail(
-          `${where}: "${name}[${index}]" must be a mapping of keys to values; got ${describe(entry)}.`,
-          [name, index],
-        );
-      }
-      const key = Object.keys(entry).find((k) => !isScalar(entry[k]));
-      if (key !== undefined) {
-        return fail(
-          `${where}: "${name}[${index}].${key}" holds ${describe(entry[key])}; a matrix value is a string, a number or a boolean.`,
-          [name, index, key],
-        );
-      }
-    }
-    return { list: raw as MatrixLeg[] };
-  };
-  const exclude = entries('exclude');
-  if ('problem' in exclude) return exclude;
-  const include = entries('include');
-  if ('problem' in include) return include;
+  const exclude = { list: (matrix.exclude ?? []) as MatrixLeg[] };
+  const include = { list: (matrix.include ?? []) as MatrixLeg[] };
   legs = legs.filter((leg) => !exclude.list.some((entry) => matches(leg, entry)));
   const original = new Set(keys);
   const base = legs.map((leg) => ({ ...leg }));
@@ -122,6 +79,8 @@ export function expandMatrix(
       }
     }
     if (!isAdded) legs.push({ ...entry });
+    // Checked as it grows: a huge include list must not take the square of its size to refuse.
+    if (legs.length > MAX_MATRIX_LEGS) return fail(tooMany(where), ['include']);
     for (const key of Object.keys(entry)) if (!keys.includes(key)) keys.push(key);
   }
   const unique = new Map<string, MatrixLeg>();
@@ -150,6 +109,53 @@ function checkLegId(id: string, where: string): string | undefined {
   }
   return undefined;
 }
+
+/** Every problem of a matrix's shape: keys that are no list of scalars, bad include/exclude entries. */
+function findShapeProblems(where: string, matrix: Record<string, unknown>): MatrixProblem[] {
+  const problems: MatrixProblem[] = [];
+  const notScalar = (value: unknown) =>
+    `holds ${describe(value)}; a matrix value is a string, a number or a boolean.`;
+  for (const [key, list] of Object.entries(matrix)) {
+    if (key === 'include' || key === 'exclude') {
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) {
+        problems.push({
+          message: `${where}: "${key}" must be a list of mappings; got ${describe(list)}.`,
+          path: [key],
+        });
+        continue;
+      }
+      for (const [index, entry] of list.entries()) {
+        if (!isRecord(entry) || Object.keys(entry).length === 0) {
+          const message = `${where}: "${key}[${index}]" must be a mapping of keys to values; got ${describe(entry)}.`;
+          problems.push({ message, path: [key, index] });
+          continue;
+        }
+        const bad = Object.keys(entry).find((name) => !isScalar(entry[name]));
+        if (bad !== undefined) {
+          const message = `${where}: "${key}[${index}].${bad}" ${notScalar(entry[bad])}`;
+          problems.push({ message, path: [key, index, bad] });
+        }
+      }
+    } else if (!Array.isArray(list)) {
+      const message = `${where}: "${key}" must be a list of values (e.g. ${key}: [a, b]); got ${describe(list)}.`;
+      problems.push({ message, path: [key] });
+    } else if (list.length === 0) {
+      const message = `${where}: "${key}" is an empty list, so the step would never run; give it at least one value.`;
+      problems.push({ message, path: [key] });
+    } else {
+      const bad = list.findIndex((value) => !isScalar(value));
+      if (bad >= 0) {
+        problems.push({ message: `${where}: "${key}" ${notScalar(list[bad])}`, path: [key, bad] });
+      }
+    }
+    // A hostile matrix can hold thousands of bad entries: the first are enough.
+    if (problems.length >= MAX_SHAPE_PROBLEMS) break;
+  }
+  return problems.slice(0, MAX_SHAPE_PROBLEMS);
+}
+
+const MAX_SHAPE_PROBLEMS = 20;
 
 function tooMany(where: string): string {
   return `${where} expands to more than ${MAX_MATRIX_LEGS} legs, the most one step may have; split it into several steps or use fewer values.`;

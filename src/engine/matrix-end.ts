@@ -1,6 +1,6 @@
 // Records how a matrix step ended as a whole once its legs have: failed when a leg failed (its
-// tension names the leg), skipped when every leg's condition was false, else completed, with the
-// legs' outputs gathered; one beat for the whole step, after the legs' own.
+// tension names the leg; allowed to with continue_on_error), skipped when every leg's condition
+// was false, else completed, with the legs' outputs gathered; one beat for the whole step.
 
 import type { ExpressionContext } from '../definition/expressions/evaluate.js';
 import { readsMatrix } from '../definition/legs.js';
@@ -37,10 +37,10 @@ export function recordMatrixEnd(
   if (outcome.kind === 'interrupted') return { status: 'interrupted' };
   const { events, narrator, context } = scope;
   const outputs = gatherLegOutputs(outcome.legs);
+  const legs = outcome.legs.map(({ leg }) => leg.id);
   const total = outcome.legs.length;
-  const failed = outcome.legs.filter(
-    ({ result }) => result.status === 'failed' && !result.continueOnError,
-  );
+  // Legs share their step's continue_on_error: a failed leg fails the step, allowed or not.
+  const failed = outcome.legs.filter(({ result }) => result.status === 'failed');
   const first = failed[0];
   if (first !== undefined) {
     const others = failed.length > 1 ? ` (and ${failed.length - 1} more of its ${total} legs)` : '';
@@ -62,6 +62,7 @@ export function recordMatrixEnd(
       attempt: 1,
       interrupted: false,
       continueOnError: step.continueOnError,
+      legs,
     });
     recordSettled(context, step.id, { status: 'failed', outputs });
     const tension = readsMatrix(step.tension) ? undefined : tellText(step.tension, context);
@@ -97,6 +98,7 @@ export function recordMatrixEnd(
     outputs,
     attempt: 1,
     beat,
+    legs,
   });
   narrator.tellCompleted(step, beat, {
     durationMs: outcome.durationMs,

@@ -104,10 +104,11 @@ function expandAtRunTime(step: ResolvedStep, context: ExpressionContext): Resolv
     );
   }
   const expanded = expandMatrix(step.id, matrix);
-  if ('problem' in expanded) {
+  if ('problems' in expanded) {
+    const why = expanded.problems.map((problem) => problem.message).join(' ');
     throw new MiaError(
       'MIA_MATRIX_INVALID',
-      `The matrix of step "${step.id}" evaluated to ${JSON.stringify(matrix)?.slice(0, 200)}: ${expanded.problem.message}`,
+      `The matrix of step "${step.id}" evaluated to ${JSON.stringify(matrix)?.slice(0, 200)}: ${why}`,
       {
         hint: 'Make the upstream output a JSON list of values (one key), or a mapping of keys to lists (the whole matrix), with at most 256 legs.',
       },

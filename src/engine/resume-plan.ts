@@ -3,6 +3,7 @@
 
 import type { LoadedWorkflow } from '../definition/loaded-workflow.js';
 import { getLegGroup } from '../definition/matrix.js';
+import type { ResolvedWorkflow } from '../definition/types.js';
 import { getDownstream } from '../plan/plan.js';
 import { getRunningMsSoFar } from '../view/fold.js';
 import type { RunState } from '../view/run-state.js';
@@ -95,4 +96,11 @@ export function collectResumeState(state: RunState, plan: ResumePlan): ResumeSta
     if (step.hadTension) hadTension.add(id);
   }
   return { kept, firstStartedAt, hadTension, priorRunningMs: getRunningMsSoFar(state) };
+}
+
+/** Whether `id` names a step of the workflow, or a leg that its matrix step ran (or lists). */
+export function isStepOfRun(state: RunState, workflow: ResolvedWorkflow, id: string): boolean {
+  if (workflow.steps.some((step) => step.id === id)) return true;
+  const leg = state.stepStates.get(id);
+  return leg?.group !== undefined && workflow.steps.some((s) => s.id === leg.group && s.strategy);
 }

@@ -171,6 +171,8 @@ export interface EventPayloads {
     vcs?: { before: string | null; after: string | null };
     /** The step's beat text as told, its expressions evaluated. */
     beat?: string;
+    /** Set on a matrix step: the ids of the legs it ran as, in order. */
+    legs?: string[];
     /** A step with `cache:`: its fingerprint; `hit`: not run, restored from run `from`'s entry. */
     cache?: { hit: boolean; fingerprint: string; from?: string };
   };
@@ -186,6 +188,8 @@ export interface EventPayloads {
     continueOnError: boolean;
     /** The git HEAD before and after the step, when the workspace is a git repository. */
     vcs?: { before: string | null; after: string | null };
+    /** Set on a matrix step whose legs ran: their ids, in order. */
+    legs?: string[];
   };
   'workflow.step.skipped': { stepId: string; reason: string; cause: 'condition' | 'upstream' };
   'workflow.tension': {

@@ -73,9 +73,9 @@ export function renderStory(events: readonly MiaEvent[], workspace: string, isLi
     '|---|---|---|---|---|',
   );
   const universes = new Map(state.steps.map((step) => [step.id, step.universe]));
-  // A matrix step's legs follow it, each in its step's universe.
+  // A matrix step's legs follow it (their ids name it), each in its step's universe.
   for (const s of listShownSteps(state, status)) {
-    const id = s.group === undefined ? s.id : `↳ ${plain(s.id).replaceAll('|', '\\|')}`;
+    const id = s.group === undefined ? s.id : plain(s.id).replaceAll('|', '\\|');
     lines.push(
       `| ${id} | ${universes.get(s.group ?? s.id)} | ${s.status} | ${s.attempts} | ${formatDuration(s.durationMs)} |`,
     );

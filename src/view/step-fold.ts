@@ -58,6 +58,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.beatText = event.payload.beat;
       step.reusedFrom = event.payload.cache?.hit ? event.payload.cache.from : undefined;
       if (step.tension) step.tension.isResolved = true;
+      if (event.payload.legs) keepLegs(state, step.id, event.payload.legs);
       break;
     }
     case 'workflow.step.failed': {
@@ -69,6 +70,7 @@ export function applyStepEvent(state: RunState, event: MiaEvent): void {
       step.durationMs = event.payload.durationMs;
       step.endedAt = event.timestamp;
       step.continueOnError = event.payload.continueOnError;
+      if (event.payload.legs) keepLegs(state, step.id, event.payload.legs);
       break;
     }
     case 'workflow.step.skipped': {
@@ -139,6 +141,14 @@ export function resetSteps(
     const legs = new Set(step.legs);
     for (const before of previous.values()) if (before.group === step.id) legs.add(before.id);
     for (const leg of legs) keep(leg, step.id);
+  }
+}
+
+/** A matrix step ran as `legs`: legs of an earlier expansion that it no longer has are gone. */
+function keepLegs(state: RunState, stepId: string, legs: readonly string[]): void {
+  const kept = new Set(legs);
+  for (const [id, leg] of state.stepStates) {
+    if (leg.group === stepId && !kept.has(id)) state.stepStates.delete(id);
   }
 }
 

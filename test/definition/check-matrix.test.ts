@@ -68,6 +68,16 @@ describe('the checks of a matrix step', () => {
       /max_parallel/,
     ],
     [
+      'a misspelt strategy field, with a suggestion',
+      [
+        '  - id: t',
+        '    action: shell',
+        '    strategy: { matrix: { a: [1] }, failfast: false }',
+        '    with: { run: echo }',
+      ],
+      /Unknown field "strategy\.failfast" in step "t"\. Did you mean "fail_fast"\?/,
+    ],
+    [
       'a strategy without a matrix',
       [
         '  - id: t',

@@ -8,7 +8,7 @@ import {
 
 const ids = (matrix: unknown) => {
   const result = expandMatrix('test', matrix);
-  if ('problem' in result) throw new Error(result.problem.message);
+  if ('problems' in result) throw new Error(result.problems[0]?.message);
   return result.matrix.legs.map((leg) => formatLegId('test', leg, result.matrix.keys));
 };
 
@@ -121,13 +121,37 @@ describe('expandMatrix', () => {
       `more than ${MAX_MATRIX_LEGS} legs through include`,
       { include: Array.from({ length: 257 }, (_, i) => ({ n: i })) },
       /more than 256 legs/,
-      [],
+      ['include'],
     ],
   ];
   it.each(problems)('refuses %s and says where', (_title, matrix, message, path) => {
     const result = expandMatrix('test', matrix);
-    expect('problem' in result && result.problem.message).toMatch(message);
-    expect('problem' in result && result.problem.path).toEqual(path);
+    expect('problems' in result && result.problems[0]?.message).toMatch(message);
+    expect('problems' in result && result.problems[0]?.path).toEqual(path);
+  });
+
+  it('refuses a huge include list without going through all of it', () => {
+    const include = Array.from({ length: 200_000 }, (_, i) => ({ n: i }));
+    const result = expandMatrix('test', { include });
+    expect('problems' in result && result.problems[0]?.message).toMatch(/more than 256 legs/);
+  });
+
+  it('reports every problem of its shape at once, each at its place', () => {
+    const result = expandMatrix('test', {
+      a: [],
+      b: 'x',
+      c: [1, { d: 2 }],
+      include: [{}, { e: [1] }],
+      exclude: 'y',
+    });
+    expect('problems' in result && result.problems.map((problem) => problem.path)).toEqual([
+      ['a'],
+      ['b'],
+      ['c', 1],
+      ['include', 0],
+      ['include', 1, 'e'],
+      ['exclude'],
+    ]);
   });
 
   it('accepts exactly the limit of legs', () => {

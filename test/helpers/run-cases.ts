@@ -61,6 +61,7 @@ const CASE_ORDER = [
   'waiting-gate',
   'chapter-gate',
   'retried',
+  'matrix',
 ] as const;
 
 function buildCases(): RunCase[] {
@@ -142,6 +143,37 @@ function buildCases(): RunCase[] {
     .add('workflow.step.started', started('flaky', 2))
     .add('workflow.step.completed', { stepId: 'flaky', durationMs: 5, outputs: {}, attempt: 2 })
     .add('workflow.completed', { durationMs: 40 });
+  // A matrix step `t` whose leg t(2) failed: the step fails naming it, `u` after it is passed by.
+  const matrixRun = new RunEvents(
+    `20261123-1000${String(CASE_ORDER.indexOf('matrix')).padStart(2, '0')}-matrix`,
+  );
+  const [tStep, uStep] = describeSteps(['t:', 'u: t']);
+  matrixRun
+    .add('workflow.started', {
+      ...(completed.events[0]?.payload as EventPayloads['workflow.started']),
+      steps: [{ ...tStep!, legs: ['t(1)', 't(2)'] }, uStep!],
+    })
+    .reach('t(1)', 'completed')
+    .reach('t(2)', 'failed')
+    .add('workflow.step.failed', {
+      stepId: 't',
+      durationMs: 9,
+      error: { message: 'Leg "t(2)" of step "t" failed: t(2) broke' },
+      outputs: {},
+      attempt: 1,
+      interrupted: false,
+      continueOnError: false,
+      legs: ['t(1)', 't(2)'],
+    })
+    .add('workflow.tension', {
+      stepId: 't',
+      universe: 'engineer',
+      text: 't failed (leg t(2))',
+      error: { message: 'Leg "t(2)" of step "t" failed: t(2) broke' },
+      logPath: '/w/t(2).log',
+    })
+    .reach('u', 'skipped-upstream')
+    .add('workflow.failed', { durationMs: 900, failedSteps: ['t(2)', 't'] });
   const none: ShownRun['chapter'] = { status: 'completed', failedSteps: [] };
   const interruptedChapter: ShownRun['chapter'] = { status: 'interrupted', failedSteps: [] };
   const cases: RunCase[] = [
@@ -330,6 +362,24 @@ function buildCases(): RunCase[] {
         gateCommands: [],
         duration: '40ms',
         chapter: none,
+      },
+    },
+    {
+      name: 'matrix',
+      runId: matrixRun.runId,
+      isLive: false,
+      events: matrixRun.events,
+      shown: {
+        status: 'failed',
+        progress: '0/2',
+        steps: { t: 'failed', 't(1)': 'completed', 't(2)': 'failed', u: 'skipped' },
+        attempts: {},
+        reality:
+          '0 of 2 steps complete; tension at t (Leg "t(2)" of step "t" failed: t(2) broke), t(2) (t(2) broke).',
+        openTensions: ['t(2)', 't'],
+        gateCommands: [],
+        duration: '900ms',
+        chapter: { status: 'failed', failedSteps: ['t', 't(2)'] },
       },
     },
     {

@@ -161,7 +161,7 @@ describe('a matrix step', () => {
     expect(story).toContain('test(22, mac): Node 22 holds on mac');
     expect(story).toContain('test is done: all 4 legs completed');
     expect(story).toContain('| test | engineer | completed |');
-    expect(story).toContain('| ↳ test(20, linux) | engineer | completed | 1 |');
+    expect(story).toContain('| test(20, linux) | engineer | completed | 1 |');
     expect(story).toContain('| report | engineer | completed | 1 |');
   });
 
@@ -200,6 +200,19 @@ describe('a matrix step', () => {
     expect(eventsFor(run.events, 'workflow.step.failed', 'test')).toHaveLength(1);
   });
 
+  it('lets the run go on past a failed leg of a step allowed to fail', async () => {
+    const lines = FLAKY.map((line) =>
+      line === '      max_parallel: 1' ? '    continue_on_error: true' : line,
+    );
+    const ws = await createWorkspace({ flaky: workflow('flaky', ...lines) });
+    const run = await runWorkflow(ws, ['workflow', 'run', 'flaky']);
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(eventsFor(run.events, 'workflow.step.failed', 'test')[0]?.payload.continueOnError).toBe(
+      true,
+    );
+    expect(startedIds(run.events)).toContain('after');
+  });
+
   it.each([1, 2])('runs at most max_parallel: %i legs at once', async (most) => {
     const ws = await createWorkspace({
       par: workflow(
@@ -232,6 +245,12 @@ describe('a matrix step', () => {
     expect(startedIds(events.slice(resumedAt))).toEqual(['test(2)', 'test(3)', 'test(4)', 'after']);
     expect(await readFile(join(ws, 'ran.txt'), 'utf8')).toBe('ran 1\nran 2\nran 3\nran 4\nafter\n');
 
+    const preview = await runMia(
+      ['workflow', 'resume', first.runId, '--from', 'test(3)', '--dry-run'],
+      { cwd: ws },
+    );
+    expect(preview.exitCode, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/runs +test\n/);
     const again = await runMia(['workflow', 'resume', first.runId, '--from', 'test(3)'], {
       cwd: ws,
     });
@@ -308,6 +327,37 @@ describe('a matrix step', () => {
       expect(answer.exitCode, answer.stderr).toBe(0);
     }
     expect((await run.child).exitCode).toBe(0);
+  });
+
+  it('forgets the legs of an earlier expansion once the matrix expands anew on resume', async () => {
+    const ws = await createWorkspace({
+      anew: workflow(
+        'anew',
+        'steps:',
+        '  - id: list',
+        '    action: shell',
+        `    with: { run: "echo pkgs=$(cat pkgs.json) >> \\"$MIA_OUTPUT\\"" }`,
+        '  - id: pkg',
+        '    action: shell',
+        '    depends_on: [list]',
+        '    strategy: { matrix: { pkg: "${{ fromJSON(steps.list.outputs.pkgs) }}" } }',
+        '    with: { run: "echo ${{ matrix.pkg }}" }',
+      ),
+    });
+    await writeFile(join(ws, 'pkgs.json'), '["a","b"]');
+    const first = await runWorkflow(ws, ['workflow', 'run', 'anew']);
+    expect(first.exitCode, first.stdout).toBe(0);
+    await writeFile(join(ws, 'pkgs.json'), '["a","c"]');
+    const again = await runMia(['workflow', 'resume', first.runId, '--from', 'list'], { cwd: ws });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const status = await runMia(['workflow', 'status', first.runId, '--json'], { cwd: ws });
+    const steps = JSON.parse(status.stdout).steps as { id: string; status: string }[];
+    expect(steps.map((step) => [step.id, step.status])).toEqual([
+      ['list', 'completed'],
+      ['pkg', 'completed'],
+      ['pkg(a)', 'completed'],
+      ['pkg(c)', 'completed'],
+    ]);
   });
 
   it('fails a step whose matrix from an upstream output is not one, with a tension that says why', async () => {

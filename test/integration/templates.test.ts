@@ -75,7 +75,7 @@ interface TemplateStep {
 function listLegs(step: TemplateStep): string[] {
   if (step.strategy === undefined) return [];
   const expanded = expandMatrix(step.id, step.strategy.matrix);
-  if ('problem' in expanded) throw new Error(expanded.problem.message);
+  if ('problems' in expanded) throw new Error(expanded.problems[0]?.message);
   return expanded.matrix.legs.map((leg) => formatLegId(step.id, leg, expanded.matrix.keys));
 }
 

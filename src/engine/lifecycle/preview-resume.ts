@@ -12,7 +12,7 @@ import { formatSuggestion } from '../../util/suggest.js';
 import { foldRunState, markCrashed } from '../../view/fold.js';
 import type { RunState } from '../../view/run-state.js';
 import { findOutdatedSteps } from '../outdated.js';
-import { collectResumeState, planResume } from '../resume-plan.js';
+import { collectResumeState, isStepOfRun, planResume } from '../resume-plan.js';
 
 /** A resume as it would go: its definition, inputs and kept steps; or nothing to do. */
 export type ResumePreview =
@@ -39,10 +39,10 @@ export async function previewResume(options: {
   markCrashed(state);
   const loaded = await options.loadDefinition(state, await readDefinitionFile(workspace, runId));
   const ids = loaded.workflow.steps.map((step) => step.id);
-  if (from !== undefined && !ids.includes(from)) {
+  if (from !== undefined && !isStepOfRun(state, loaded.workflow, from)) {
     throw new UsageError(
       `Run ${runId} has no step "${from}".${formatSuggestion(from, ids)}`,
-      `Steps: ${ids.join(', ')}.`,
+      `Steps: ${ids.join(', ')}; a matrix step's legs are \`<step>(<values>)\`, as \`mia workflow status ${runId}\` lists them.`,
     );
   }
   const outdated = await findOutdatedSteps(state, loaded.workflow, options.registry, workspace);

@@ -4,7 +4,6 @@
 import { access } from 'node:fs/promises';
 import type { ActionRegistry } from '../../actions/registry.js';
 import type { LoadedWorkflow } from '../../definition/loaded-workflow.js';
-import type { ResolvedWorkflow } from '../../definition/types.js';
 import { UsageError } from '../../errors.js';
 import { StoryWriter, writeRunStory } from '../../narrative/story-writer.js';
 import { readDefinitionFile, writeDefinitionFile } from '../../store/definition-file.js';
@@ -17,7 +16,7 @@ import { foldRunState, markCrashed } from '../../view/fold.js';
 import type { RunState } from '../../view/run-state.js';
 import { reapOrphans } from '../orphans.js';
 import { findOutdatedSteps } from '../outdated.js';
-import { collectResumeState, planResume } from '../resume-plan.js';
+import { collectResumeState, isStepOfRun, planResume } from '../resume-plan.js';
 import { describeHead, describeSteps } from '../run-description.js';
 import type { RunHandle } from './types.js';
 
@@ -53,7 +52,7 @@ export async function resumeRun(options: {
     await reapOrphans(runId);
     const loaded = await options.loadDefinition(state, await readDefinitionFile(workspace, runId));
     const { workflow } = loaded;
-    if (options.from !== undefined && !hasStep(state, workflow, options.from)) {
+    if (options.from !== undefined && !isStepOfRun(state, workflow, options.from)) {
       const ids = workflow.steps.map((s) => s.id);
       throw new UsageError(
         `Run ${runId} has no step "${options.from}".${formatSuggestion(options.from, ids)}`,
@@ -105,11 +104,4 @@ export async function resumeRun(options: {
     await lock.release();
     throw error;
   }
-}
-
-/** Whether `id` is a step of the workflow, or a leg the run's matrix step ran (or lists). */
-function hasStep(state: RunState, workflow: ResolvedWorkflow, id: string): boolean {
-  if (workflow.steps.some((step) => step.id === id)) return true;
-  const leg = state.stepStates.get(id);
-  return leg?.group !== undefined && workflow.steps.some((s) => s.id === leg.group && s.strategy);
 }
