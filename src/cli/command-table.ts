@@ -3,7 +3,7 @@
 // so that `mia --version` loads no command and `mia workflow ls` only its own.
 
 import type { CommandContext } from './context.js';
-import type { ARGUMENTS, CliOptions, OptionName } from './options.js';
+import { type ARGUMENTS, type CliOptions, EXECUTION_OPTIONS, type OptionName } from './options.js';
 
 export type ArgumentName = keyof typeof ARGUMENTS;
 
@@ -105,35 +105,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['workflow', 'run'],
     description: 'run a workflow; the first line printed is `run <run-id>`',
     arguments: ['workflow'],
-    options: [
-      'input',
-      'concurrency',
-      'yes',
-      'dashboard',
-      'json',
-      'cache',
-      'dryRun',
-      'queue',
-      'allowDirty',
-    ],
+    options: ['input', ...EXECUTION_OPTIONS],
     run: lazy(() => import('./commands/run.js'), 'runWorkflowCommand'),
   }),
   defineCommand({
     path: ['workflow', 'resume'],
     description: 'continue a failed, interrupted or crashed run',
     arguments: ['run'],
-    options: [
-      'last',
-      'from',
-      'concurrency',
-      'yes',
-      'dashboard',
-      'json',
-      'cache',
-      'dryRun',
-      'queue',
-      'allowDirty',
-    ],
+    options: ['last', 'from', ...EXECUTION_OPTIONS],
     run: lazy(() => import('./commands/resume.js'), 'resumeWorkflowCommand'),
   }),
   defineCommand({

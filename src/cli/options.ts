@@ -38,6 +38,21 @@ export interface CliOptions {
 
 export type OptionName = keyof CliOptions;
 
+/** The options of the commands that execute a run (`run` and `resume`), in the order of help. */
+export const EXECUTION_OPTIONS = [
+  'concurrency',
+  'yes',
+  'dashboard',
+  'json',
+  'cache',
+  'dryRun',
+  'queue',
+  'allowDirty',
+] as const satisfies readonly OptionName[];
+
+/** The values of the options every command that executes a run takes. */
+export type ExecutionOptions = Pick<CliOptions, (typeof EXECUTION_OPTIONS)[number]>;
+
 /**
  * How an option is declared: a flag takes no value; an option with a value names it in
  * `argument` and parses it (a free string needs no parser); an option that is never undefined

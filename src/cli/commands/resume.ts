@@ -4,23 +4,16 @@ import type { StepExecutor } from '../../engine/executors/step-executor.js';
 import { resumeRun } from '../../engine/lifecycle/resume-run.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import type { ExecutionOptions } from '../options.js';
 import { withQueueExecutors } from '../queue-option.js';
 import { reloadDefinition } from '../reload-definition.js';
 import { openRunDashboard, type RunDashboard } from '../run-dashboard.js';
 import { resolveRunId } from '../run-ref.js';
 import { driveRun } from '../run-session.js';
 
-export interface ResumeOptions {
+export interface ResumeOptions extends ExecutionOptions {
   last?: boolean;
   from?: string;
-  concurrency?: number;
-  json?: boolean;
-  yes?: boolean;
-  dashboard?: boolean;
-  cache?: boolean;
-  dryRun?: boolean;
-  queue?: string;
-  allowDirty?: boolean;
 }
 
 /** Continues a failed, interrupted or crashed run under the same id. */

@@ -3,20 +3,13 @@
 import { loadWorkflow, resolveInputs } from '../../definition/load.js';
 import { startRun } from '../../engine/lifecycle/start-run.js';
 import type { CommandContext } from '../context.js';
+import type { ExecutionOptions } from '../options.js';
 import { withQueueExecutors } from '../queue-option.js';
 import { openRunDashboard } from '../run-dashboard.js';
 import { driveRun } from '../run-session.js';
 
-export interface RunOptions {
+export interface RunOptions extends ExecutionOptions {
   input?: Record<string, string>;
-  concurrency?: number;
-  json?: boolean;
-  yes?: boolean;
-  dashboard?: boolean;
-  cache?: boolean;
-  dryRun?: boolean;
-  queue?: string;
-  allowDirty?: boolean;
 }
 
 /** Loads and checks the workflow (exit 2 on any problem), then runs it. */
